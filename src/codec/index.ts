@@ -1,0 +1,3 @@
+export type { Codec } from './codec.js';
+export { jsonCodec } from './json-codec.js';
+export { bufferCodec } from './buffer-codec.js';

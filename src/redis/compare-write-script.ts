@@ -1,0 +1,149 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** Version of the entry hash layout, stored in the `zkoc` marker field. */
+export const ENTRY_FORMAT = '1';
+
+/** What an entry's `k` field holds: value, tombstone, missing (negative cache). */
+export type StoredKind = 'v' | 't' | 'm';
+
+/**
+ * The compare-timestamp write, atomically on one key (DESIGN.md "Ordering rules").
+ *
+ * KEYS[1] entry key. ARGV: kind (v|t|m), canonical timestamp, value bytes, ttlMs, retentionMs,
+ * writer label, entry format.
+ * Returns {status, storedTs} with status written|duplicate|stale, or {'foreign', detail} when the
+ * key holds something that is not our entry (nothing is touched then).
+ *
+ * Timestamps are compared as canonical decimal strings (length, then byte by byte): Lua numbers
+ * are doubles and would round above 2^53. Only millisecond clock values go through tonumber.
+ *
+ * Same-version refresh: a value/missing write at t = s over a value/missing whose logical expiry
+ * has passed is 'written' (a loader that re-read the same row version must be able to make it
+ * fresh again); over a fresh one it is 'duplicate' and changes nothing. t < s stays 'stale'
+ * whether or not the stored entry is fresh: its timestamp is remembered for the retention margin.
+ */
+export const COMPARE_WRITE_LUA = `
+local key = KEYS[1]
+local kind, ts, value = ARGV[1], ARGV[2], ARGV[3]
+local ttl, retention = tonumber(ARGV[4]), tonumber(ARGV[5])
+local writer, format = ARGV[6], ARGV[7]
+
+local function canonical(s)
+  return s and #s >= 1 and #s <= 19 and string.find(s, '^%d+$') ~= nil and (s == '0' or string.byte(s, 1) ~= 48)
+end
+
+local function cmp(a, b)
+  if a == b then return 0 end
+  if #a ~= #b then
+    if #a < #b then return -1 else return 1 end
+  end
+  for i = 1, #a do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then
+      if x < y then return -1 else return 1 end
+    end
+  end
+end
+
+local stored = redis.pcall('HMGET', key, 'zkoc', 'k', 'ts', 'exp')
+if stored.err then
+  return {'foreign', 'a Redis ' .. redis.call('TYPE', key).ok .. ', not a hash'}
+end
+local marker, sk, sts, sexp = stored[1], stored[2], stored[3], stored[4]
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+if not marker then
+  if redis.call('EXISTS', key) == 1 then
+    return {'foreign', 'a hash without the zkoc marker field'}
+  end
+elseif marker ~= format then
+  return {'foreign', 'entry format ' .. string.sub(marker, 1, 16) .. ', expected ' .. format}
+elseif sk ~= 'v' and sk ~= 't' and sk ~= 'm' then
+  return {'foreign', 'malformed kind field k'}
+elseif not canonical(sts) then
+  return {'foreign', 'malformed timestamp field ts'}
+elseif not (sexp and string.find(sexp, '^%d+$')) then
+  return {'foreign', 'malformed expiry field exp'}
+else
+  local c = cmp(ts, sts)
+  if c < 0 then return {'stale', sts} end
+  if kind == 't' then
+    if c == 0 then
+      if sk == 't' then return {'duplicate', sts} end
+      return {'stale', sts}
+    end
+  elseif c == 0 and sk ~= 't' and now < tonumber(sexp) then
+    return {'duplicate', sts}
+  end
+end
+
+local exp, pttl
+if kind == 't' then
+  exp, pttl = now, retention
+else
+  exp, pttl = now + ttl, ttl + retention
+end
+-- Redis prints number arguments with %.17g: exact for these integers (< 2^53 by the option limits).
+redis.call('HSET', key, 'zkoc', format, 'k', kind, 'ts', ts, 'v', value,
+  'exp', exp, 'at', now, 'by', writer, 'ret', now + pttl)
+redis.call('PEXPIRE', key, pttl)
+return {'written', ts}
+`;
+
+// Versioned so that a connection shared with an older/newer copy of this library never runs the wrong script.
+const COMMAND_NAME = `zkocCompareWrite${ENTRY_FORMAT}`;
+
+/** The script's reply, decoded. `foreign` carries a description of what the key holds. */
+export type CompareWriteReply =
+  | { status: 'written' | 'duplicate' | 'stale'; storedTimestamp: string }
+  | { status: 'foreign'; detail: string };
+
+/** Arguments of one compare write; `value` is ignored (stored empty) for tombstones and missing entries. */
+export interface CompareWriteArgs {
+  kind: StoredKind;
+  timestamp: string;
+  value: Buffer | string;
+  ttlMs: number;
+  retentionMs: number;
+  writer: string;
+}
+
+type ScriptHost = Record<string, (key: string, ...args: (string | Buffer)[]) => Promise<unknown>>;
+
+/**
+ * Registers the script on `client` once (ioredis `defineCommand`: SHA computed once, EVALSHA
+ * first, EVAL on NOSCRIPT — so it survives a Redis restart or SCRIPT FLUSH) and returns a typed
+ * caller. Works with `Redis` and `Cluster`. Does not block; the returned function sends one
+ * EVALSHA (plus one EVAL after NOSCRIPT).
+ */
+export function compareWriteCommand(client: Redis | Cluster): (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply> {
+  const host = client as unknown as ScriptHost;
+  if (typeof host[COMMAND_NAME] !== 'function') {
+    client.defineCommand(COMMAND_NAME, { numberOfKeys: 1, lua: COMPARE_WRITE_LUA });
+  }
+  return async (redisKey, args) => {
+    const reply = await host[COMMAND_NAME]!(
+      redisKey,
+      args.kind,
+      args.timestamp,
+      args.value,
+      String(args.ttlMs),
+      String(args.retentionMs),
+      args.writer,
+      ENTRY_FORMAT,
+    );
+    return decodeReply(reply);
+  };
+}
+
+function decodeReply(reply: unknown): CompareWriteReply {
+  if (Array.isArray(reply) && reply.length === 2 && typeof reply[1] === 'string') {
+    const [status, detail] = reply as [unknown, string];
+    if (status === 'written' || status === 'duplicate' || status === 'stale') return { status, storedTimestamp: detail };
+    if (status === 'foreign') return { status, detail };
+  }
+  // Only reachable if someone else defined a command under our name.
+  throw new TypeError(`unexpected reply from the compare-write script: ${JSON.stringify(reply)}`);
+}

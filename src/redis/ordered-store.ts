@@ -1,0 +1,250 @@
+import type { Cluster, Redis } from 'ioredis';
+import { assertValidKey } from '../core/key.js';
+import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
+import { ForeignEntryError, InvalidOptionsError, InvalidValueError } from '../errors.js';
+import { compareWriteCommand, ENTRY_FORMAT, type CompareWriteArgs, type CompareWriteReply, type StoredKind } from './compare-write-script.js';
+import type { Entry, EntryKind, WriteResult } from './entry.js';
+import { asRedisFailure } from './transport-failure.js';
+import { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
+import { assertDurationMs, parseOrderedStoreOptions, type OrderedStoreOptions, type ResolvedOrderedStoreOptions } from './ordered-store-options.js';
+
+/** A validated write that has not been sent yet. */
+export interface PreparedWrite {
+  /** The canonical decimal timestamp it will write. */
+  readonly timestamp: string;
+  /** Sends it (one EVALSHA). */
+  run(): Promise<WriteResult>;
+}
+
+/** Per-write options of {@link OrderedStore.write} and {@link OrderedStore.writeMissing}. */
+export interface WriteOptions {
+  /** Freshness of this entry in ms, instead of the store's `ttlMs`. */
+  ttlMs?: number;
+}
+
+// The fields read on the hit path, in this order, by ONE HMGET.
+const READ_FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret'] as const;
+const KIND_NAMES: Record<StoredKind, EntryKind> = { v: 'value', t: 'tombstone', m: 'missing' };
+const SCAN_COUNT = 500;
+const CANONICAL_TIMESTAMP = /^(0|[1-9][0-9]{0,18})$/;
+const EMPTY = Buffer.alloc(0);
+const ENTRY_FORMAT_BYTE = ENTRY_FORMAT.charCodeAt(0);
+// In u-mode a lone surrogate matches \p{Cs}; a proper pair is one code point and does not.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Ordered reads and writes of cache entries, one Redis hash per key, every write through the
+ * compare-timestamp script (DESIGN.md "Ordering rules"). Never deletes: a delete would forget the
+ * timestamp, so invalidation writes a tombstone.
+ *
+ * The caller owns the connection (`Redis` or `Cluster`) and closes it. Every input is validated
+ * before any Redis command is sent, so a bad argument leaves Redis untouched. Calls do not retry;
+ * Redis/connection errors from ioredis propagate as they are.
+ */
+export class OrderedStore<T = unknown> {
+  /** The validated options, defaults applied. */
+  readonly options: ResolvedOrderedStoreOptions<T>;
+  readonly #client: Redis | Cluster;
+  readonly #keyPrefix: string;
+  readonly #compareWrite: (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply>;
+
+  /**
+   * Does not block or send anything. Throws {@link InvalidOptionsError} for bad options or a
+   * client configured with `keyPrefix` (SCAN results would not round-trip).
+   */
+  constructor(client: Redis | Cluster, options: OrderedStoreOptions<T>) {
+    this.options = parseOrderedStoreOptions(options);
+    if (hasKeyPrefix(client)) throw new InvalidOptionsError('the ioredis client must not use the keyPrefix option; use options.namespace to scope keys');
+    this.#client = client;
+    this.#keyPrefix = entryKeyPrefix(this.options.namespace);
+    this.#compareWrite = compareWriteCommand(client);
+  }
+
+  /**
+   * Writes `value` at timestamp `ts` unless an equal or newer timestamp is stored (see the
+   * ordering table). One EVALSHA. Throws InvalidKeyError, InvalidTimestampError,
+   * InvalidValueError (undefined, not encodable, over maxValueBytes), InvalidOptionsError
+   * (ttlMs) before sending anything; ForeignEntryError when the key holds foreign data (untouched).
+   */
+  async write(key: string, value: T, ts: TimestampInput, options?: WriteOptions): Promise<WriteResult> {
+    return this.prepareWrite(key, value, ts, options).run();
+  }
+
+  /**
+   * Validates and encodes a {@link write} now, sends nothing, and returns it ready to `run()`
+   * later: a caller that must take a lock first can reject bad input before creating any znode.
+   * Throws exactly what {@link write} throws for bad input.
+   */
+  prepareWrite(key: string, value: T, ts: TimestampInput, options?: WriteOptions): PreparedWrite {
+    assertValidKey(key);
+    const timestamp = canonicalTimestamp(ts, 'ts');
+    const ttlMs = this.#ttlOf(options);
+    const bytes = this.#encode(value);
+    const args: CompareWriteArgs = { kind: 'v', timestamp, value: bytes, ttlMs, retentionMs: this.options.retentionMs, writer: this.options.writerLabel };
+    return { timestamp, run: () => this.#write(key, args) };
+  }
+
+  /**
+   * Negative cache: records "no such row at `ts`". Orders exactly like a value; fresh for
+   * `ttlMs` like a value. Same errors as {@link write}, minus the value checks.
+   */
+  async writeMissing(key: string, ts: TimestampInput, options?: WriteOptions): Promise<WriteResult> {
+    return this.prepareWriteMissing(key, ts, options).run();
+  }
+
+  /** Validates a {@link writeMissing} now and returns it ready to `run()` later (see {@link prepareWrite}). */
+  prepareWriteMissing(key: string, ts: TimestampInput, options?: WriteOptions): PreparedWrite {
+    assertValidKey(key);
+    const timestamp = canonicalTimestamp(ts, 'ts');
+    const ttlMs = this.#ttlOf(options);
+    const args: CompareWriteArgs = { kind: 'm', timestamp, value: '', ttlMs, retentionMs: this.options.retentionMs, writer: this.options.writerLabel };
+    return { timestamp, run: () => this.#write(key, args) };
+  }
+
+  /**
+   * Writes a tombstone at `ts`: the entry stops being served and any write below `ts` is
+   * rejected for `retentionMs`. Written if `ts` is above the stored timestamp; at an equal
+   * timestamp it is `duplicate` over a tombstone and `stale` over a value (that value is the
+   * committed one at `ts`). Same errors as {@link writeMissing}.
+   */
+  async invalidate(key: string, ts: TimestampInput): Promise<WriteResult> {
+    return this.prepareInvalidate(key, ts).run();
+  }
+
+  /** Validates an {@link invalidate} now and returns it ready to `run()` later (see {@link prepareWrite}). */
+  prepareInvalidate(key: string, ts: TimestampInput): PreparedWrite {
+    assertValidKey(key);
+    const timestamp = canonicalTimestamp(ts, 'ts');
+    const args: CompareWriteArgs = { kind: 't', timestamp, value: '', ttlMs: this.options.ttlMs, retentionMs: this.options.retentionMs, writer: this.options.writerLabel };
+    return { timestamp, run: () => this.#write(key, args) };
+  }
+
+  /**
+   * Reads the entry for `key` with exactly ONE Redis command (HMGET). Returns `undefined` when
+   * nothing is stored (a hash sharing none of our field names also reads as absent; the next
+   * write reports it). Tombstones and expired entries are returned: check `kind` and `isFresh`.
+   * Throws InvalidKeyError before sending; ForeignEntryError when the key holds foreign data or
+   * the value does not decode with the codec.
+   */
+  async read(key: string): Promise<Entry<T> | undefined> {
+    assertValidKey(key);
+    const redisKey = this.#keyPrefix + key;
+    let fields: (Buffer | null)[];
+    try {
+      fields = await this.#client.hmgetBuffer(redisKey, ...READ_FIELDS);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) throw new ForeignEntryError(redisKey, 'not a hash');
+      throw asRedisFailure(err, `HMGET ${redisKey}`);
+    }
+    return this.#parseEntry(key, redisKey, fields);
+  }
+
+  /**
+   * Iterates the keys of this namespace's entries (starting with `prefix`) with SCAN, on every
+   * master of a Cluster. Keys written during the scan may or may not appear, and SCAN may yield a
+   * key more than once. Sends one SCAN per batch of about 500 keys; stop early by breaking out.
+   */
+  async *scan(prefix = ''): AsyncGenerator<string, void, undefined> {
+    if (typeof prefix !== 'string' || LONE_SURROGATE.test(prefix)) throw new InvalidOptionsError('prefix must be a well-formed string');
+    const pattern = entryScanPattern(this.options.namespace, prefix);
+    const nodes: Redis[] = this.#client.isCluster ? (this.#client as Cluster).nodes('master') : [this.#client as Redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, redisKeys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+        cursor = next.toString();
+        for (const redisKey of redisKeys) {
+          const key = keyFromEntryRedisKey(this.options.namespace, redisKey);
+          if (key !== undefined) yield key;
+        }
+      } while (cursor !== '0');
+    }
+  }
+
+  /** The Redis key of `key`'s entry. Throws InvalidKeyError. */
+  redisKeyOf(key: string): string {
+    return entryRedisKey(this.options.namespace, key);
+  }
+
+  // `key` was validated by the caller.
+  async #write(key: string, args: CompareWriteArgs): Promise<WriteResult> {
+    const redisKey = this.#keyPrefix + key;
+    let reply: CompareWriteReply;
+    try {
+      reply = await this.#compareWrite(redisKey, args);
+    } catch (err) {
+      throw asRedisFailure(err, `the compare-write script on ${redisKey}`);
+    }
+    if (reply.status === 'foreign') throw new ForeignEntryError(redisKey, reply.detail);
+    return { status: reply.status, current: BigInt(reply.storedTimestamp) };
+  }
+
+  #ttlOf(options: WriteOptions | undefined): number {
+    const ttlMs = options?.ttlMs ?? this.options.ttlMs;
+    if (options?.ttlMs !== undefined) assertDurationMs(ttlMs, 'options.ttlMs');
+    return ttlMs;
+  }
+
+  #encode(value: T): Buffer | string {
+    if (value === undefined) throw new InvalidValueError('value must not be undefined; use writeMissing for "no such row"');
+    const { codec, maxValueBytes } = this.options;
+    const encoded = codec.encode(value);
+    if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
+      throw new InvalidValueError(`codec ${codec.name} returned ${typeof encoded}; it must return a Buffer or a string`);
+    }
+    const size = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
+    if (size > maxValueBytes) {
+      throw new InvalidValueError(`value encodes to ${size} bytes (codec ${codec.name}); the limit is maxValueBytes=${maxValueBytes}`);
+    }
+    return encoded;
+  }
+
+  // Hot path of every cache hit: plain field access, no intermediate arrays or spreads.
+  #parseEntry(key: string, redisKey: string, fields: (Buffer | null)[]): Entry<T> | undefined {
+    const marker = fields[0];
+    if (!marker) {
+      for (const field of fields) if (field) throw new ForeignEntryError(redisKey, 'a hash without the zkoc marker field');
+      return undefined;
+    }
+    if (marker.length !== 1 || marker[0] !== ENTRY_FORMAT_BYTE) throw new ForeignEntryError(redisKey, `entry format ${marker.toString().slice(0, 16)}, expected ${ENTRY_FORMAT}`);
+    const kindText = fields[1]?.toString('latin1');
+    if (kindText !== 'v' && kindText !== 't' && kindText !== 'm') throw new ForeignEntryError(redisKey, 'malformed kind field k');
+    const tsText = fields[2]?.toString('latin1');
+    if (tsText === undefined || !CANONICAL_TIMESTAMP.test(tsText)) throw new ForeignEntryError(redisKey, 'malformed timestamp field ts');
+    const expiresAt = millis(fields[4]);
+    const writtenAt = millis(fields[5]);
+    const retainedUntilMs = millis(fields[7]);
+    if (expiresAt === undefined || writtenAt === undefined || retainedUntilMs === undefined) {
+      throw new ForeignEntryError(redisKey, 'malformed time fields exp/at/ret');
+    }
+    const timestamp = BigInt(tsText);
+    const writer = fields[6]?.toString() ?? '';
+    if (kindText !== 'v') {
+      return { key, kind: KIND_NAMES[kindText] as 'tombstone' | 'missing', timestamp, expiresAt, writtenAt, writer, isFresh: kindText === 'm' && expiresAt > Date.now(), retainedUntilMs };
+    }
+    let value: T;
+    try {
+      value = this.options.codec.decode(fields[3] ?? EMPTY);
+    } catch (err) {
+      throw Object.assign(new ForeignEntryError(redisKey, `value does not decode with codec ${this.options.codec.name}`), { cause: err });
+    }
+    return { key, kind: 'value', value, timestamp, expiresAt, writtenAt, writer, isFresh: expiresAt > Date.now(), retainedUntilMs };
+  }
+}
+
+// Parses 1–15 ASCII digits straight from the bytes (no string, no regex: this runs three times per hit).
+function millis(field: Buffer | null | undefined): number | undefined {
+  if (!field || field.length === 0 || field.length > 15) return undefined;
+  let n = 0;
+  for (let i = 0; i < field.length; i++) {
+    const digit = field[i]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+function hasKeyPrefix(client: Redis | Cluster): boolean {
+  const options = client.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } };
+  return Boolean(options.keyPrefix || options.redisOptions?.keyPrefix);
+}

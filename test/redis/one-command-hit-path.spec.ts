@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { commandsSentBy } from './monitor.js';
+import { useRedisFixture } from './redis-fixture.js';
+
+describe('MONITOR shows the exact commands', () => {
+  const fx = useRedisFixture();
+
+  it('read sends exactly one HMGET, for a hit and for an absent key', async () => {
+    const store = fx.store<string>();
+    await store.write('hot', 'v', 1);
+    const rk = store.redisKeyOf('hot');
+
+    let entry: unknown;
+    const hit = await commandsSentBy(fx.redis, async () => {
+      entry = await store.read('hot');
+    });
+    expect(entry).toMatchObject({ kind: 'value', value: 'v', timestamp: 1n, isFresh: true, writer: 'test-writer' });
+    expect(hit).toEqual([['hmget', rk, 'zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret']]);
+
+    const miss = await commandsSentBy(fx.redis, () => store.read('cold'));
+    expect(miss.map((c) => c[0])).toEqual(['hmget']);
+  });
+
+  it('a write sends one EVALSHA touching only its key (the script runs HMGET, TIME, HSET, PEXPIRE on it)', async () => {
+    const store = fx.store<string>();
+    await store.write('w', 'warm-up', 1); // loads the script once
+    const rk = store.redisKeyOf('w');
+    const sent = await commandsSentBy(fx.redis, () => store.write('w', 'v', 2));
+    const fromClient = sent.filter((c) => c[0] === 'evalsha' || c[0] === 'eval');
+    expect(fromClient).toHaveLength(1);
+    expect(fromClient[0]?.[0]).toBe('evalsha');
+    expect(fromClient[0]?.[2]).toBe('1');
+    expect(fromClient[0]?.[3]).toBe(rk);
+    // MONITOR also lists the commands the script ran: all on the one key, or TIME.
+    const inScript = sent.filter((c) => c[0] !== 'evalsha').map((c) => [c[0]!.toLowerCase(), ...c.slice(1)]);
+    expect(inScript.map((c) => c[0])).toEqual(['hmget', 'time', 'hset', 'pexpire']);
+    expect(inScript.filter((c) => c[0] !== 'time').every((c) => c[1] === rk)).toBe(true);
+  });
+});

@@ -1,0 +1,36 @@
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { commandsSentBy } from './monitor.js';
+import { useRedisFixture } from './redis-fixture.js';
+
+describe('the compare script survives losing the script cache', () => {
+  const fx = useRedisFixture();
+
+  it('after SCRIPT FLUSH the next write still works (EVALSHA → NOSCRIPT → reload)', async () => {
+    const store = fx.store<string>();
+    expect(await store.write('flush', 'a', 1)).toEqual({ status: 'written', current: 1n });
+    await fx.redis.script('FLUSH');
+    const afterFlush = await commandsSentBy(fx.redis, () => store.write('flush', 'b', 2));
+    expect(afterFlush.map((c) => c[0]).filter((name) => /^eval/.test(name!))).toEqual(['evalsha', 'eval']);
+    expect(await store.read('flush')).toMatchObject({ value: 'b', timestamp: 2n });
+    // Loaded again by that EVAL: the next write is a single EVALSHA.
+    const next = await commandsSentBy(fx.redis, () => store.write('flush', 'b2', 3));
+    expect(next.map((c) => c[0]).filter((name) => /^eval/.test(name!))).toEqual(['evalsha']);
+    expect(await store.write('flush', 'c', 1)).toEqual({ status: 'stale', current: 3n });
+  });
+
+  it('after a Redis restart the next write works on the reconnected client', async () => {
+    const store = fx.store<string>();
+    expect(await store.write('restart', 'before', 5)).toEqual({ status: 'written', current: 5n });
+
+    const ready = once(fx.redis, 'ready');
+    await fx.stack.redis.restart();
+    await ready;
+
+    // Redis came back empty (no persistence), so the entry is gone and the script is not cached.
+    expect(await fx.redis.dbsize()).toBe(0);
+    expect(await store.write('restart', 'after', 3)).toEqual({ status: 'written', current: 3n });
+    expect(await store.write('restart', 'older', 2)).toEqual({ status: 'stale', current: 3n });
+    expect(await store.read('restart')).toMatchObject({ kind: 'value', value: 'after', timestamp: 3n });
+  });
+});

@@ -1,0 +1,74 @@
+import { LockLostError, type LockLostReason } from '../errors.js';
+import type { ZkSession } from './ZkSession.js';
+
+/**
+ * A held lock. Release it with `release()` or `await using`; both are idempotent.
+ * `signal` aborts (reason: {@link LockLostError}) when the lock can no longer be trusted; it stays
+ * un-aborted after a normal release.
+ */
+export interface Lock extends AsyncDisposable {
+  /** The key as given to `acquire()`. */
+  readonly key: string;
+  /** Full path of our contender znode. */
+  readonly path: string;
+  /** Id (16 hex digits) of the session that owns the znode. */
+  readonly sessionId: string;
+  /** When the lock was granted. */
+  readonly acquiredAt: Date;
+  /** Milliseconds from the `acquire()` call until the lock was granted (local queue included). */
+  readonly waitedMs: number;
+  /** Aborted with a LockLostError when the session expires, is presumed lost, or (policy) suspends. */
+  readonly signal: AbortSignal;
+  /** True once released (or lost and released). */
+  readonly released: boolean;
+  /**
+   * Deletes the znode and hands the key to the next contender. Idempotent. Does not throw on
+   * connection trouble: the delete is retried in the background while the session lives, and the
+   * node dies with the session anyway.
+   * @throws ZooKeeperError only on an unexpected server answer (e.g. NO_AUTH).
+   */
+  release(): Promise<void>;
+}
+
+/** The {@link Lock} implementation; created only by LockManager. */
+export class HeldLock implements Lock {
+  readonly acquiredAt = new Date();
+  private readonly controller = new AbortController();
+  private releasing: Promise<void> | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly path: string,
+    readonly session: ZkSession,
+    readonly waitedMs: number,
+    private readonly onRelease: (lock: HeldLock) => Promise<void>,
+  ) {}
+
+  get sessionId(): string {
+    return this.session.sessionId;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get released(): boolean {
+    return this.releasing !== undefined;
+  }
+
+  release(): Promise<void> {
+    this.releasing ??= this.onRelease(this);
+    return this.releasing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+
+  /** Tells the holder the lock is gone (first reason wins). */
+  markLost(reason: LockLostReason, cause?: unknown): void {
+    if (!this.controller.signal.aborted && !this.released) {
+      this.controller.abort(new LockLostError(this.key, reason, cause === undefined ? undefined : { cause }));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { startStack, type StartedStack } from '../../src/testing/index.js';
+
+/** A started stack and a pool on its fresh database, shared by the tests of one file. */
+export interface PgFixture {
+  stack: StartedStack;
+  pool: pg.Pool;
+  /** A dedicated connection, closed in afterAll. */
+  connect(): Promise<pg.Client>;
+}
+
+/** Starts a local stack in beforeAll and stops it in afterAll; read the fixture inside tests. */
+export function usePgFixture(): PgFixture {
+  const fixture = {} as PgFixture;
+  const clients: pg.Client[] = [];
+  beforeAll(async () => {
+    fixture.stack = await startStack({ provider: 'local' });
+    fixture.pool = new pg.Pool({ connectionString: fixture.stack.postgres.url, max: 12, connectionTimeoutMillis: 5_000 });
+    fixture.connect = async () => {
+      const client = new pg.Client({ connectionString: fixture.stack.postgres.url, connectionTimeoutMillis: 5_000 });
+      await client.connect();
+      clients.push(client);
+      return client;
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await fixture.pool?.end();
+    await fixture.stack?.stop();
+  });
+  return fixture;
+}

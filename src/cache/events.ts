@@ -1,0 +1,58 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Everything `OrderedCache` reports, for metrics and logs. Listeners run synchronously on the
+ * calling path: keep them cheap. A throwing listener does not break the cache operation.
+ */
+export interface CacheEvents {
+  /** A fresh value (or a cached "missing") was served from Redis. */
+  hit: { key: string; timestamp: bigint; kind: 'value' | 'missing' };
+  /** Redis had no fresh entry; a load follows (or joins one in flight in this process). */
+  miss: { key: string; joined: boolean };
+  /** A loader ran. `durationMs` covers only the loader call; `error` is set when it threw. */
+  load: { key: string; durationMs: number; timestamp?: bigint; error?: unknown };
+  /** The compare script accepted a write (`kind` is what was written). */
+  written: { key: string; timestamp: bigint; kind: 'value' | 'tombstone' | 'missing'; source: 'load' | 'set' | 'invalidate' };
+  /** The compare script kept a newer entry and rejected ours: the cache did not go backwards. */
+  stale: { key: string; attempted: bigint; current: bigint; source: 'load' | 'set' | 'invalidate' };
+  /** The same timestamp was already stored; nothing changed. */
+  duplicate: { key: string; timestamp: bigint; source: 'load' | 'set' | 'invalidate' };
+  /** A per-key lock was acquired after `waitedMs`. */
+  'lock-acquired': { key: string; waitedMs: number };
+  /** A held lock was lost (session expired or presumed lost); the Redis script still fences writes. */
+  'lock-lost': { key: string; reason: string };
+  /** A logically expired value was served within `graceMs` (refreshing, or because the load failed). */
+  'grace-served': { key: string; timestamp: bigint; reason: 'refreshing' | 'load-failed'; error?: unknown };
+}
+
+export type CacheEventName = keyof CacheEvents;
+
+/** A typed EventEmitter for {@link CacheEvents}. */
+export class CacheEventEmitter {
+  readonly #emitter = new EventEmitter();
+
+  on<E extends CacheEventName>(event: E, listener: (data: CacheEvents[E]) => void): this {
+    this.#emitter.on(event, listener);
+    return this;
+  }
+
+  off<E extends CacheEventName>(event: E, listener: (data: CacheEvents[E]) => void): this {
+    this.#emitter.off(event, listener);
+    return this;
+  }
+
+  once<E extends CacheEventName>(event: E, listener: (data: CacheEvents[E]) => void): this {
+    this.#emitter.once(event, listener);
+    return this;
+  }
+
+  /** @internal Emits without letting a listener's exception escape into the cache operation. */
+  emit<E extends CacheEventName>(event: E, data: CacheEvents[E]): void {
+    if (this.#emitter.listenerCount(event) === 0) return;
+    try {
+      this.#emitter.emit(event, data);
+    } catch {
+      // Observability must never change the outcome of a cache operation.
+    }
+  }
+}

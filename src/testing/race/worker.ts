@@ -1,0 +1,210 @@
+// A race worker process (`runRace` forks P of them): one ZooKeeper session for the lock-only
+// strategy, an OrderedCache for the ordered one, a plain Redis client and a PostgreSQL pool.
+// Commands arrive as JSON lines on stdin, replies and events leave as JSON lines on stdout, and
+// several commands may be in flight at once (a held read waits for its `go`).
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { OrderedCache } from '../../cache/OrderedCache.js';
+import { LockManager } from '../../zookeeper/LockManager.js';
+import { ZooKeeperConnection } from '../../zookeeper/ZooKeeperConnection.js';
+import { failureLabel, retryTransient, type FailureShape } from './transient.js';
+import { lockOnlyRoot, plainRedisKey, type ReadCommand, type StampedeCommand, type WorkerCommand, type WorkerConfig, type WorkerLine, type WriteCommand } from './protocol.js';
+
+/** Plain keys get a TTL like any cache-aside entry; long enough to outlive a run. */
+const PLAIN_TTL_MS = 600_000;
+/** Waiting for a lock held by a paused process lasts a session timeout; never give up before it. */
+const LOCK_TIMEOUT_MS = 30_000;
+
+const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+const send = (line: WorkerLine): void => {
+  process.stdout.write(`${JSON.stringify(line, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+};
+const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
+
+const pool = new pg.Pool({ connectionString: config.postgres, max: 8 });
+const redis = new Redis(config.redis, { maxRetriesPerRequest: 2 });
+// A server that restarts (chaos) drops idle connections: the pool/client reconnect on their own and
+// the failing command reports the error; without these listeners the 'error' event kills the process.
+pool.on('error', () => {});
+redis.on('error', () => {});
+const zookeeper = { connectString: config.zookeeper, sessionTimeoutMs: config.sessionTimeoutMs };
+const lockConnection = await ZooKeeperConnection.connect(zookeeper);
+const locks = new LockManager(lockConnection, { root: lockOnlyRoot(config.namespace), label: config.label, timeoutMs: LOCK_TIMEOUT_MS });
+const cache = await OrderedCache.connect<string>({
+  zookeeper,
+  redis: config.redis,
+  namespace: config.namespace,
+  lockTimeoutMs: LOCK_TIMEOUT_MS,
+  ttlMs: PLAIN_TTL_MS,
+  label: config.label,
+});
+const held = new Map<string, () => void>();
+/** Retries since the last `stats` command, by cause (chaos runs only). */
+const retried = new Map<string, number>();
+const countRetry = (failure: FailureShape): void => {
+  const label = failureLabel(failure);
+  retried.set(label, (retried.get(label) ?? 0) + 1);
+};
+
+interface Row {
+  value: string;
+  timestamp: bigint;
+}
+
+async function loadRow(rowId: number): Promise<Row> {
+  const { rows } = await pool.query<{ price: string; v: string }>(`SELECT price, cache_version::text AS v FROM ${config.table} WHERE id = $1`, [rowId]);
+  const row = rows[0];
+  if (!row) throw new Error(`race worker: row ${rowId} of ${config.table} does not exist`);
+  return { value: row.price, timestamp: BigInt(row.v) };
+}
+
+/** The racy point of a read: a random delay, or (paused-holder) an announcement and a wait for `go`. */
+function afterLoad(command: ReadCommand): Promise<void> {
+  if (command.holdTag === undefined) return sleep(command.loadDelayMs);
+  const tag = command.holdTag;
+  return new Promise((resolve) => {
+    held.set(tag, resolve);
+    send({ event: 'loaded', tag });
+  });
+}
+
+async function read(command: ReadCommand, countLoad: () => void = () => {}): Promise<{ loaded: boolean; value: string }> {
+  await sleep(command.startDelayMs);
+  const load = async (): Promise<Row> => {
+    countLoad();
+    const row = await loadRow(command.rowId);
+    await afterLoad(command);
+    return row;
+  };
+  if (command.strategy === 'ordered') {
+    let loaded = false;
+    const value = await cache.get(command.key, async () => {
+      loaded = true;
+      return load();
+    });
+    return { loaded, value: value ?? '' };
+  }
+  const redisKey = plainRedisKey(config.namespace, command.strategy, command.key);
+  const hit = await redis.get(redisKey);
+  if (hit !== null) return { loaded: false, value: hit };
+  if (command.strategy === 'naive') {
+    const row = await load();
+    await redis.set(redisKey, row.value, 'PX', PLAIN_TTL_MS);
+    return { loaded: true, value: row.value };
+  }
+  // lock-only: lock, re-check, load, SET; the SET does not look at the lock's signal, as in most
+  // lock-based cache code (checking it first would only narrow the window: a pause can fall after the check).
+  const lock = await locks.acquire(command.key);
+  try {
+    const again = await redis.get(redisKey);
+    if (again !== null) return { loaded: false, value: again };
+    const row = await load();
+    await redis.set(redisKey, row.value, 'PX', PLAIN_TTL_MS);
+    return { loaded: true, value: row.value };
+  } finally {
+    await lock.release().catch(() => {});
+  }
+}
+
+async function commit(rowId: number, price: string): Promise<bigint> {
+  const { rows } = await pool.query<{ v: string }>(`UPDATE ${config.table} SET price = $2 WHERE id = $1 RETURNING cache_version::text AS v`, [rowId, price]);
+  return BigInt(rows[0]!.v);
+}
+
+async function write(command: WriteCommand): Promise<{ version: bigint }> {
+  await sleep(command.startDelayMs);
+  if (command.strategy === 'ordered') {
+    // Commit, then the cache write carries the committed version: the compare script orders it.
+    // Under chaos each step is retried as it is (the documented policy): same key, same version.
+    const version = await retryTransient(() => commit(command.rowId, command.price), config.retry, countRetry);
+    await sleep(command.commitDelayMs);
+    if (command.mode === 'invalidate') await retryTransient(() => cache.invalidate(command.key, version), config.retry, countRetry);
+    else await retryTransient(() => cache.set(command.key, command.price, version), config.retry, countRetry);
+    return { version };
+  }
+  const redisKey = plainRedisKey(config.namespace, command.strategy, command.key);
+  const update = async (): Promise<bigint> => {
+    const version = await commit(command.rowId, command.price);
+    await sleep(command.commitDelayMs);
+    if (command.mode === 'invalidate') await redis.del(redisKey);
+    else await redis.set(redisKey, command.price, 'PX', PLAIN_TTL_MS);
+    return version;
+  };
+  if (command.strategy === 'naive') return { version: await retryTransient(update, config.retry, countRetry) };
+  // Under chaos the whole locked update is retried: a lost lock must be taken again.
+  return retryTransient(async () => {
+    const lock = await locks.acquire(command.key);
+    try {
+      return { version: await update() };
+    } finally {
+      await lock.release().catch(() => {});
+    }
+  }, config.retry, countRetry);
+}
+
+/** A read, retried as a whole under chaos; a held read (paused-holder) never is: its `go` comes once. */
+function retriedRead(command: ReadCommand, countLoad?: () => void, onRetry?: () => void): Promise<{ loaded: boolean; value: string }> {
+  if (command.holdTag !== undefined) return read(command, countLoad);
+  return retryTransient(() => read(command, countLoad), config.retry, (failure) => {
+    countRetry(failure);
+    onRetry?.();
+  });
+}
+
+async function stampede(command: StampedeCommand): Promise<{ loads: number; values: string[]; retries: number }> {
+  let loads = 0;
+  let retries = 0;
+  const values = await Promise.all(
+    Array.from({ length: command.concurrency }, (_, i) =>
+      retriedRead({ op: 'read', strategy: command.strategy, key: command.key, rowId: command.rowId, startDelayMs: command.startDelaysMs[i] ?? 0, loadDelayMs: command.loadDelayMs }, () => (loads += 1), () => (retries += 1)),
+    ),
+  );
+  return { loads, values: [...new Set(values.map((v) => v.value))], retries };
+}
+
+async function close(): Promise<Record<string, never>> {
+  await cache.close();
+  await locks.settled().catch(() => {});
+  await lockConnection.close();
+  redis.disconnect();
+  await pool.end();
+  setImmediate(() => process.exit(0));
+  return {};
+}
+
+async function handle(command: WorkerCommand): Promise<object> {
+  switch (command.op) {
+    case 'read':
+      return retriedRead(command);
+    case 'write':
+      return write(command);
+    case 'stampede':
+      return stampede(command);
+    case 'go':
+      held.get(command.tag)?.();
+      held.delete(command.tag);
+      return {};
+    case 'stats': {
+      const retries = Object.fromEntries(retried);
+      retried.clear();
+      return { retries };
+    }
+    case 'close':
+      return close();
+  }
+}
+
+send({ event: 'ready' });
+for await (const line of createInterface({ input: process.stdin })) {
+  const { id, ...command } = JSON.parse(line) as WorkerCommand & { id: number };
+  handle(command as WorkerCommand).then(
+    (result) => send({ id, ok: true, result: result as Record<string, unknown> }),
+    (error: unknown) => {
+      const e: Error & { code?: string } = error instanceof Error ? error : new Error(String(error));
+      send({ id, ok: false, error: { name: e.name, ...(e.code ? { code: e.code } : {}), message: e.message } });
+    },
+  );
+}
+// stdin closed: the parent is gone.
+process.exit(0);

@@ -1,0 +1,56 @@
+import type { Cluster, Redis } from 'ioredis';
+import { openRedis } from '../cache/redis-connection.js';
+import { OrderedStore } from '../redis/index.js';
+import { LockManager, ZooKeeperConnection } from '../zookeeper/index.js';
+import { zookeeperAccess, type ConnectionOptions } from './connection-options.js';
+import { displayCodec, type StoredValue } from './render/stored-value.js';
+
+/** The label zkoc's own lock znodes carry (set/invalidate), so `zkoc locks` shows who it was. */
+export const CLI_LABEL = 'zkoc';
+
+/** A read-only view of a namespace's ZooKeeper locks. Close it when done. */
+export interface OpenedLocks extends AsyncDisposable {
+  connection: ZooKeeperConnection;
+  locks: LockManager;
+}
+
+/**
+ * Opens one ZooKeeper session (bounded by `timeoutMs`) and a LockManager on `/zkoc/<ns>/locks`.
+ * @throws ConnectionError naming the server when no session is granted in time.
+ */
+export async function openLocks(options: ConnectionOptions): Promise<OpenedLocks> {
+  const connection = await ZooKeeperConnection.connect({
+    connectString: options.zk,
+    connectTimeoutMs: options.timeoutMs,
+    sessionTimeoutMs: Math.max(4_000, options.timeoutMs * 2),
+    ...zookeeperAccess(options),
+  });
+  const locks = new LockManager(connection, { root: lockRoot(options.namespace), label: CLI_LABEL, timeoutMs: options.timeoutMs });
+  return { connection, locks, [Symbol.asyncDispose]: () => connection.close() };
+}
+
+/** The lock root of a namespace, the same one OrderedCache uses. */
+export function lockRoot(namespace: string): string {
+  return `/zkoc/${namespace}/locks`;
+}
+
+/** A Redis connection and a store that decodes any stored bytes for display. */
+export interface OpenedStore extends AsyncDisposable {
+  redis: Redis | Cluster;
+  store: OrderedStore<StoredValue>;
+}
+
+/**
+ * Connects to Redis (a comma-separated `--redis` is a cluster's seed list) with connect and
+ * per-command deadlines of `timeoutMs`.
+ * @throws ConnectionError naming the server (password masked) when not ready in time.
+ */
+export async function openStore(options: ConnectionOptions): Promise<OpenedStore> {
+  const seeds = options.redis.split(',').map((s) => s.trim()).filter(Boolean);
+  const { client } = await openRedis(seeds.length > 1 ? seeds : options.redis, {
+    connectTimeoutMs: options.timeoutMs,
+    commandTimeoutMs: options.timeoutMs,
+  });
+  const store = new OrderedStore<StoredValue>(client, { namespace: options.namespace, codec: displayCodec, writerLabel: CLI_LABEL });
+  return { redis: client, store, [Symbol.asyncDispose]: async () => client.disconnect() };
+}

@@ -1,0 +1,55 @@
+import { Command } from 'commander';
+import { defineAction, type CliEnvironment } from '../action.js';
+import { addConnectionOptions } from '../connection-options.js';
+import { type CheckResult } from '../doctor/check.js';
+import { checkPostgres } from '../doctor/postgres-checks.js';
+import { checkRedis } from '../doctor/redis-checks.js';
+import { checkZooKeeper } from '../doctor/zookeeper-checks.js';
+import { storeScripts } from '../doctor/store-scripts.js';
+import { ExitCode } from '../exit-codes.js';
+import { renderTable } from '../render/table.js';
+
+/** `zkoc doctor`: one line per check of each server; exit 1 when any check fails. */
+export function createDoctorCommand(env: CliEnvironment): Command {
+  const command = addConnectionOptions(
+    new Command('doctor').description(
+      'check each server: reachable, version, latency, script loaded, auth/ACL in effect, clock skew (each probe bounded by --timeout-ms)',
+    ),
+    { database: true },
+  ).addHelpText(
+    'after',
+    `
+Example:
+  $ zkoc doctor --redis redis://:secret@cache-1:6379 --database-url postgres://app@db-1/shop --timeout-ms 2000
+Exit status: 0 when every check is ok or warn, 1 when any check fails.`,
+  );
+  return defineAction(command, env, async ({ connection, out }) => {
+    const timeoutMs = connection.timeoutMs;
+    const [zk, redis, postgres] = await Promise.all([
+      checkZooKeeper(connection.zk, connection.namespace, timeoutMs),
+      checkRedis(connection.redis, storeScripts(), timeoutMs),
+      checkPostgres(connection.databaseUrl, timeoutMs),
+    ]);
+    const checks: CheckResult[] = [...zk, ...redis, ...postgres];
+    const failed = checks.filter((c) => c.status === 'fail');
+    const warned = checks.filter((c) => c.status === 'warn');
+    if (out.json) {
+      out.document({ ok: failed.length === 0, namespace: connection.namespace, checks: checks.map((c) => ({ ...c, latencyMs: c.latencyMs === undefined ? undefined : round(c.latencyMs) })) });
+    } else {
+      out.line(`zkoc doctor — namespace ${connection.namespace}`);
+      for (const line of renderTable(['status', 'server', 'check', 'detail'], checks.map((c) => [statusLabel(c.status), c.server, c.check, c.detail]))) out.line(line);
+      out.line();
+      if (failed.length > 0) out.line(`${failed.length} check${failed.length === 1 ? '' : 's'} FAILED: ${failed.map((c) => `${c.server} ${c.check}`).join(', ')}`);
+      else out.line(`all checks passed${warned.length > 0 ? ` (${warned.length} warning${warned.length === 1 ? '' : 's'})` : ''}`);
+    }
+    return failed.length > 0 ? ExitCode.runtime : ExitCode.ok;
+  });
+}
+
+function statusLabel(status: CheckResult['status']): string {
+  return status === 'ok' ? 'ok' : status.toUpperCase();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

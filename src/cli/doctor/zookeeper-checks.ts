@@ -1,0 +1,122 @@
+import { tcpExchange } from '../../testing/tcp-exchange.js';
+import { zookeeperModule, type RawClient } from '../../zookeeper/client-module.js';
+import { formatDuration } from '../render/duration.js';
+import { reason, withDeadline, type CheckResult } from './check.js';
+
+/** `host:port` pairs of a connect string (`h1:2181,h2:2181/chroot`). */
+export function zookeeperHosts(connectString: string): { host: string; port: number }[] {
+  const hostsPart = connectString.split('/')[0] ?? '';
+  return hostsPart
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .map((h) => {
+      const at = h.lastIndexOf(':');
+      return at > 0 ? { host: h.slice(0, at), port: Number(h.slice(at + 1)) || 2181 } : { host: h, port: 2181 };
+    });
+}
+
+/**
+ * Checks every ZooKeeper server of the connect string with `srvr` (reachable, version, mode,
+ * latency), then opens one session and reads the ACL of the namespace's root znode.
+ * Never blocks longer than about `timeoutMs` per probe.
+ */
+export async function checkZooKeeper(connectString: string, namespace: string, timeoutMs: number): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const { host, port } of zookeeperHosts(connectString)) {
+    const address = `${host}:${port}`;
+    const started = performance.now();
+    try {
+      const reply = await tcpExchange('zookeeper', host, port, 'srvr', { timeoutMs });
+      const latencyMs = performance.now() - started;
+      const version = /Zookeeper version: ([^\s,-]+)/i.exec(reply)?.[1];
+      const mode = /Mode: (\S+)/.exec(reply)?.[1];
+      if (!version) {
+        results.push({ server: 'zookeeper', check: 'reachable', status: 'warn', latencyMs, detail: `${address} answered srvr without a version (4lw whitelist?): ${reply.trim().slice(0, 80)}` });
+        continue;
+      }
+      results.push({ server: 'zookeeper', check: 'reachable', status: 'ok', latencyMs, detail: `${address} answered srvr in ${formatDuration(latencyMs)}` });
+      results.push({ server: 'zookeeper', check: 'version', status: 'ok', detail: `${address} ZooKeeper ${version}, mode ${mode ?? 'unknown'}` });
+    } catch (error) {
+      const message = reason(error);
+      results.push({ server: 'zookeeper', check: 'reachable', status: 'fail', detail: message.startsWith('zookeeper at ') ? message : `zookeeper at ${address}: ${message}` });
+    }
+  }
+  results.push(...(await checkSession(connectString, namespace, timeoutMs)));
+  return results;
+}
+
+async function checkSession(connectString: string, namespace: string, timeoutMs: number): Promise<CheckResult[]> {
+  const client = zookeeperModule.createClient(connectString, { sessionTimeout: Math.max(timeoutMs * 2, 4_000), retries: 0 });
+  const root = `/zkoc/${namespace}`;
+  try {
+    const started = performance.now();
+    await withDeadline(
+      new Promise<void>((resolve) => {
+        client.on('state', (state) => {
+          if (state.name === 'SYNC_CONNECTED') resolve();
+        });
+        client.connect();
+      }),
+      timeoutMs,
+      `zookeeper at ${connectString}: session`,
+    );
+    const latencyMs = performance.now() - started;
+    const session: CheckResult = { server: 'zookeeper', check: 'session', status: 'ok', latencyMs, detail: `session established in ${formatDuration(latencyMs)}` };
+    try {
+      const acl = await withDeadline(getAcl(client, root), timeoutMs, `zookeeper at ${connectString}: getACL ${root}`);
+      if (acl === undefined) return [session, { server: 'zookeeper', check: 'acl', status: 'ok', detail: `${root} does not exist yet (created on first lock)` }];
+      const open = acl.some((a) => a.scheme === 'world' && a.id === 'anyone');
+      const text = acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(', ');
+      return [session, { server: 'zookeeper', check: 'acl', status: 'ok', detail: `${root} ACL ${text}${open ? ' (open to anyone)' : ''}` }];
+    } catch (error) {
+      return [session, { server: 'zookeeper', check: 'acl', status: 'fail', detail: reason(error) }];
+    }
+  } catch (error) {
+    return [{ server: 'zookeeper', check: 'session', status: 'fail', detail: reason(error) }];
+  } finally {
+    closeQuietly(client);
+  }
+}
+
+/** Closes a client even when its server is silent: close() alone leaves the reconnect loop's socket open. */
+export function closeQuietly(client: RawClient): void {
+  client.removeAllListeners('state');
+  try {
+    client.close();
+  } finally {
+    client.connectionManager?.socket?.destroy();
+  }
+}
+
+interface AclEntry {
+  scheme: string;
+  id: string;
+  perms: string;
+}
+
+function getAcl(client: RawClient, path: string): Promise<AclEntry[] | undefined> {
+  const raw = client as unknown as {
+    getACL(path: string, cb: (error: { name?: string } | null, acls: { permission: number; id: { scheme: string; id: string } }[]) => void): void;
+  };
+  return new Promise((resolve, reject) => {
+    raw.getACL(path, (error, acls) => {
+      if (error?.name === 'NO_NODE') resolve(undefined);
+      else if (error) reject(new Error(`getACL ${path}: ${error.name ?? String(error)}`));
+      else resolve(acls.map((a) => ({ scheme: a.id.scheme, id: a.id.id, perms: permissionLetters(a.permission) })));
+    });
+  });
+}
+
+// ZooKeeper's permission bits: READ 1, WRITE 2, CREATE 4, DELETE 8, ADMIN 16 — shown as `cdrwa`.
+function permissionLetters(bits: number): string {
+  return [
+    [4, 'c'],
+    [8, 'd'],
+    [1, 'r'],
+    [2, 'w'],
+    [16, 'a'],
+  ]
+    .map(([bit, letter]) => ((bits & (bit as number)) !== 0 ? (letter as string) : ''))
+    .join('');
+}

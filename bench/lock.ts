@@ -1,0 +1,208 @@
+import { createRequire } from 'node:module';
+import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './types.js';
+import { LockManager, ZooKeeperConnection } from '../src/zookeeper/index.js';
+import type { RawClient, ZooKeeperModule } from '../src/zookeeper/client-module.js';
+import { fourLetterWord } from '../src/testing/four-letter-word.js';
+
+/**
+ * Lock benchmark: our LockManager against a bare node-zookeeper-client recipe (the floor), same
+ * ZooKeeper, same run. Contention uses 8 sessions in this process (not 8 processes: forking 8 Node
+ * workers on a 2-core machine measures the scheduler more than the lock).
+ */
+const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as ZooKeeperModule;
+const EPHEMERAL_SEQUENTIAL = 3;
+
+function bare(connectString: string): Promise<RawClient> {
+  return new Promise((resolve, reject) => {
+    const client = zookeeper.createClient(connectString, { sessionTimeout: 10_000 });
+    const timer = setTimeout(() => reject(new Error('bare client did not connect')), 5000);
+    client.on('state', (s) => {
+      if (s.name === 'SYNC_CONNECTED') {
+        clearTimeout(timer);
+        resolve(client);
+      }
+    });
+    client.connect();
+  });
+}
+
+const call = <T>(fn: (cb: (e: Error | null, r: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
+
+async function ensure(client: RawClient, path: string): Promise<void> {
+  await call<string>((cb) => client.mkdirp(path, cb));
+}
+
+/** The bare recipe: create, list, hold if first else watch the predecessor with getData, delete. */
+async function bareCycle(client: RawClient, parent: string): Promise<void> {
+  const path = await call<string>((cb) => client.create(`${parent}/lock-`, null, EPHEMERAL_SEQUENTIAL, cb));
+  const name = path.slice(parent.length + 1);
+  for (;;) {
+    const children = (await call<string[]>((cb) => client.getChildren(parent, cb))).sort();
+    const index = children.indexOf(name);
+    if (index === 0) break;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    try {
+      await call((cb) => client.getData(`${parent}/${children[index - 1]}`, () => wake(), cb as never));
+    } catch {
+      continue;
+    }
+    await woken;
+  }
+  await call((cb) => client.remove(path, -1, cb as never));
+}
+
+function percentiles(samples: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1] ?? 0 };
+}
+
+async function timed(cycles: number, cycle: () => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < cycles; i++) {
+    const t = performance.now();
+    await cycle();
+    samples.push(performance.now() - t);
+  }
+  return samples;
+}
+
+/** Server-side counters: packets received and the last zxid (one per write transaction). */
+async function serverCounters(connectString: string): Promise<{ packets: number; zxid: number }> {
+  const [host, port] = connectString.split(',')[0]!.split(':') as [string, string];
+  const mntr = await fourLetterWord(host, Number(port), 'mntr');
+  const srvr = await fourLetterWord(host, Number(port), 'srvr');
+  return { packets: Number(/^zk_packets_received\s+(\d+)/m.exec(mntr)?.[1]), zxid: Number(/^Zxid: (0x[0-9a-f]+)/m.exec(srvr)?.[1]) };
+}
+
+/** Requests and write transactions ZooKeeper handled per cycle: the cost that does not depend on machine noise. */
+async function serverCostPerCycle(connectString: string, loops: number, cyclesPerLoop: number, cycle: (loop: number) => Promise<void>): Promise<{ requests: number; writes: number }> {
+  const before = await serverCounters(connectString);
+  await Promise.all(Array.from({ length: loops }, async (_, loop) => {
+    for (let i = 0; i < cyclesPerLoop; i++) await cycle(loop);
+  }));
+  const after = await serverCounters(connectString);
+  const cycles = loops * cyclesPerLoop;
+  // minus the mntr+srvr connections of the "before" reading, which ZooKeeper counts as packets too
+  return { requests: round((after.packets - before.packets - 2) / cycles), writes: round((after.zxid - before.zxid) / cycles) };
+}
+
+/** Runs `loops` loops of `cycle` for `durationMs`; returns cycles per second and per-cycle latencies. */
+async function throughput(loops: number, durationMs: number, cycle: (loop: number) => Promise<void>): Promise<{ opsPerSec: number; samples: number[] }> {
+  const samples: number[] = [];
+  const until = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: loops }, async (_, loop) => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await cycle(loop);
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  return { opsPerSec: samples.length / ((performance.now() - started) / 1000), samples };
+}
+
+/**
+ * Floor and ours in `rounds` back-to-back pairs, alternating which goes first, so drift in the
+ * machine's load (and ZooKeeper's growing log) does not favour either; medians of each side.
+ */
+async function alternating(
+  rounds: number,
+  loops: number,
+  durationMs: number,
+  floor: (loop: number) => Promise<void>,
+  ours: (loop: number) => Promise<void>,
+): Promise<{ floor: number; ours: number; floorSamples: number[]; oursSamples: number[] }> {
+  const f: { opsPerSec: number; samples: number[] }[] = [];
+  const o: { opsPerSec: number; samples: number[] }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      f.push(await throughput(loops, durationMs, floor));
+      o.push(await throughput(loops, durationMs, ours));
+    } else {
+      o.push(await throughput(loops, durationMs, ours));
+      f.push(await throughput(loops, durationMs, floor));
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  return {
+    floor: median(f.map((m) => m.opsPerSec)),
+    ours: median(o.map((m) => m.opsPerSec)),
+    floorSamples: f.flatMap((m) => m.samples),
+    oursSamples: o.flatMap((m) => m.samples),
+  };
+}
+
+function row(name: string, value: number, unit: string, floor: number, target: string, met: (ratio: number) => boolean, note?: string): BenchRow {
+  const ratio = value / floor;
+  return { name, value: round(value), unit, floor: round(floor), ratio: round(ratio, 3), target, met: met(ratio), ...(note ? { note } : {}) };
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** The lock section of `npm run bench`. */
+export const runLockBench: BenchSectionRunner = async (ctx: BenchContext): Promise<BenchSection> => {
+  const cycles = Math.max(50, Math.round(1000 * ctx.scale));
+  const durationMs = Math.max(500, Math.round(3000 * ctx.scale));
+  const root = `/bench-${process.pid}-${Date.now()}`;
+  const bareClients = await Promise.all(Array.from({ length: 8 }, () => bare(ctx.zookeeper)));
+  const conns = await Promise.all(Array.from({ length: 8 }, () => ZooKeeperConnection.connect({ connectString: ctx.zookeeper })));
+  try {
+    const [c0] = bareClients as [RawClient];
+    const managers = conns.map((zk) => new LockManager(zk, { root: `${root}/ours`, timeoutMs: 30_000 }));
+    const [ours] = managers as [LockManager];
+    await ensure(c0, `${root}/bare/u`);
+    for (let k = 0; k < 64; k++) await ensure(c0, `${root}/bare/k${k}`);
+    await ensure(c0, `${root}/bare/contended`);
+    await ensure(c0, `${root}/ours`);
+
+    // warm-up both paths
+    await timed(50, () => bareCycle(c0, `${root}/bare/u`));
+    await timed(50, async () => (await ours.acquire('u')).release());
+
+    const floorLatency = percentiles(await timed(cycles, () => bareCycle(c0, `${root}/bare/u`)));
+    const oursSamples = await timed(cycles, async () => (await ours.acquire('u')).release());
+    const oursLatency = percentiles(oursSamples);
+    const oursUncontendedOps = 1000 / (oursSamples.reduce((a, b) => a + b, 0) / oursSamples.length);
+
+    const rounds = 3;
+    const roundMs = Math.max(300, Math.round(durationMs / 2));
+    const keyed = await alternating(rounds, 64, roundMs, (k) => bareCycle(c0, `${root}/bare/k${k}`), async (k) => (await ours.acquire(`k${k}`)).release());
+    const contended = await alternating(
+      rounds,
+      8,
+      roundMs,
+      (s) => bareCycle(bareClients[s]!, `${root}/bare/contended`),
+      async (s) => (await managers[s]!.acquire('contended')).release(),
+    );
+
+    const bareCost = await serverCostPerCycle(ctx.zookeeper, 8, 25, (s) => bareCycle(bareClients[s]!, `${root}/bare/contended`));
+    const oursCost = await serverCostPerCycle(ctx.zookeeper, 8, 25, async (s) => (await managers[s]!.acquire('contended')).release());
+
+    return {
+      title: 'ZooKeeper lock (one ZooKeeper, ours vs bare node-zookeeper-client recipe)',
+      rows: [
+        row('uncontended acquire+release p50', oursLatency.p50, 'ms', floorLatency.p50, '≤ 1.15×', (r) => r <= 1.15, `p99 ${round(oursLatency.p99)} ms vs floor ${round(floorLatency.p99)} ms`),
+        { name: 'uncontended cycles/s (ours)', value: round(oursUncontendedOps), unit: 'ops/s' },
+        row('64 keys in parallel', keyed.ours, 'ops/s', keyed.floor, '≥ 0.85×', (r) => r >= 0.85, `median of ${rounds} alternating rounds`),
+        row('8 sessions: ZooKeeper requests per handoff', oursCost.requests, 'requests', bareCost.requests, '≤ 1.05×', (r) => r <= 1.05, `write transactions per handoff: ours ${oursCost.writes}, floor ${bareCost.writes} (server counters: mntr packets, zxid; the 8 sessions' heartbeats add a few hundredths)`),
+        row('8 sessions on one key', contended.ours, 'handoffs/s', contended.floor, '≥ 0.85×', (r) => r >= 0.85, `8 sessions in one process, median of ${rounds} alternating rounds`),
+      ],
+      latencies: {
+        'uncontended (ours)': oursLatency,
+        'uncontended (floor)': floorLatency,
+        '64 keys (ours)': percentiles(keyed.oursSamples),
+        '64 keys (floor)': percentiles(keyed.floorSamples),
+        '8 sessions, one key (ours)': percentiles(contended.oursSamples),
+        '8 sessions, one key (floor)': percentiles(contended.floorSamples),
+      },
+    };
+  } finally {
+    await Promise.all(conns.map((zk) => zk.close()));
+    for (const client of bareClients) client.close();
+  }
+};

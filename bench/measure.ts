@@ -1,0 +1,76 @@
+/** Shared measuring tools for the benchmark sections: same-run, side-by-side, medians over rounds. */
+
+export interface Measured {
+  opsPerSec: number;
+  latenciesMs: number[];
+}
+
+/** Runs `ops` calls of `op(i)` with `inFlight` in flight; returns throughput and per-call latency. */
+export async function measure(ops: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<Measured> {
+  const latenciesMs: number[] = new Array(ops);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < ops) {
+        const i = next++;
+        const t0 = performance.now();
+        await op(i);
+        latenciesMs[i] = performance.now() - t0;
+      }
+    }),
+  );
+  return { opsPerSec: ops / ((performance.now() - started) / 1000), latenciesMs };
+}
+
+export interface Compared {
+  floorOpsPerSec: number;
+  oursOpsPerSec: number;
+  /** Median over rounds of (ours / floor) measured back to back, so machine-load drift cancels. */
+  ratio: number;
+  floorLatenciesMs: number[];
+  oursLatenciesMs: number[];
+}
+
+/** A warm-up, then `rounds` back-to-back pairs, alternating which goes first; medians of throughput and of the per-round ratio. */
+export async function compareInRounds(
+  opsPerRound: number,
+  inFlight: number,
+  rounds: number,
+  floorOp: (i: number) => Promise<unknown>,
+  ourOp: (i: number) => Promise<unknown>,
+): Promise<Compared> {
+  // One untimed round of each first: the JIT and the connection warm up before anything counts.
+  await measure(opsPerRound, inFlight, floorOp);
+  await measure(opsPerRound, inFlight, ourOp);
+  const floors: Measured[] = [];
+  const ours: Measured[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      floors.push(await measure(opsPerRound, inFlight, floorOp));
+      ours.push(await measure(opsPerRound, inFlight, ourOp));
+    } else {
+      ours.push(await measure(opsPerRound, inFlight, ourOp));
+      floors.push(await measure(opsPerRound, inFlight, floorOp));
+    }
+  }
+  return {
+    floorOpsPerSec: median(floors.map((m) => m.opsPerSec)),
+    oursOpsPerSec: median(ours.map((m) => m.opsPerSec)),
+    ratio: median(ours.map((m, i) => m.opsPerSec / floors[i]!.opsPerSec)),
+    floorLatenciesMs: floors.flatMap((m) => m.latenciesMs),
+    oursLatenciesMs: ours.flatMap((m) => m.latenciesMs),
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function percentiles(values: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3));
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Number(sorted[sorted.length - 1]!.toFixed(3)) };
+}

@@ -186,8 +186,10 @@ export interface StartedStack extends AsyncDisposable {
   /**
    * Expires a ZooKeeper session the documented way: a second client connects with the same
    * session id and password, then closes, which ends the session on the server; the original
-   * client then sees the `expired` state. Resolves once the server no longer lists the session.
-   * @throws ConnectionError when that does not happen within `timeoutMs`.
+   * client then sees the `expired` state. Resolves once the server answers "expired" for the id
+   * and no connection is left on the session (checked with `cons` where the server allows it).
+   * @throws ConnectionError when expiry is not confirmed within `timeoutMs`, or when the server
+   *   kept a connection on the dead session (see README, "The test harness").
    */
   expireSession(sessionId: Buffer, password: Buffer, options?: ExpireSessionOptions): Promise<void>;
   /** Stops every server this stack started and removes its data. Idempotent. */

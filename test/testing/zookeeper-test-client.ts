@@ -33,9 +33,9 @@ export interface TestZooKeeperClient {
   close(): void;
 }
 
-function withDeadline<T>(what: string, timeoutMs: number, run: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
+function withDeadline<T>(what: string | (() => string), timeoutMs: number, run: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${typeof what === 'function' ? what() : what}: no answer within ${timeoutMs} ms`)), timeoutMs);
     run(
       (value) => {
         clearTimeout(timer);
@@ -62,7 +62,7 @@ export async function connectTestClient(connectString: string, sessionTimeoutMs:
   const client: TestZooKeeperClient = {
     raw,
     nextState: (name, timeoutMs) =>
-      withDeadline(`waiting for ZooKeeper state ${name} (seen: ${states.join(',') || 'none'})`, timeoutMs, (resolve) => {
+      withDeadline(() => `waiting for ZooKeeper state ${name} (states so far: ${states.join(',') || 'none'})`, timeoutMs, (resolve) => {
         waiters.push({ name, resolve: () => resolve(undefined) });
       }),
     create: (path, data, mode = zookeeper.CreateMode.PERSISTENT, timeoutMs = 5_000) =>

@@ -1,20 +1,8 @@
 import { tcpExchange } from '../../testing/tcp-exchange.js';
 import { zookeeperModule, type RawClient } from '../../zookeeper/client-module.js';
+import { zookeeperHosts } from '../../zookeeper/connect-string.js';
 import { formatDuration } from '../render/duration.js';
 import { reason, withDeadline, type CheckResult } from './check.js';
-
-/** `host:port` pairs of a connect string (`h1:2181,h2:2181/chroot`). */
-export function zookeeperHosts(connectString: string): { host: string; port: number }[] {
-  const hostsPart = connectString.split('/')[0] ?? '';
-  return hostsPart
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean)
-    .map((h) => {
-      const at = h.lastIndexOf(':');
-      return at > 0 ? { host: h.slice(0, at), port: Number(h.slice(at + 1)) || 2181 } : { host: h, port: 2181 };
-    });
-}
 
 /**
  * Checks every ZooKeeper server of the connect string with `srvr` (reachable, version, mode,

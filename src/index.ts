@@ -10,7 +10,7 @@ export type { RedisSpec } from './cache/redis-connection.js';
 
 export { OrderedStore, type PreparedWrite, type WriteOptions } from './redis/ordered-store.js';
 export type { OrderedStoreOptions } from './redis/ordered-store-options.js';
-export type { Entry, EntryKind, WriteResult } from './redis/entry.js';
+export type { Entry, EntryKind, ServingEntry, WriteResult } from './redis/entry.js';
 
 export {
   ZooKeeperConnection,

@@ -3,7 +3,7 @@ import { assertValidKey } from '../core/key.js';
 import type { TimestampInput } from '../core/timestamp.js';
 import { AbortError, ClosedError, LockLostError } from '../errors.js';
 import { OrderedStore } from '../redis/ordered-store.js';
-import type { Entry, WriteResult } from '../redis/entry.js';
+import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
 import { LockManager } from '../zookeeper/LockManager.js';
 import type { Lock } from '../zookeeper/Lock.js';
 import type { LockState } from '../zookeeper/lock-state.js';
@@ -127,7 +127,7 @@ export class OrderedCache<T = unknown> {
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
     this.#assertReadable(loader, options);
-    const entry = await this.store.read(key); // validates the key before sending anything
+    const entry = await this.store.readForServing(key); // validates the key before sending anything
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
       this.events.emit('hit', { key, timestamp: entry.timestamp, kind: 'value' });
@@ -139,7 +139,7 @@ export class OrderedCache<T = unknown> {
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    const entry = await this.store.read(key);
+    const entry = await this.store.readForServing(key);
     return this.#afterRead(key, entry, loader, options);
   }
 
@@ -150,7 +150,7 @@ export class OrderedCache<T = unknown> {
   }
 
   /** Everything after the first Redis read: serve, serve within grace, or load (single-flight). */
-  #afterRead(key: string, entry: Entry<T> | undefined, loader: Loader<T>, options: GetOptions): CacheResult<T> | Promise<CacheResult<T>> {
+  #afterRead(key: string, entry: ServingEntry<T> | undefined, loader: Loader<T>, options: GetOptions): CacheResult<T> | Promise<CacheResult<T>> {
     const fresh = this.#servable(entry);
     if (fresh) return fresh;
     if (entry?.kind === 'value' && this.#withinGrace(entry)) {
@@ -242,7 +242,7 @@ export class OrderedCache<T = unknown> {
     this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
     lock.signal.addEventListener('abort', () => this.#reportLost(key, lock.signal.reason), { once: true });
     // Someone may have filled the key while we queued for the lock: re-check before loading.
-    const current = await this.store.read(key);
+    const current = await this.store.readForServing(key);
     const fresh = this.#servable(current);
     if (fresh) return fresh;
     const loadStart = performance.now();
@@ -268,7 +268,7 @@ export class OrderedCache<T = unknown> {
     const outcome = this.#report(key, result.timestamp, 'value', 'load', await this.store.write(key, result.value, result.timestamp));
     if (outcome.status === 'stale') {
       // A newer entry landed while we loaded: serve it rather than the older row we read.
-      const newer = this.#servable(await this.store.read(key));
+      const newer = this.#servable(await this.store.readForServing(key));
       if (newer) return newer;
     }
     return { value: result.value, timestamp, source: 'loader', stale: false };
@@ -283,7 +283,7 @@ export class OrderedCache<T = unknown> {
   }
 
   /** A fresh value or fresh "missing" as a result, or undefined when the entry must be loaded. */
-  #servable(entry: Entry<T> | undefined): CacheResult<T> | undefined {
+  #servable(entry: ServingEntry<T> | undefined): CacheResult<T> | undefined {
     if (!entry || !entry.isFresh) return undefined;
     if (entry.kind === 'value') {
       this.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'value' });
@@ -296,7 +296,7 @@ export class OrderedCache<T = unknown> {
     return undefined;
   }
 
-  #withinGrace(entry: Entry<T>): boolean {
+  #withinGrace(entry: ServingEntry<T>): boolean {
     return this.#options.graceMs > 0 && Date.now() < entry.expiresAt + this.#options.graceMs;
   }
 

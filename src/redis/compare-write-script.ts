@@ -14,8 +14,9 @@ export type StoredKind = 'v' | 't' | 'm';
  * Returns {status, storedTs} with status written|duplicate|stale, or {'foreign', detail} when the
  * key holds something that is not our entry (nothing is touched then).
  *
- * Timestamps are compared as canonical decimal strings (length, then byte by byte): Lua numbers
- * are doubles and would round above 2^53. Only millisecond clock values go through tonumber.
+ * Timestamps are compared as canonical decimal strings: by length, then, at equal length, in two
+ * pieces of at most 10 digits each. Lua numbers are doubles and would round a whole timestamp
+ * above 2^53; a piece of 10 digits is exact.
  *
  * Same-version refresh: a value/missing write at t = s over a value/missing whose logical expiry
  * has passed is 'written' (a loader that re-read the same row version must be able to make it
@@ -34,15 +35,21 @@ end
 
 local function cmp(a, b)
   if a == b then return 0 end
-  if #a ~= #b then
-    if #a < #b then return -1 else return 1 end
+  local n = #a
+  if n ~= #b then
+    if n < #b then return -1 else return 1 end
   end
-  for i = 1, #a do
-    local x, y = string.byte(a, i), string.byte(b, i)
+  -- Equal lengths, at most 19 digits: compare the leading digits, then the last 9, as numbers.
+  -- Each piece has at most 10 digits, so it is exact as a double (unlike the whole timestamp),
+  -- and this is measurably cheaper than a byte-by-byte loop on the path every write takes.
+  if n > 9 then
+    local x, y = tonumber(string.sub(a, 1, n - 9)), tonumber(string.sub(b, 1, n - 9))
     if x ~= y then
       if x < y then return -1 else return 1 end
     end
+    a, b = string.sub(a, n - 8), string.sub(b, n - 8)
   end
+  if tonumber(a) < tonumber(b) then return -1 else return 1 end
 end
 
 local stored = redis.pcall('HMGET', key, 'zkoc', 'k', 'ts', 'exp')
@@ -123,19 +130,8 @@ export function compareWriteCommand(client: Redis | Cluster): (redisKey: string,
   if (typeof host[COMMAND_NAME] !== 'function') {
     client.defineCommand(COMMAND_NAME, { numberOfKeys: 1, lua: COMPARE_WRITE_LUA });
   }
-  return async (redisKey, args) => {
-    const reply = await host[COMMAND_NAME]!(
-      redisKey,
-      args.kind,
-      args.timestamp,
-      args.value,
-      String(args.ttlMs),
-      String(args.retentionMs),
-      args.writer,
-      ENTRY_FORMAT,
-    );
-    return decodeReply(reply);
-  };
+  return (redisKey, args) =>
+    host[COMMAND_NAME]!(redisKey, args.kind, args.timestamp, args.value, String(args.ttlMs), String(args.retentionMs), args.writer, ENTRY_FORMAT).then(decodeReply);
 }
 
 function decodeReply(reply: unknown): CompareWriteReply {

@@ -2,8 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
 import { ForeignEntryError, InvalidOptionsError, InvalidValueError } from '../errors.js';
-import { compareWriteCommand, ENTRY_FORMAT, type CompareWriteArgs, type CompareWriteReply, type StoredKind } from './compare-write-script.js';
-import type { Entry, EntryKind, WriteResult } from './entry.js';
+import { compareWriteCommand, ENTRY_FORMAT, type CompareWriteArgs, type CompareWriteReply } from './compare-write-script.js';
+import type { Entry, ServingEntry, WriteResult } from './entry.js';
 import { asRedisFailure } from './transport-failure.js';
 import { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
 import { assertDurationMs, parseOrderedStoreOptions, type OrderedStoreOptions, type ResolvedOrderedStoreOptions } from './ordered-store-options.js';
@@ -22,11 +22,11 @@ export interface WriteOptions {
   ttlMs?: number;
 }
 
-// The fields read on the hit path, in this order, by ONE HMGET.
-const READ_FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret'] as const;
-const KIND_NAMES: Record<StoredKind, EntryKind> = { v: 'value', t: 'tombstone', m: 'missing' };
+// What serving needs, in this order, by ONE HMGET; `read` adds the bookkeeping fields.
+const SERVING_FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp'] as const;
+const READ_FIELDS = [...SERVING_FIELDS, 'at', 'by', 'ret'] as const;
+const KIND_BYTES = { v: 0x76, t: 0x74, m: 0x6d } as const;
 const SCAN_COUNT = 500;
-const CANONICAL_TIMESTAMP = /^(0|[1-9][0-9]{0,18})$/;
 const EMPTY = Buffer.alloc(0);
 const ENTRY_FORMAT_BYTE = ENTRY_FORMAT.charCodeAt(0);
 // In u-mode a lone surrogate matches \p{Cs}; a proper pair is one code point and does not.
@@ -126,17 +126,41 @@ export class OrderedStore<T = unknown> {
    * Throws InvalidKeyError before sending; ForeignEntryError when the key holds foreign data or
    * the value does not decode with the codec.
    */
-  async read(key: string): Promise<Entry<T> | undefined> {
-    assertValidKey(key);
-    const redisKey = this.#keyPrefix + key;
-    let fields: (Buffer | null)[];
+  read(key: string): Promise<Entry<T> | undefined> {
+    return this.#hmget(key, READ_FIELDS, (redisKey, fields) => {
+      const serving = this.#parseServing(key, redisKey, fields);
+      if (serving === undefined) return undefined;
+      const writtenAt = millis(fields[5]);
+      const retainedUntilMs = millis(fields[7]);
+      if (writtenAt === undefined || retainedUntilMs === undefined) throw new ForeignEntryError(redisKey, 'malformed time fields at/ret');
+      return Object.assign(serving, { writtenAt, writer: fields[6]?.toString() ?? '', retainedUntilMs });
+    });
+  }
+
+  /**
+   * {@link read} without the bookkeeping fields (write time, writer, retention): the cache's hit
+   * path. Still exactly one HMGET, of five fields instead of eight, and less to parse.
+   */
+  readForServing(key: string): Promise<ServingEntry<T> | undefined> {
+    return this.#hmget(key, SERVING_FIELDS, (redisKey, fields) => this.#parseServing(key, redisKey, fields));
+  }
+
+  // One HMGET, parsed. Not async, and one `then`: every promise layer costs measurably on a path
+  // this short. A bad key still comes back as a rejection, before anything is sent.
+  #hmget<R>(key: string, fields: readonly string[], parse: (redisKey: string, fields: (Buffer | null)[]) => R): Promise<R> {
     try {
-      fields = await this.#client.hmgetBuffer(redisKey, ...READ_FIELDS);
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) throw new ForeignEntryError(redisKey, 'not a hash');
-      throw asRedisFailure(err, `HMGET ${redisKey}`);
+      assertValidKey(key);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.#parseEntry(key, redisKey, fields);
+    const redisKey = this.#keyPrefix + key;
+    return this.#client.hmgetBuffer(redisKey, ...fields).then(
+      (values) => parse(redisKey, values),
+      (error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('WRONGTYPE')) throw new ForeignEntryError(redisKey, 'not a hash');
+        throw asRedisFailure(error, `HMGET ${redisKey}`);
+      },
+    );
   }
 
   /**
@@ -166,17 +190,18 @@ export class OrderedStore<T = unknown> {
     return entryRedisKey(this.options.namespace, key);
   }
 
-  // `key` was validated by the caller.
-  async #write(key: string, args: CompareWriteArgs): Promise<WriteResult> {
+  // `key` was validated by the caller. One `then`, no async layers: this is every write's path.
+  #write(key: string, args: CompareWriteArgs): Promise<WriteResult> {
     const redisKey = this.#keyPrefix + key;
-    let reply: CompareWriteReply;
-    try {
-      reply = await this.#compareWrite(redisKey, args);
-    } catch (err) {
-      throw asRedisFailure(err, `the compare-write script on ${redisKey}`);
-    }
-    if (reply.status === 'foreign') throw new ForeignEntryError(redisKey, reply.detail);
-    return { status: reply.status, current: BigInt(reply.storedTimestamp) };
+    return this.#compareWrite(redisKey, args).then(
+      (reply) => {
+        if (reply.status === 'foreign') throw new ForeignEntryError(redisKey, reply.detail);
+        return { status: reply.status, current: BigInt(reply.storedTimestamp) };
+      },
+      (error: unknown) => {
+        throw asRedisFailure(error, `the compare-write script on ${redisKey}`);
+      },
+    );
   }
 
   #ttlOf(options: WriteOptions | undefined): number {
@@ -199,37 +224,43 @@ export class OrderedStore<T = unknown> {
     return encoded;
   }
 
-  // Hot path of every cache hit: plain field access, no intermediate arrays or spreads.
-  #parseEntry(key: string, redisKey: string, fields: (Buffer | null)[]): Entry<T> | undefined {
+  // Hot path of every cache hit: byte checks, no intermediate strings, arrays or regexes.
+  #parseServing(key: string, redisKey: string, fields: (Buffer | null)[]): ServingEntry<T> | undefined {
     const marker = fields[0];
     if (!marker) {
       for (const field of fields) if (field) throw new ForeignEntryError(redisKey, 'a hash without the zkoc marker field');
       return undefined;
     }
     if (marker.length !== 1 || marker[0] !== ENTRY_FORMAT_BYTE) throw new ForeignEntryError(redisKey, `entry format ${marker.toString().slice(0, 16)}, expected ${ENTRY_FORMAT}`);
-    const kindText = fields[1]?.toString('latin1');
-    if (kindText !== 'v' && kindText !== 't' && kindText !== 'm') throw new ForeignEntryError(redisKey, 'malformed kind field k');
-    const tsText = fields[2]?.toString('latin1');
-    if (tsText === undefined || !CANONICAL_TIMESTAMP.test(tsText)) throw new ForeignEntryError(redisKey, 'malformed timestamp field ts');
+    const kindField = fields[1];
+    const kind = kindField?.length === 1 ? kindField[0] : undefined;
+    if (kind !== KIND_BYTES.v && kind !== KIND_BYTES.t && kind !== KIND_BYTES.m) throw new ForeignEntryError(redisKey, 'malformed kind field k');
+    const timestamp = canonicalTimestampOf(fields[2]);
+    if (timestamp === undefined) throw new ForeignEntryError(redisKey, 'malformed timestamp field ts');
     const expiresAt = millis(fields[4]);
-    const writtenAt = millis(fields[5]);
-    const retainedUntilMs = millis(fields[7]);
-    if (expiresAt === undefined || writtenAt === undefined || retainedUntilMs === undefined) {
-      throw new ForeignEntryError(redisKey, 'malformed time fields exp/at/ret');
-    }
-    const timestamp = BigInt(tsText);
-    const writer = fields[6]?.toString() ?? '';
-    if (kindText !== 'v') {
-      return { key, kind: KIND_NAMES[kindText] as 'tombstone' | 'missing', timestamp, expiresAt, writtenAt, writer, isFresh: kindText === 'm' && expiresAt > Date.now(), retainedUntilMs };
-    }
+    if (expiresAt === undefined) throw new ForeignEntryError(redisKey, 'malformed time field exp');
+    if (kind === KIND_BYTES.t) return { key, kind: 'tombstone', timestamp, expiresAt, isFresh: false };
+    if (kind === KIND_BYTES.m) return { key, kind: 'missing', timestamp, expiresAt, isFresh: expiresAt > Date.now() };
     let value: T;
     try {
       value = this.options.codec.decode(fields[3] ?? EMPTY);
     } catch (err) {
       throw Object.assign(new ForeignEntryError(redisKey, `value does not decode with codec ${this.options.codec.name}`), { cause: err });
     }
-    return { key, kind: 'value', value, timestamp, expiresAt, writtenAt, writer, isFresh: expiresAt > Date.now(), retainedUntilMs };
+    return { key, kind: 'value', value, timestamp, expiresAt, isFresh: expiresAt > Date.now() };
   }
+}
+
+// The stored timestamp, if it is canonical (0, or 1–19 digits without a leading zero). Up to 15
+// digits it is exact as a double, which converts to bigint faster than a string does.
+function canonicalTimestampOf(field: Buffer | null | undefined): bigint | undefined {
+  if (!field || field.length === 0 || field.length > 19 || (field[0] === 0x30 && field.length > 1)) return undefined;
+  if (field.length <= 15) {
+    const n = millis(field);
+    return n === undefined ? undefined : BigInt(n);
+  }
+  for (let i = 0; i < field.length; i++) if (field[i]! < 0x30 || field[i]! > 0x39) return undefined;
+  return BigInt(field.toString('latin1'));
 }
 
 // Parses 1–15 ASCII digits straight from the bytes (no string, no regex: this runs three times per hit).

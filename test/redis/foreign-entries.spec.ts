@@ -59,6 +59,8 @@ describe('foreign data under an entry key is reported and left untouched', () =>
     ['a non-digit timestamp', { zkoc: '1', k: 'v', ts: '5e3', exp: '1', v: '1' }, /malformed timestamp/],
     ['a non-canonical timestamp', { zkoc: '1', k: 'v', ts: '007', exp: '1', v: '1' }, /malformed timestamp/],
     ['a timestamp longer than 19 digits', { zkoc: '1', k: 'v', ts: '12345678901234567890', exp: '1', v: '1' }, /malformed timestamp/],
+    ['a non-digit in a 18-character timestamp', { zkoc: '1', k: 'v', ts: '12345678901234567x', exp: '1', v: '1' }, /malformed timestamp/],
+    ['a malformed expiry', { zkoc: '1', k: 'v', ts: '5', exp: 'soon', v: '1' }, /malformed expiry field exp|malformed time field exp/],
   ])('a marked hash with %s', async (_what, fields, detail) => {
     const store = fx.store();
     const key = `bad-${_what}`;
@@ -66,6 +68,7 @@ describe('foreign data under an entry key is reported and left untouched', () =>
     await fx.redis.hset(rk, fields);
     await expectForeign(store.write(key, 1, 9_000_000_000_000_000_000n), rk, detail);
     await expectForeign(store.read(key), rk, detail);
+    await expectForeign(store.readForServing(key), rk, detail);
     expect(await fx.redis.hgetall(rk)).toEqual(fields);
   });
 
@@ -75,5 +78,6 @@ describe('foreign data under an entry key is reported and left untouched', () =>
     expect((await store.write('undecodable', { a: 1 }, 5)).status).toBe('written');
     await fx.redis.hset(rk, 'v', '{not json');
     await expectForeign(store.read('undecodable'), rk, /does not decode with codec json/);
+    await expectForeign(store.readForServing('undecodable'), rk, /does not decode with codec json/);
   });
 });

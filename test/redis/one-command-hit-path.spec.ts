@@ -21,6 +21,21 @@ describe('MONITOR shows the exact commands', () => {
     expect(miss.map((c) => c[0])).toEqual(['hmget']);
   });
 
+  it('readForServing (the cache hit path) sends one HMGET of the five fields serving needs', async () => {
+    const store = fx.store<string>();
+    await store.write('served', 'v', 9_007_199_254_740_993n); // 2^53 + 1: above the double-exact range
+    const rk = store.redisKeyOf('served');
+    let entry: unknown;
+    const sent = await commandsSentBy(fx.redis, async () => {
+      entry = await store.readForServing('served');
+    });
+    expect(sent).toEqual([['hmget', rk, 'zkoc', 'k', 'ts', 'v', 'exp']]);
+    expect(entry).toEqual({ key: 'served', kind: 'value', value: 'v', timestamp: 9_007_199_254_740_993n, expiresAt: expect.any(Number), isFresh: true });
+    await store.invalidate('served', 9_007_199_254_740_994n);
+    expect(await store.readForServing('served')).toMatchObject({ kind: 'tombstone', timestamp: 9_007_199_254_740_994n, isFresh: false });
+    expect(await store.readForServing('never-written')).toBeUndefined();
+  });
+
   it('a write sends one EVALSHA touching only its key (the script runs HMGET, TIME, HSET, PEXPIRE on it)', async () => {
     const store = fx.store<string>();
     await store.write('w', 'warm-up', 1); // loads the script once

@@ -86,6 +86,32 @@ describe('compare script: the ordering table', () => {
     expect(await fx.redis.hget(store.redisKeyOf(key), 'ts')).toBe('9223372036854775807');
   });
 
+  it('orders every pair of equal-length timestamps that differ in one digit, at every length and position', async () => {
+    // The script compares equal-length timestamps in two pieces split 9 digits from the end:
+    // a difference on either side of the split, and at its edges, must order as bigint does.
+    const store = fx.store<string>();
+    let seed = 7;
+    const digit = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 10;
+    const mismatches: string[] = [];
+    for (let length = 1; length <= 19; length++) {
+      for (let position = 0; position < length; position++) {
+        const digits = Array.from({ length }, (_, i) => (i === 0 ? 1 + (digit() % 8) : digit()));
+        const lower = digits.join('');
+        digits[position] = digits[position]! + 1 <= 9 ? digits[position]! + 1 : 0;
+        const other = digits.join('');
+        const [older, newer] = BigInt(lower) < BigInt(other) ? [lower, other] : [other, lower];
+        const key = `pair:${length}:${position}`;
+        const first = await store.write(key, 'newer', newer);
+        const second = await store.write(key, 'older', older);
+        const third = await store.write(`${key}:up`, 'older', older);
+        const fourth = await store.write(`${key}:up`, 'newer', newer);
+        const got = [first.status, second.status, third.status, fourth.status].join(',');
+        if (got !== 'written,stale,written,written') mismatches.push(`${older} vs ${newer}: ${got}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
   it('accepts number, bigint and decimal-string timestamps, stored canonically', async () => {
     const store = fx.store<string>();
     expect(await store.write('forms', 'a', 7)).toEqual({ status: 'written', current: 7n });

@@ -102,7 +102,6 @@ export class LockManager {
   private readonly held = new Set<HeldLock>();
   /** The local queue turn each held lock occupies; returned on release or when its session ends. */
   private readonly turns = new Map<HeldLock, { queue: LocalFifo; parentPath: string }>();
-  private readonly sessionEnds = new WeakMap<ZkSession, Promise<never>>();
   private readonly backgroundDeletes = new Set<Promise<void>>();
   private readonly parentLingerMs: number;
   /** Parents we believe exist (we created a node under them), with their pending delete timer if idle. */
@@ -229,7 +228,7 @@ export class LockManager {
   private async contend(c: Contender, interruption: Interruption): Promise<{ session: ZkSession; path: string }> {
     for (;;) {
       const session = await interruption.race(this.zk.liveSession());
-      const guard = <T>(work: Promise<T>): Promise<T> => interruption.race(Promise.race([work, this.sessionEnd(session)]));
+      const guard = <T>(work: Promise<T>): Promise<T> => interruption.race(untilSessionEnds(session, work));
       c.path = undefined;
       c.createSettled = undefined;
       try {
@@ -477,22 +476,30 @@ export class LockManager {
     }
   }
 
-  private sessionEnd(session: ZkSession): Promise<never> {
-    let ended = this.sessionEnds.get(session);
-    if (!ended) {
-      ended = new Promise<never>((_, reject) => {
-        if (session.ended !== undefined) reject(SESSION_ENDED);
-        else session.once('ended', () => reject(SESSION_ENDED));
-      });
-      ended.catch(() => undefined);
-      this.sessionEnds.set(session, ended);
-    }
-    return ended;
-  }
-
   private dropQueueIfIdle(parentPath: string, queue: LocalFifo): void {
     if (queue.idle && this.queues.get(parentPath) === queue) this.queues.delete(parentPath);
   }
+}
+
+/**
+ * Settles like `work`, or rejects with SESSION_ENDED as soon as `session` ends. Subscribes per call
+ * and unsubscribes when `work` settles: racing one shared "session ended" promise instead kept
+ * every call's reaction alive until the session ended, about 1 KB per lock cycle, without bound.
+ */
+function untilSessionEnds<T>(session: ZkSession, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = session.whenEnded(() => reject(SESSION_ENDED));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
+  });
 }
 
 function parseTimeout(name: string, value: unknown): number {

@@ -60,6 +60,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   private lostTimer: NodeJS.Timeout | undefined;
   private endReason: SessionEndReason | undefined;
   private readonly pending = new Set<(error: Error) => void>();
+  private readonly endWatchers = new Set<() => void>();
 
   private constructor(
     private readonly client: RawClient,
@@ -137,6 +138,20 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     return this.endReason;
   }
 
+  /**
+   * Calls `onEnded` once when the session ends (at once if it already has) and returns a function
+   * that cancels the call. Cheap to add and remove per request, unlike a listener on a shared
+   * long-lived promise, whose reactions stay reachable until the session ends.
+   */
+  whenEnded(onEnded: () => void): () => void {
+    if (this.endReason !== undefined) {
+      onEnded();
+      return () => undefined;
+    }
+    this.endWatchers.add(onEnded);
+    return () => this.endWatchers.delete(onEnded);
+  }
+
   /** Session id and password, for tooling that needs to act on this exact session (e.g. forcing expiry in tests). */
   credentials(): { sessionId: Buffer; password: Buffer } {
     return { sessionId: this.client.getSessionId(), password: this.client.getSessionPassword() };
@@ -200,6 +215,8 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     clearTimeout(this.lostTimer);
     const failure = new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${reason})`);
     for (const fail of [...this.pending]) fail(failure);
+    for (const onEnded of [...this.endWatchers]) onEnded();
+    this.endWatchers.clear();
     this.emit('ended', reason);
     this.client.removeAllListeners('state');
     if (reason === 'closed' && graceMs > 0) await this.closeGracefully(graceMs);

@@ -23,6 +23,23 @@ export async function measure(ops: number, inFlight: number, op: (i: number) => 
   return { opsPerSec: ops / ((performance.now() - started) / 1000), latenciesMs };
 }
 
+/** Runs `loops` concurrent loops of `cycle(loop)` for `durationMs`; returns throughput and per-cycle latency. */
+export async function measureFor(loops: number, durationMs: number, cycle: (loop: number) => Promise<unknown>): Promise<Measured> {
+  const latenciesMs: number[] = [];
+  const started = performance.now();
+  const until = started + durationMs;
+  await Promise.all(
+    Array.from({ length: loops }, async (_, loop) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        await cycle(loop);
+        latenciesMs.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { opsPerSec: latenciesMs.length / ((performance.now() - started) / 1000), latenciesMs };
+}
+
 export interface Compared {
   floorOpsPerSec: number;
   oursOpsPerSec: number;
@@ -32,7 +49,32 @@ export interface Compared {
   oursLatenciesMs: number[];
 }
 
-/** A warm-up, then `rounds` back-to-back pairs, alternating which goes first; medians of throughput and of the per-round ratio. */
+/**
+ * `rounds` back-to-back pairs, alternating which goes first, so drift in the machine's load (or a
+ * server's growing log) favours neither side; the ratio is the median of the per-round ratios.
+ */
+export async function alternate(rounds: number, floorRound: () => Promise<Measured>, ourRound: () => Promise<Measured>): Promise<Compared> {
+  const floors: Measured[] = [];
+  const ours: Measured[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      floors.push(await floorRound());
+      ours.push(await ourRound());
+    } else {
+      ours.push(await ourRound());
+      floors.push(await floorRound());
+    }
+  }
+  return {
+    floorOpsPerSec: median(floors.map((m) => m.opsPerSec)),
+    oursOpsPerSec: median(ours.map((m) => m.opsPerSec)),
+    ratio: median(ours.map((m, i) => m.opsPerSec / floors[i]!.opsPerSec)),
+    floorLatenciesMs: floors.flatMap((m) => m.latenciesMs),
+    oursLatenciesMs: ours.flatMap((m) => m.latenciesMs),
+  };
+}
+
+/** A warm-up, then {@link alternate} over `rounds` pairs of `opsPerRound` calls each. */
 export async function compareInRounds(
   opsPerRound: number,
   inFlight: number,
@@ -43,24 +85,11 @@ export async function compareInRounds(
   // One untimed round of each first: the JIT and the connection warm up before anything counts.
   await measure(opsPerRound, inFlight, floorOp);
   await measure(opsPerRound, inFlight, ourOp);
-  const floors: Measured[] = [];
-  const ours: Measured[] = [];
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      floors.push(await measure(opsPerRound, inFlight, floorOp));
-      ours.push(await measure(opsPerRound, inFlight, ourOp));
-    } else {
-      ours.push(await measure(opsPerRound, inFlight, ourOp));
-      floors.push(await measure(opsPerRound, inFlight, floorOp));
-    }
-  }
-  return {
-    floorOpsPerSec: median(floors.map((m) => m.opsPerSec)),
-    oursOpsPerSec: median(ours.map((m) => m.opsPerSec)),
-    ratio: median(ours.map((m, i) => m.opsPerSec / floors[i]!.opsPerSec)),
-    floorLatenciesMs: floors.flatMap((m) => m.latenciesMs),
-    oursLatenciesMs: ours.flatMap((m) => m.latenciesMs),
-  };
+  return alternate(
+    rounds,
+    () => measure(opsPerRound, inFlight, floorOp),
+    () => measure(opsPerRound, inFlight, ourOp),
+  );
 }
 
 export function median(values: number[]): number {

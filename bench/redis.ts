@@ -6,7 +6,7 @@ import type { BenchRow, BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
 const KEYS = 1_000;
-const ROUNDS = 12; // floor/ours pairs, back to back, alternating which goes first
+const ROUNDS = 30; // floor/ours pairs, back to back, alternating which goes first
 
 const compareInRounds = (ops: number, floorOp: (i: number) => Promise<unknown>, ourOp: (i: number) => Promise<unknown>): Promise<Compared> =>
   compareAt(ops, IN_FLIGHT, ROUNDS, floorOp, ourOp);
@@ -33,7 +33,7 @@ export const runRedisBench: BenchSectionRunner = async (ctx) => {
   const redis = new Redis(ctx.redis, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
   try {
     const store = new OrderedStore(redis, { namespace: 'bench', ttlMs: 600_000, retentionMs: 600_000, writerLabel: 'bench' });
-    const ops = Math.max(1_000, Math.round(8_000 * ctx.scale)); // per round
+    const ops = Math.max(1_000, Math.round(4_000 * ctx.scale)); // per round
     const keyOf = (i: number) => `product:${i % KEYS}`;
     const redisKeys = Array.from({ length: KEYS }, (_, i) => store.redisKeyOf(`product:${i}`));
     const valueOf = (i: number) => ({ id: i % KEYS, price: 4999, name: 'A reasonably typical product name', tags: ['a', 'b'] });

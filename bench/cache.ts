@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { OrderedCache } from '../src/cache/OrderedCache.js';
 import { bufferCodec, type Codec } from '../src/codec/index.js';
-import { compareInRounds, type Compared } from './measure.js';
+import { compareInRounds, comparedRow, type Compared } from './measure.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
@@ -44,8 +44,8 @@ export const runCacheBench: BenchSectionRunner = async (ctx) => {
     const hitJson = await compareHit(ops, raw, cache.store.redisKeyOf.bind(cache.store), keys, (fields) => JSON.parse(fields[3]!.toString()), (key) => cache.get(key, neverLoad));
     const hitBytes = await compareHit(ops, raw, bytesCache.store.redisKeyOf.bind(bytesCache.store), keys, (fields) => fields[3], (key) => bytesCache.get(key, neverLoad));
     const note = `${IN_FLIGHT} in flight, one connection, median of ${ROUNDS} alternating rounds of ${ops}`;
-    rows.push(hitRow('hit-path get() vs raw HMGET + JSON.parse (JSON codec)', hitJson, note));
-    rows.push(hitRow('hit-path get() vs raw HMGET (Buffer codec: no decoding)', hitBytes, note));
+    rows.push(comparedRow('hit-path get() vs raw HMGET + JSON.parse (JSON codec)', hitJson, 'ops/s', 0.9, note));
+    rows.push(comparedRow('hit-path get() vs raw HMGET (Buffer codec: no decoding)', hitBytes, 'ops/s', 0.9, note));
 
     const processes = await Promise.all(Array.from({ length: 4 }, () => connect('bench-stampede')));
     try {
@@ -87,17 +87,4 @@ function compareHit(
     async (i) => decode(await raw.hmgetBuffer(redisKeys[i % redisKeys.length]!, ...FIELDS)),
     (i) => get(keys[i % keys.length]!),
   );
-}
-
-function hitRow(name: string, compared: Compared, note: string): BenchSection['rows'][number] {
-  return {
-    name,
-    value: Math.round(compared.oursOpsPerSec),
-    unit: 'ops/s',
-    floor: Math.round(compared.floorOpsPerSec),
-    ratio: Number(compared.ratio.toFixed(3)),
-    target: '≥ 0.9×',
-    met: compared.ratio >= 0.9,
-    note,
-  };
 }

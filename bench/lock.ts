@@ -3,7 +3,7 @@ import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from '.
 import { LockManager, ZooKeeperConnection } from '../src/zookeeper/index.js';
 import type { RawClient, ZooKeeperModule } from '../src/zookeeper/client-module.js';
 import { fourLetterWord } from '../src/testing/four-letter-word.js';
-import { alternate, measureFor, percentiles, type Compared } from './measure.js';
+import { alternate, comparedRow, measureFor, percentiles } from './measure.js';
 
 /**
  * Lock benchmark: our LockManager against a bare node-zookeeper-client recipe (the floor), same
@@ -87,10 +87,6 @@ async function serverCostPerCycle(connectString: string, loops: number, cyclesPe
 function row(name: string, value: number, unit: string, floor: number, target: string, met: (ratio: number) => boolean, note?: string): BenchRow {
   const ratio = value / floor;
   return { name, value: round(value), unit, floor: round(floor), ratio: round(ratio, 3), target, met: met(ratio), ...(note ? { note } : {}) };
-}
-
-function comparedRow(name: string, compared: Compared, unit: string, target: number, note: string): BenchRow {
-  return { name, value: round(compared.oursOpsPerSec), unit, floor: round(compared.floorOpsPerSec), ratio: round(compared.ratio, 3), target: `≥ ${target}×`, met: compared.ratio >= target, note };
 }
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -1,3 +1,5 @@
+import type { BenchRow } from './types.js';
+
 /** Shared measuring tools for the benchmark sections: same-run, side-by-side, medians over rounds. */
 
 export interface Measured {
@@ -45,6 +47,8 @@ export interface Compared {
   oursOpsPerSec: number;
   /** Median over rounds of (ours / floor) measured back to back, so machine-load drift cancels. */
   ratio: number;
+  /** The 25th and 75th percentiles of the per-round ratios: how much the machine moved them. */
+  ratioSpread: [number, number];
   floorLatenciesMs: number[];
   oursLatenciesMs: number[];
 }
@@ -65,10 +69,12 @@ export async function alternate(rounds: number, floorRound: () => Promise<Measur
       floors.push(await floorRound());
     }
   }
+  const ratios = ours.map((m, i) => m.opsPerSec / floors[i]!.opsPerSec);
   return {
     floorOpsPerSec: median(floors.map((m) => m.opsPerSec)),
     oursOpsPerSec: median(ours.map((m) => m.opsPerSec)),
-    ratio: median(ours.map((m, i) => m.opsPerSec / floors[i]!.opsPerSec)),
+    ratio: median(ratios),
+    ratioSpread: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
     floorLatenciesMs: floors.flatMap((m) => m.latenciesMs),
     oursLatenciesMs: ours.flatMap((m) => m.latenciesMs),
   };
@@ -90,6 +96,26 @@ export async function compareInRounds(
     () => measure(opsPerRound, inFlight, floorOp),
     () => measure(opsPerRound, inFlight, ourOp),
   );
+}
+
+/** A bench row from a side-by-side comparison; the note gets the spread of the per-round ratios. */
+export function comparedRow(name: string, compared: Compared, unit: string, target: number, note: string): BenchRow {
+  const [low, high] = compared.ratioSpread.map((r) => r.toFixed(2));
+  return {
+    name,
+    value: Math.round(compared.oursOpsPerSec),
+    unit,
+    floor: Math.round(compared.floorOpsPerSec),
+    ratio: Number(compared.ratio.toFixed(3)),
+    target: `≥ ${target}×`,
+    met: compared.ratio >= target,
+    note: `${note}; per-round ratios p25-p75 ${low}-${high}`,
+  };
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 export function median(values: number[]): number {

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { jsonCodec } from '../src/codec/index.js';
 import { OrderedStore } from '../src/redis/index.js';
-import { compareInRounds as compareAt, percentiles, type Compared } from './measure.js';
-import type { BenchRow, BenchSection, BenchSectionRunner } from './types.js';
+import { compareInRounds as compareAt, comparedRow, percentiles, type Compared } from './measure.js';
+import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
 const KEYS = 1_000;
@@ -10,19 +10,6 @@ const ROUNDS = 30; // floor/ours pairs, back to back, alternating which goes fir
 
 const compareInRounds = (ops: number, floorOp: (i: number) => Promise<unknown>, ourOp: (i: number) => Promise<unknown>): Promise<Compared> =>
   compareAt(ops, IN_FLIGHT, ROUNDS, floorOp, ourOp);
-
-function row(name: string, c: Compared, target: number, note: string): BenchRow {
-  return {
-    name,
-    value: Math.round(c.oursOpsPerSec),
-    unit: 'ops/s',
-    floor: Math.round(c.floorOpsPerSec),
-    ratio: Number(c.ratio.toFixed(3)),
-    target: `≥ ${target}×`,
-    met: c.ratio >= target,
-    note,
-  };
-}
 
 /**
  * The store's two hot paths against the bare Redis command doing the same I/O, same run, same
@@ -62,8 +49,8 @@ export const runRedisBench: BenchSectionRunner = async (ctx) => {
     return {
       title: 'Redis entry store (64 in flight, one connection)',
       rows: [
-        row('store.read vs raw HMGET, both decoding the value', read, 0.9, `${ROUNDS}×${ops} ops each; ratio = median per-round ratio`),
-        row('store.write (compare script) vs plain SET, both encoding', write, 0.7, `${ROUNDS}×${ops} ops each; every write 'written'`),
+        comparedRow('store.read vs raw HMGET, both decoding the value', read, 'ops/s', 0.9, `${ROUNDS}×${ops} ops each; ratio = median per-round ratio`),
+        comparedRow('store.write (compare script) vs plain SET, both encoding', write, 'ops/s', 0.7, `${ROUNDS}×${ops} ops each; every write 'written'`),
       ],
       latencies: {
         'store.read': percentiles(read.oursLatenciesMs),

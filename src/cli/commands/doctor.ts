@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { defineAction, type CliEnvironment } from '../action.js';
-import { addConnectionOptions } from '../connection-options.js';
+import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
 import { type CheckResult } from '../doctor/check.js';
 import { checkPostgres } from '../doctor/postgres-checks.js';
 import { checkRedis } from '../doctor/redis-checks.js';
@@ -26,7 +26,7 @@ Exit status: 0 when every check is ok or warn, 1 when any check fails.`,
   return defineAction(command, env, async ({ connection, out }) => {
     const timeoutMs = connection.timeoutMs;
     const [zk, redis, postgres] = await Promise.all([
-      checkZooKeeper(connection.zk, connection.namespace, timeoutMs),
+      checkZooKeeper(connection.zk, connection.namespace, timeoutMs, zookeeperAccess(connection).auth),
       checkRedis(connection.redis, storeScripts(), timeoutMs),
       checkPostgres(connection.databaseUrl, timeoutMs),
     ]);

@@ -4,7 +4,7 @@ import type { HolderInfo } from '../../zookeeper/index.js';
 import { defineAction, type CliEnvironment } from '../action.js';
 import { prefixOption } from '../arguments.js';
 import { lockRoot, openStore } from '../clients.js';
-import { addConnectionOptions } from '../connection-options.js';
+import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import type { StoredValue } from '../render/stored-value.js';
 import { LockTreeWatcher, type LockChange } from '../watch/lock-tree-watcher.js';
@@ -34,7 +34,7 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
       if (out.json) out.write(JSON.stringify({ at: new Date().toISOString(), ...event }) + '\n');
       else out.line(`${clock()}  ${text}`);
     };
-    const { watcher, initial } = await LockTreeWatcher.start(connection.zk, lockRoot(connection.namespace), prefix, connection.timeoutMs);
+    const { watcher, initial } = await LockTreeWatcher.start(connection.zk, lockRoot(connection.namespace), prefix, connection.timeoutMs, zookeeperAccess(connection).auth);
     const opened = await openStore(connection).catch((error: unknown) => {
       watcher.close();
       throw error;

@@ -1,6 +1,7 @@
 import { tcpExchange } from '../../testing/tcp-exchange.js';
 import { zookeeperModule, type RawClient } from '../../zookeeper/client-module.js';
 import { zookeeperHosts } from '../../zookeeper/connect-string.js';
+import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import { reason, withDeadline, type CheckResult } from './check.js';
 
@@ -9,7 +10,7 @@ import { reason, withDeadline, type CheckResult } from './check.js';
  * latency), then opens one session and reads the ACL of the namespace's root znode.
  * Never blocks longer than about `timeoutMs` per probe.
  */
-export async function checkZooKeeper(connectString: string, namespace: string, timeoutMs: number): Promise<CheckResult[]> {
+export async function checkZooKeeper(connectString: string, namespace: string, timeoutMs: number, auth: readonly ZooKeeperAuth[] = []): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const { host, port } of zookeeperHosts(connectString)) {
     const address = `${host}:${port}`;
@@ -30,12 +31,14 @@ export async function checkZooKeeper(connectString: string, namespace: string, t
       results.push({ server: 'zookeeper', check: 'reachable', status: 'fail', detail: message.startsWith('zookeeper at ') ? message : `zookeeper at ${address}: ${message}` });
     }
   }
-  results.push(...(await checkSession(connectString, namespace, timeoutMs)));
+  results.push(...(await checkSession(connectString, namespace, timeoutMs, auth)));
   return results;
 }
 
-async function checkSession(connectString: string, namespace: string, timeoutMs: number): Promise<CheckResult[]> {
+async function checkSession(connectString: string, namespace: string, timeoutMs: number, auth: readonly ZooKeeperAuth[]): Promise<CheckResult[]> {
   const client = zookeeperModule.createClient(connectString, { sessionTimeout: Math.max(timeoutMs * 2, 4_000), retries: 0 });
+  // The credential goes with the session, so a lock tree that is not world-readable can be read.
+  for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
   const root = `/zkoc/${namespace}`;
   try {
     const started = performance.now();
@@ -50,7 +53,8 @@ async function checkSession(connectString: string, namespace: string, timeoutMs:
       `zookeeper at ${connectString}: session`,
     );
     const latencyMs = performance.now() - started;
-    const session: CheckResult = { server: 'zookeeper', check: 'session', status: 'ok', latencyMs, detail: `session established in ${formatDuration(latencyMs)}` };
+    const as = auth.length > 0 ? `, with digest credential ${auth.map((a) => a.credentials.split(':')[0]).join(', ')}` : '';
+    const session: CheckResult = { server: 'zookeeper', check: 'session', status: 'ok', latencyMs, detail: `session established in ${formatDuration(latencyMs)}${as}` };
     try {
       const acl = await withDeadline(getAcl(client, root), timeoutMs, `zookeeper at ${connectString}: getACL ${root}`);
       if (acl === undefined) return [session, { server: 'zookeeper', check: 'acl', status: 'ok', detail: `${root} does not exist yet (created on first lock)` }];

@@ -4,6 +4,7 @@ import { ConnectionError } from '../../errors.js';
 import { zookeeperModule, type RawClient, type RawStat } from '../../zookeeper/client-module.js';
 import { decodeHolderInfo, type HolderInfo } from '../../zookeeper/holder-info.js';
 import { sortLockNames } from '../../zookeeper/lock-node-name.js';
+import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 
 /** One change in a key's lock queue. */
 export type LockChange =
@@ -46,8 +47,15 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
    * that are emitted. The initial state is returned so the caller can show it.
    * @throws ConnectionError when no session is granted in time.
    */
-  static async start(connectString: string, root: string, prefix: string, connectTimeoutMs: number): Promise<{ watcher: LockTreeWatcher; initial: LockChange[] }> {
+  static async start(
+    connectString: string,
+    root: string,
+    prefix: string,
+    connectTimeoutMs: number,
+    auth: readonly ZooKeeperAuth[] = [],
+  ): Promise<{ watcher: LockTreeWatcher; initial: LockChange[] }> {
     const client = zookeeperModule.createClient(connectString, { sessionTimeout: Math.max(4_000, connectTimeoutMs * 2), retries: 0 });
+    for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.removeAllListeners('state');

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { LockManager, ZooKeeperConnection, type Lock } from '../../src/zookeeper/index.js';
+import { runZkoc, ZKOC_BIN } from '../cli/run-zkoc.js';
+
+const NAMESPACE = 'cli-private';
+const CREDENTIAL = 'zkoc:zk-private-pass-4d1';
+const PASSWORD = 'zk-private-pass-4d1';
+
+// A lock tree created with `readableByAnyone: false`: doctor and watch read it only with --zk-auth.
+describe('zkoc doctor and watch on a lock tree that is not world-readable', () => {
+  let stack: StartedStack;
+  let owner: ZooKeeperConnection;
+  let held: Lock;
+  let common: string[];
+
+  beforeAll(async () => {
+    stack = await startStack({ provider: 'local' });
+    owner = await ZooKeeperConnection.connect({
+      connectString: stack.zookeeper.connectString,
+      auth: [{ scheme: 'digest', credentials: CREDENTIAL }],
+      acl: 'creator',
+      readableByAnyone: false,
+    });
+    held = await new LockManager(owner, { root: `/zkoc/${NAMESPACE}/locks`, label: 'private-worker' }).acquire('private-key');
+    common = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE, '--timeout-ms', '3000'];
+  });
+  afterAll(async () => {
+    await held?.release();
+    await owner?.close();
+    await stack?.stop();
+  });
+
+  const aclCheck = (stdout: string) => (JSON.parse(stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }).checks.find((c) => c.server === 'zookeeper' && c.check === 'acl');
+
+  it('doctor without --zk-auth cannot read the root ACL and fails that check', async () => {
+    const run = await runZkoc(['doctor', '--json', ...common]);
+    expect(run.code).toBe(1);
+    expect(aclCheck(run.stdout)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/NO_AUTH/) });
+  });
+
+  it('doctor with --zk-auth reads it, says which user it used, and never prints the password', async () => {
+    const run = await runZkoc(['doctor', '--json', ...common, '--zk-auth', CREDENTIAL]);
+    expect(aclCheck(run.stdout)).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^\/zkoc\/cli-private ACL digest:zkoc:\S+:cdrwa$/) });
+    expect(run.stdout).toMatch(/session established in .*, with digest credential zkoc/);
+    expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+  });
+
+  it('watch without --zk-auth fails with NO_AUTH; with it, it lists the held lock', async () => {
+    const refused = await runZkoc(['watch', ...common]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/NO_AUTH/);
+
+    const child = spawn(process.execPath, [ZKOC_BIN, 'watch', ...common, '--zk-auth', CREDENTIAL], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = performance.now() + 10_000;
+      while (!stderr.includes('Ctrl-C to stop') && performance.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      expect(stderr).toContain('Ctrl-C to stop');
+      expect(stdout).toMatch(/"private-key" .*"private-worker"/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(130);
+    expect(stdout + stderr).not.toContain(PASSWORD);
+  });
+});

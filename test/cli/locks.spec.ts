@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type StartedStack } from '../../src/testing/index.js';
 import { LockManager, ZooKeeperConnection, type Lock } from '../../src/zookeeper/index.js';
-import { runZkoc, ZKOC_BIN } from './run-zkoc.js';
+import { runZkoc, spawnZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-locks';
 const ODD_KEY = 'tenant 7/product:ü/価格 😀';
@@ -73,30 +73,26 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
   });
 
   it('watch shows an acquire and a release within a second, and Ctrl-C exits 130', async () => {
-    const child = spawn(process.execPath, [ZKOC_BIN, 'watch', ...connection], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const watch = spawnZkoc(['watch', ...connection]);
+    let exitCode: number | null = null;
     try {
-      await expectEventually(() => stderr.includes('Ctrl-C to stop'), 10_000, () => `watch did not start; stderr: ${stderr}`);
+      await watch.waitFor((_, stderr) => stderr.includes('Ctrl-C to stop'), 10_000, 'watch start');
       const manager = new LockManager(holderZk, { root: `/zkoc/${NAMESPACE}/locks`, label: 'watched-worker' });
       const key = 'watched key/ü';
       const lock = await manager.acquire(key);
       const acquiredAt = performance.now();
-      await expectEventually(() => /acquired\s+"watched key\/ü" by .* pid \d+ "watched-worker"/.test(stdout), 1_000, () => `no acquire line within 1 s; stdout: ${stdout}`);
+      await watch.waitFor((stdout) => /acquired\s+"watched key\/ü" by .* pid \d+ "watched-worker"/.test(stdout), 1_000, 'the acquire line');
       const acquireSeenMs = performance.now() - acquiredAt;
       await lock.release();
       const releasedAt = performance.now();
-      await expectEventually(() => /released\s+"watched key\/ü" by .* "watched-worker", held for/.test(stdout), 1_000, () => `no release line within 1 s; stdout: ${stdout}`);
+      await watch.waitFor((stdout) => /released\s+"watched key\/ü" by .* "watched-worker", held for/.test(stdout), 1_000, 'the release line');
       const releaseSeenMs = performance.now() - releasedAt;
       console.log(`zkoc watch saw acquire after ${acquireSeenMs.toFixed(0)} ms, release after ${releaseSeenMs.toFixed(0)} ms`);
     } finally {
-      child.kill('SIGINT');
+      exitCode = await watch.interrupt();
     }
-    expect(await exited).toBe(130);
-    expect(stderr).toContain('stopped');
+    expect(exitCode).toBe(130);
+    expect(watch.stderr()).toContain('stopped');
   });
 });
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built binary; `npm test` builds it in `pretest`. */
@@ -31,4 +31,41 @@ export function runZkoc(args: readonly string[], options: { env?: Record<string,
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr, durationMs });
     });
   });
+}
+
+/** A long-running `zkoc` (e.g. `watch`) whose output is collected as it arrives. */
+export interface RunningZkoc {
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves once `condition(stdout, stderr)` holds; throws naming what was seen after `timeoutMs` or if zkoc exits first. */
+  waitFor(condition: (stdout: string, stderr: string) => boolean, timeoutMs: number, what: string): Promise<void>;
+  /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+}
+
+/** Starts the built `zkoc` with `args` and leaves it running; the caller must `interrupt()` it. */
+export function spawnZkoc(args: readonly string[]): RunningZkoc {
+  const child = spawn(process.execPath, [ZKOC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitFor(condition, timeoutMs, what) {
+      const deadline = performance.now() + timeoutMs;
+      while (!condition(stdout, stderr)) {
+        if (child.exitCode !== null || performance.now() > deadline) {
+          throw new Error(`${what}: not seen within ${timeoutMs} ms (exit code ${child.exitCode}); stdout: ${stdout}; stderr: ${stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async interrupt() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
 }

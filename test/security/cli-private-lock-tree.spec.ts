@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type StartedStack } from '../../src/testing/index.js';
 import { LockManager, ZooKeeperConnection, type Lock } from '../../src/zookeeper/index.js';
-import { runZkoc, ZKOC_BIN } from '../cli/run-zkoc.js';
+import { runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
 
 const NAMESPACE = 'cli-private';
 const CREDENTIAL = 'zkoc:zk-private-pass-4d1';
@@ -52,21 +51,15 @@ describe('zkoc doctor and watch on a lock tree that is not world-readable', () =
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/NO_AUTH/);
 
-    const child = spawn(process.execPath, [ZKOC_BIN, 'watch', ...common, '--zk-auth', CREDENTIAL], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const watch = spawnZkoc(['watch', ...common, '--zk-auth', CREDENTIAL]);
+    let exitCode: number | null = null;
     try {
-      const deadline = performance.now() + 10_000;
-      while (!stderr.includes('Ctrl-C to stop') && performance.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-      expect(stderr).toContain('Ctrl-C to stop');
-      expect(stdout).toMatch(/"private-key" .*"private-worker"/);
+      await watch.waitFor((_, stderr) => stderr.includes('Ctrl-C to stop'), 10_000, 'watch start');
+      expect(watch.stdout()).toMatch(/"private-key" .*"private-worker"/);
     } finally {
-      child.kill('SIGINT');
+      exitCode = await watch.interrupt();
     }
-    expect(await exited).toBe(130);
-    expect(stdout + stderr).not.toContain(PASSWORD);
+    expect(exitCode).toBe(130);
+    expect(watch.stdout() + watch.stderr()).not.toContain(PASSWORD);
   });
 });

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { assertNoConnectionOnSession, expireSession } from '../../src/testing/expire-session.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
 describe('expireSession', () => {
-  let stack: StartedStack;
-  beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { fsync: false } });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useLocalStack({ zookeeper: { fsync: false } });
 
   // Regression: the owner reconnects the instant the impostor takes its session. Before the
   // local server ran with one NIO worker, some expiries left the owner connected to the dead
@@ -20,10 +14,10 @@ describe('expireSession', () => {
   it('the owner hears `expired` on every one of 200 consecutive expiries', async () => {
     const unheard: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const owner = await connectTestClient(stack.zookeeper.connectString, 5_000);
+      const owner = await connectTestClient(stack().zookeeper.connectString, 5_000);
       try {
         const expired = owner.nextState('EXPIRED', 3_000);
-        await stack.expireSession(owner.raw.getSessionId(), owner.raw.getSessionPassword());
+        await stack().expireSession(owner.raw.getSessionId(), owner.raw.getSessionPassword());
         await expired.catch((error: Error) => unheard.push(`#${i}: ${error.message}`));
       } finally {
         owner.close();
@@ -33,11 +27,11 @@ describe('expireSession', () => {
   });
 
   it('reports a connection that still carries the session, naming it', async () => {
-    const owner = await connectTestClient(stack.zookeeper.connectString, 5_000);
+    const owner = await connectTestClient(stack().zookeeper.connectString, 5_000);
     try {
       // A live session stands in for an orphaned one: `cons` lists its connection either way.
       const hexId = `0x${owner.raw.getSessionId().toString('hex').replace(/^0+/, '')}`;
-      const error = await assertNoConnectionOnSession([{ host: '127.0.0.1', port: stack.zookeeper.port }], hexId, stack.zookeeper.connectString).then(
+      const error = await assertNoConnectionOnSession([{ host: '127.0.0.1', port: stack().zookeeper.port }], hexId, stack().zookeeper.connectString).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -51,7 +45,7 @@ describe('expireSession', () => {
   });
 
   it('resolves at once for a session the server does not know (already expired)', async () => {
-    await expect(stack.expireSession(Buffer.from('0123456789abcdef', 'hex'), Buffer.alloc(16), { timeoutMs: 2_000 })).resolves.toBeUndefined();
+    await expect(stack().expireSession(Buffer.from('0123456789abcdef', 'hex'), Buffer.alloc(16), { timeoutMs: 2_000 })).resolves.toBeUndefined();
   });
 
   it('fails with ConnectionError naming the session and the cause when no server answers', async () => {

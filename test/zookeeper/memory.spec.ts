@@ -1,28 +1,22 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
 import { LockManager } from '../../src/zookeeper/index.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { connect } from './helpers.js';
 
 // A full collection before each heap reading, so the numbers are what is still reachable.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-let stack: StartedStack;
-beforeAll(async () => {
-  stack = await startStack({ provider: 'local', zookeeper: { fsync: false } });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useLocalStack({ zookeeper: { fsync: false } });
 
 describe('memory', () => {
   // Regression: every acquire raced a shared "session ended" promise that lives as long as the
   // session, so each cycle's reactions (its node name, the children listing) stayed reachable:
   // about 1 KB per cycle, 12 MB over the 12,800 cycles measured here, without bound.
   it('a long-lived session does not accumulate memory per lock cycle', async () => {
-    await using zk = await connect(stack);
+    await using zk = await connect(stack());
     const locks = new LockManager(zk, { root: '/memory/locks' });
     const cycles = async (perKey: number) =>
       Promise.all(

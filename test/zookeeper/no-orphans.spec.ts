@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
 import { LockManager } from '../../src/zookeeper/index.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { childrenOf, connect } from './helpers.js';
 
-let stack: StartedStack;
-
-beforeAll(async () => {
-  stack = await startStack({ provider: 'local', zookeeper: { fsync: false } });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useLocalStack({ zookeeper: { fsync: false } });
 
 describe('no orphans', () => {
   it('after 10,000 lock/unlock cycles on 1,000 keys (two contending sessions) the root has no children', async () => {
     const root = '/orphans/locks';
-    await using a = await connect(stack);
-    await using b = await connect(stack);
+    await using a = await connect(stack());
+    await using b = await connect(stack());
     const managers = [new LockManager(a, { root }), new LockManager(b, { root })];
     let cycles = 0;
     const started = performance.now();

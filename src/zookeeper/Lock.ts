@@ -33,7 +33,10 @@ export interface Lock extends AsyncDisposable {
 /** The {@link Lock} implementation; created only by LockManager. */
 export class HeldLock implements Lock {
   readonly acquiredAt = new Date();
-  private readonly controller = new AbortController();
+  // Created on first use of `signal`: an AbortController costs about 3 µs, on every acquire of a
+  // caller that never looks at it.
+  private controller: AbortController | undefined;
+  private lostReason: LockLostError | undefined;
   private releasing: Promise<void> | undefined;
 
   constructor(
@@ -49,6 +52,10 @@ export class HeldLock implements Lock {
   }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.lostReason) this.controller.abort(this.lostReason);
+    }
     return this.controller.signal;
   }
 
@@ -67,8 +74,8 @@ export class HeldLock implements Lock {
 
   /** Tells the holder the lock is gone (first reason wins). */
   markLost(reason: LockLostReason, cause?: unknown): void {
-    if (!this.controller.signal.aborted && !this.released) {
-      this.controller.abort(new LockLostError(this.key, reason, cause === undefined ? undefined : { cause }));
-    }
+    if (this.lostReason || this.released) return;
+    this.lostReason = new LockLostError(this.key, reason, cause === undefined ? undefined : { cause });
+    this.controller?.abort(this.lostReason);
   }
 }

@@ -162,7 +162,8 @@ export class LockManager {
       if (!queue) this.queues.set(parentPath, (queue = new LocalFifo()));
       const ticket = queue.enter();
       try {
-        await interruption.race(ticket.ready);
+        // The uncontended case skips a race and a turn of the microtask queue.
+        if (!ticket.immediate || interruption.error) await interruption.race(ticket.ready);
         const { uuid, prefix } = newProtectedPrefix();
         const contender: Contender = { key, parentPath, uuid, prefix, data: encodeHolderInfo(this.label, Date.now()), path: undefined, createSettled: undefined };
         const { session, path } = await this.contend(contender, interruption);
@@ -269,11 +270,19 @@ export class LockManager {
       const parentRefusal = parentAssumed
         ? undefined
         : session.create(c.parentPath, null, CreateMode.PERSISTENT).then(() => undefined, (error: unknown) => error);
-      const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL).then(async (path) => {
-        await this.hooks.afterCreate?.(path);
-        c.path = path;
-        return path;
-      });
+      const afterCreate = this.hooks.afterCreate;
+      const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL).then(
+        afterCreate
+          ? async (path) => {
+              await afterCreate(path);
+              c.path = path;
+              return path;
+            }
+          : (path) => {
+              c.path = path;
+              return path;
+            },
+      );
       const listed = session.getChildren(c.parentPath).then(
         (children) => children,
         () => undefined,
@@ -412,7 +421,8 @@ export class LockManager {
   private async release(lock: HeldLock): Promise<void> {
     this.held.delete(lock);
     try {
-      if (lock.session.ended === undefined) await this.deleteNode(lock.session, lock.path, keyParentPath(this.root, lock.key));
+      const parentPath = this.turns.get(lock)?.parentPath ?? keyParentPath(this.root, lock.key);
+      if (lock.session.ended === undefined) await this.deleteNode(lock.session, lock.path, parentPath);
     } finally {
       this.returnTurn(lock);
     }

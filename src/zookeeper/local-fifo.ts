@@ -13,13 +13,14 @@ export class LocalFifo {
   }
 
   /**
-   * Queues for the turn. `ready` resolves when it is ours; `cancel()` gives the place (or the turn,
-   * if it was granted meanwhile) away. Call {@link leave} after the turn is done.
+   * Queues for the turn. `ready` resolves when it is ours (`immediate`: it already is);
+   * `cancel()` gives the place (or the turn, if it was granted meanwhile) away. Call
+   * {@link leave} after the turn is done.
    */
-  enter(): { ready: Promise<void>; cancel: () => void } {
+  enter(): { ready: Promise<void>; immediate: boolean; cancel: () => void } {
     if (!this.busy) {
       this.busy = true;
-      return { ready: Promise.resolve(), cancel: () => this.leave() };
+      return { ready: Promise.resolve(), immediate: true, cancel: () => this.leave() };
     }
     let granted = false;
     let grant!: () => void;
@@ -32,6 +33,7 @@ export class LocalFifo {
     this.waiting.push(grant);
     return {
       ready,
+      immediate: false,
       cancel: () => {
         if (granted) {
           this.leave();

@@ -23,6 +23,13 @@ export interface NodeData {
   stat: RawStat;
 }
 
+/** A request on the wire: what the overdue sweep and `end()` need to fail it. */
+interface PendingRequest {
+  readonly path: string;
+  readonly sentAt: number;
+  readonly reject: (error: Error) => void;
+}
+
 interface SessionEvents {
   /** `connected` after (re)connecting, `suspended` when the TCP connection dropped or a heartbeat went unanswered. */
   link: ['connected' | 'suspended'];
@@ -31,9 +38,10 @@ interface SessionEvents {
 }
 
 /**
- * One ZooKeeper session: one node-zookeeper-client `Client` wrapped in promises, each request with a
- * deadline, plus our own liveness clock because a paused server is silent (no `disconnected`, no
- * `expired`, requests never call back).
+ * One ZooKeeper session: one node-zookeeper-client `Client` wrapped in promises (no request waits
+ * longer than the session timeout; the requests of one turn leave in one write), plus our own
+ * liveness clock because a paused server is silent (no `disconnected`, no `expired`, requests
+ * never call back).
  *
  * The clock: a heartbeat (`exists('/')`) goes out every `sessionTimeoutMs / 3`. Every reply the
  * server sends (success or a ZooKeeper error code) proves the server heard us no earlier than the
@@ -59,7 +67,10 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lostTimer: NodeJS.Timeout | undefined;
   private endReason: SessionEndReason | undefined;
-  private readonly pending = new Set<(error: Error) => void>();
+  /** Requests sent and not yet answered, in send order. */
+  private readonly pending = new Set<PendingRequest>();
+  /** True while the socket is corked for the current turn (see {@link coalesceWrites}). */
+  private corked = false;
   private readonly endWatchers = new Set<() => void>();
 
   private constructor(
@@ -93,7 +104,10 @@ export class ZkSession extends EventEmitter<SessionEvents> {
           break;
       }
     });
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), Math.max(1, Math.floor(this.sessionTimeoutMs / 3)));
+    this.heartbeatTimer = setInterval(() => {
+      this.failOverdueRequests();
+      this.heartbeat();
+    }, Math.max(1, Math.floor(this.sessionTimeoutMs / 3)));
     this.heartbeatTimer.unref();
     this.armLostTimer();
   }
@@ -214,7 +228,8 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.lostTimer);
     const failure = new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${reason})`);
-    for (const fail of [...this.pending]) fail(failure);
+    for (const request of [...this.pending]) request.reject(failure);
+    this.pending.clear();
     for (const onEnded of [...this.endWatchers]) onEnded();
     this.endWatchers.clear();
     this.emit('ended', reason);
@@ -279,35 +294,56 @@ export class ZkSession extends EventEmitter<SessionEvents> {
       return Promise.reject(new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${this.endReason})`));
     }
     return new Promise<R>((resolve, reject) => {
-      const sentAt = performance.now();
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        this.pending.delete(fail);
-        fn();
-      };
-      const fail = (error: Error): void => settle(() => reject(error));
-      // Beyond the session timeout the session is presumed lost anyway, so that bounds every request.
-      const deadline = setTimeout(
-        () =>
-          fail(
-            new ConnectionError(
-              'zookeeper',
-              `ZooKeeper at ${this.displayAddress} did not answer a request on ${path} within ${this.sessionTimeoutMs} ms (the session timeout)`,
-            ),
-          ),
-        this.sessionTimeoutMs,
-      );
-      this.pending.add(fail);
+      const request: PendingRequest = { path, sentAt: performance.now(), reject };
+      this.pending.add(request);
+      this.coalesceWrites();
       send((error, ...results) => {
         if (error === null || (error.code !== ZK_CODES.CONNECTION_LOSS && error.code !== ZK_CODES.SESSION_EXPIRED)) {
-          this.noteAnswered(sentAt);
+          this.noteAnswered(request.sentAt);
         }
-        if (error) fail(toTypedError(error, path, this.displayAddress));
-        else settle(() => resolve(shape(...results)));
+        if (!this.pending.delete(request)) return; // already failed: overdue, or the session ended
+        if (error) reject(toTypedError(error, path, this.displayAddress));
+        else resolve(shape(...results));
       });
+    });
+  }
+
+  /**
+   * Fails requests unanswered for longer than the session timeout. A backstop: ZooKeeper answers a
+   * session's requests in order, so a request that old means nothing sent after it was answered
+   * either, and the liveness clock has already ended the session. Run from the heartbeat, not with
+   * a timer per request (a timer per request was a measurable share of a lock cycle's cost).
+   */
+  private failOverdueRequests(): void {
+    const now = performance.now();
+    for (const request of this.pending) {
+      if (now - request.sentAt < this.sessionTimeoutMs) break; // in send order: the rest are younger
+      this.pending.delete(request);
+      request.reject(
+        new ConnectionError(
+          'zookeeper',
+          `ZooKeeper at ${this.displayAddress} did not answer a request on ${request.path} within ${this.sessionTimeoutMs} ms (the session timeout)`,
+        ),
+      );
+    }
+  }
+
+  /**
+   * node-zookeeper-client writes each request with its own socket write (one syscall, and one
+   * wake-up of the server, each). The Java client sends what queued up since its last selector
+   * pass in one go; we do the same: cork the socket for the rest of this turn, so every request
+   * made before the event loop moves on (64 lock contenders woken by one batch of replies, or
+   * create + getChildren back to back) leaves in one writev. Nothing waits on a timer.
+   */
+  private coalesceWrites(): void {
+    if (this.corked) return;
+    const socket = this.client.connectionManager?.socket;
+    if (!socket || socket.destroyed) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
     });
   }
 

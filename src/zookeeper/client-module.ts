@@ -69,8 +69,11 @@ export interface RawClient {
   mkdirp(path: string, callback: Cb<[path: string]>): void;
   mkdirp(path: string, acls: RawAcl[], callback: Cb<[path: string]>): void;
   getACL(path: string, callback: Cb<[acls: RawAcl[], stat: RawStat]>): void;
-  /** Internal, used only to drop a socket that a silent server keeps open (see ZkSession.destroy). */
-  connectionManager?: { socket?: { destroy(): void } };
+  /**
+   * Internal: the current socket, used to drop one that a silent server keeps open and to coalesce
+   * a turn's requests into one write (see ZkSession).
+   */
+  connectionManager?: { socket?: { destroy(): void; cork(): void; uncork(): void; readonly destroyed: boolean } };
 }
 
 /** What `require('node-zookeeper-client')` exports, as far as we use it. */

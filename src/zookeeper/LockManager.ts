@@ -2,7 +2,7 @@ import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason 
 import { assertValidKey } from '../core/key.js';
 import { zookeeperModule } from './client-module.js';
 import { encodeHolderInfo } from './holder-info.js';
-import { Interruption } from './interruption.js';
+import { Interruption, SESSION_ENDED } from './interruption.js';
 import { HeldLock, type Lock } from './Lock.js';
 import { LocalFifo } from './local-fifo.js';
 import { getsTheLock, newProtectedPrefix, parseLockName } from './lock-node-name.js';
@@ -76,12 +76,10 @@ interface Contender {
   data: Buffer;
   /** Our node's path once the create reply was seen. */
   path: string | undefined;
-  /** Settles when the last create we sent is answered (or timed out). */
-  createSettled: Promise<void> | undefined;
+  /** The last create we sent (its path is ours once it resolves), for `abandon` to wait for. */
+  createInFlight: Promise<string> | undefined;
 }
 
-/** Raised inside the recipe when the session we were working on ended; we start over on the next one. */
-const SESSION_ENDED = Symbol('session ended');
 /** Raised when our node vanished while the session lives (someone deleted it): create a new one. */
 const NODE_VANISHED = Symbol('node vanished');
 
@@ -104,8 +102,12 @@ export class LockManager {
   private readonly turns = new Map<HeldLock, { queue: LocalFifo; parentPath: string }>();
   private readonly backgroundDeletes = new Set<Promise<void>>();
   private readonly parentLingerMs: number;
-  /** Parents we believe exist (we created a node under them), with their pending delete timer if idle. */
-  private readonly knownParents = new Map<string, NodeJS.Timeout | undefined>();
+  /**
+   * Parents we believe exist (we created a node under them); for an idle one (no local contender),
+   * since when (performance.now()). One sweep timer deletes those idle for `parentLingerMs`.
+   */
+  private readonly knownParents = new Map<string, number | undefined>();
+  private parentSweep: NodeJS.Timeout | undefined;
 
   /**
    * @throws InvalidOptionsError on a bad `root`, `label`, `timeoutMs` or `lostOn`.
@@ -165,7 +167,7 @@ export class LockManager {
         // The uncontended case skips a race and a turn of the microtask queue.
         if (!ticket.immediate || interruption.error) await interruption.race(ticket.ready);
         const { uuid, prefix } = newProtectedPrefix();
-        const contender: Contender = { key, parentPath, uuid, prefix, data: encodeHolderInfo(this.label, Date.now()), path: undefined, createSettled: undefined };
+        const contender: Contender = { key, parentPath, uuid, prefix, data: encodeHolderInfo(this.label, Date.now()), path: undefined, createInFlight: undefined };
         const { session, path } = await this.contend(contender, interruption);
         const lock = new HeldLock(key, path, session, performance.now() - startedAt, (held) => this.release(held));
         this.held.add(lock);
@@ -228,22 +230,23 @@ export class LockManager {
   /** The recipe: create (protected) → list → hold or watch the predecessor → repeat. */
   private async contend(c: Contender, interruption: Interruption): Promise<{ session: ZkSession; path: string }> {
     for (;;) {
+      interruption.bindSession(undefined);
       const session = await interruption.race(this.zk.liveSession());
-      const guard = <T>(work: Promise<T>): Promise<T> => interruption.race(untilSessionEnds(session, work));
+      interruption.bindSession(session);
       c.path = undefined;
-      c.createSettled = undefined;
+      c.createInFlight = undefined;
       try {
         for (;;) {
           try {
             let children: string[] | undefined;
-            if (c.path === undefined) ({ children } = await this.createOurNode(session, c, guard));
-            const outcome = await this.waitUntilFirst(session, c, c.path!, children, guard);
+            if (c.path === undefined) children = await this.createOurNode(session, c, interruption);
+            const outcome = await this.waitUntilFirst(session, c, c.path!, children, interruption);
             if (outcome === 'acquired') return { session, path: c.path! };
             // our node vanished under a live session: start over with a new node
           } catch (error) {
             // a dropped connection under a live session: our node (if any) is still queued, keep going
             if (!(error instanceof ConnectionError) || session.ended !== undefined) throw error;
-            await guard(new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.ceil(session.sessionTimeoutMs / 20)))));
+            await interruption.race(new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.ceil(session.sessionTimeoutMs / 20)))));
           }
         }
       } catch (error) {
@@ -257,12 +260,9 @@ export class LockManager {
   /**
    * Sends create-parent, create-node and getChildren back to back (ZooKeeper answers a session's
    * requests in order, so this is one round trip and the listing already includes our node).
+   * Sets `c.path`; resolves with the listing, or `undefined` when it failed (list again).
    */
-  private async createOurNode(
-    session: ZkSession,
-    c: Contender,
-    guard: <T>(work: Promise<T>) => Promise<T>,
-  ): Promise<{ path: string; children: string[] | undefined }> {
+  private async createOurNode(session: ZkSession, c: Contender, interruption: Interruption): Promise<string[] | undefined> {
     for (;;) {
       // NODE_EXISTS is the usual answer; NO_NODE means the root itself is missing (handled below).
       const parentAssumed = this.knownParents.has(c.parentPath);
@@ -270,53 +270,47 @@ export class LockManager {
       const parentRefusal = parentAssumed
         ? undefined
         : session.create(c.parentPath, null, CreateMode.PERSISTENT).then(() => undefined, (error: unknown) => error);
+      const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL);
       const afterCreate = this.hooks.afterCreate;
-      const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL).then(
-        afterCreate
-          ? async (path) => {
-              await afterCreate(path);
-              c.path = path;
-              return path;
-            }
-          : (path) => {
-              c.path = path;
-              return path;
-            },
-      );
-      const listed = session.getChildren(c.parentPath).then(
-        (children) => children,
-        () => undefined,
-      );
-      c.createSettled = created.then(
-        () => undefined,
-        () => undefined,
-      );
+      c.createInFlight = afterCreate
+        ? created.then(async (path) => {
+            await afterCreate(path);
+            return path;
+          })
+        : created;
+      const listed = session.getChildren(c.parentPath);
       try {
-        const path = await guard(created);
-        if (!this.knownParents.has(c.parentPath)) this.knownParents.set(c.parentPath, undefined);
-        return { path, children: await guard(listed) };
+        c.path = await interruption.race(c.createInFlight);
       } catch (error) {
+        listed.catch(() => undefined);
         if (isZkError(error, 'NO_NODE') && parentAssumed) {
           this.knownParents.delete(c.parentPath); // someone else removed it: send the parent create next time
           continue;
         }
         if (isZkError(error, 'NO_NODE')) {
           // the root's ACL refused our parent: retrying would spin until the timeout
-          const refusal = await guard(parentRefusal ?? Promise.resolve(undefined));
+          const refusal = await interruption.race(parentRefusal ?? Promise.resolve(undefined));
           if (isZkError(refusal, 'NO_AUTH')) throw refusal;
-          await guard(session.mkdirp(this.root)); // the root is missing: make it, then try again
+          await interruption.race(session.mkdirp(this.root)); // the root is missing: make it, then try again
           continue;
         }
         if (error instanceof ConnectionError && session.ended === undefined) {
           // the reply was lost, the node may exist: Curator's protected mode finds it by our uuid
-          const found = await guard(this.findOurNode(session, c));
+          const found = await interruption.race(this.findOurNode(session, c));
           if (found) {
             c.path = found;
-            return { path: found, children: undefined };
+            return undefined;
           }
           continue;
         }
         throw error;
+      }
+      if (!parentAssumed && !this.knownParents.has(c.parentPath)) this.knownParents.set(c.parentPath, undefined);
+      try {
+        return await interruption.race(listed);
+      } catch (error) {
+        if (error === SESSION_ENDED || error === interruption.error) throw error;
+        return undefined; // waitUntilFirst lists again
       }
     }
   }
@@ -339,37 +333,41 @@ export class LockManager {
     c: Contender,
     path: string,
     listed: string[] | undefined,
-    guard: <T>(work: Promise<T>) => Promise<T>,
+    interruption: Interruption,
   ): Promise<'acquired' | typeof NODE_VANISHED> {
     const ourName = path.slice(c.parentPath.length + 1);
     let children = listed;
     for (;;) {
-      children ??= await guard(session.getChildren(c.parentPath));
+      children ??= await interruption.race(session.getChildren(c.parentPath));
       const turn = getsTheLock(children, ourName);
       children = undefined;
       if (turn.getsTheLock) return 'acquired';
       if (turn.pathToWatch === undefined) {
         c.path = undefined;
+        c.createInFlight = undefined;
         return NODE_VANISHED;
       }
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
       try {
         // getData, not exists: if the predecessor is already gone, no watch is left behind
-        await guard(session.getData(`${c.parentPath}/${turn.pathToWatch}`, () => wake()));
+        await interruption.race(session.getData(`${c.parentPath}/${turn.pathToWatch}`, () => wake()));
       } catch (error) {
         if (isZkError(error, 'NO_NODE')) continue; // predecessor left between list and watch
         throw error;
       }
-      await guard(woken);
+      await interruption.race(woken);
     }
   }
 
   /** Deletes our node after a timeout, abort or error; a create still in flight is waited for first. */
   private async abandon(session: ZkSession, c: Contender): Promise<void> {
     if (session.ended !== undefined) return;
-    if (c.path === undefined && c.createSettled) {
-      await c.createSettled;
+    if (c.path === undefined && c.createInFlight) {
+      c.path = await c.createInFlight.then(
+        (path) => path,
+        () => undefined,
+      );
       if (c.path === undefined && session.ended === undefined) {
         c.path = await this.findOurNode(session, c).catch(() => undefined);
       }
@@ -380,24 +378,39 @@ export class LockManager {
 
   /** Cancels a pending delete of `parentPath`: a contender is about to use it. */
   private keepParent(parentPath: string): void {
-    const timer = this.knownParents.get(parentPath);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.knownParents.set(parentPath, undefined);
-    }
+    if (this.knownParents.get(parentPath) !== undefined) this.knownParents.set(parentPath, undefined);
   }
 
-  /** Deletes the key's parent once no local contender used it for `parentLingerMs`. */
+  /**
+   * Deletes the key's parent once no local contender used it for `parentLingerMs`. One sweep timer
+   * for all parents: a timer per release was a measurable share of a lock cycle.
+   */
   private scheduleParentDelete(parentPath: string): void {
     if (this.queues.has(parentPath)) return;
     if (this.parentLingerMs === 0) {
       this.knownParents.delete(parentPath);
       return;
     }
-    this.keepParent(parentPath);
-    const timer = setTimeout(() => void this.deleteParent(parentPath), this.parentLingerMs);
-    timer.unref();
-    this.knownParents.set(parentPath, timer);
+    this.knownParents.set(parentPath, performance.now());
+    if (this.parentSweep === undefined) this.armParentSweep(this.parentLingerMs);
+  }
+
+  private armParentSweep(delayMs: number): void {
+    this.parentSweep = setTimeout(() => this.sweepParents(), Math.max(1, Math.ceil(delayMs)));
+    this.parentSweep.unref();
+  }
+
+  private sweepParents(): void {
+    this.parentSweep = undefined;
+    const now = performance.now();
+    let nextDue = Infinity;
+    for (const [parentPath, idleSince] of this.knownParents) {
+      if (idleSince === undefined) continue;
+      const due = idleSince + this.parentLingerMs;
+      if (due <= now) void this.deleteParent(parentPath);
+      else nextDue = Math.min(nextDue, due);
+    }
+    if (nextDue !== Infinity) this.armParentSweep(nextDue - now);
   }
 
   private async deleteParent(parentPath: string): Promise<void> {
@@ -411,11 +424,10 @@ export class LockManager {
 
   /** Runs every pending parent delete now. */
   private async flushParents(): Promise<void> {
-    const idle = [...this.knownParents].filter(([, timer]) => timer !== undefined).map(([path, timer]) => {
-      clearTimeout(timer);
-      return path;
-    });
-    await Promise.all(idle.map((path) => this.deleteParent(path)));
+    clearTimeout(this.parentSweep);
+    this.parentSweep = undefined;
+    const idle = [...this.knownParents].filter(([, idleSince]) => idleSince !== undefined).map(([parentPath]) => parentPath);
+    await Promise.all(idle.map((parentPath) => this.deleteParent(parentPath)));
   }
 
   private async release(lock: HeldLock): Promise<void> {
@@ -489,27 +501,6 @@ export class LockManager {
   private dropQueueIfIdle(parentPath: string, queue: LocalFifo): void {
     if (queue.idle && this.queues.get(parentPath) === queue) this.queues.delete(parentPath);
   }
-}
-
-/**
- * Settles like `work`, or rejects with SESSION_ENDED as soon as `session` ends. Subscribes per call
- * and unsubscribes when `work` settles: racing one shared "session ended" promise instead kept
- * every call's reaction alive until the session ended, about 1 KB per lock cycle, without bound.
- */
-function untilSessionEnds<T>(session: ZkSession, work: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cancel = session.whenEnded(() => reject(SESSION_ENDED));
-    work.then(
-      (value) => {
-        cancel();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cancel();
-        reject(error);
-      },
-    );
-  });
 }
 
 function parseTimeout(name: string, value: unknown): number {

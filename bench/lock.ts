@@ -1,58 +1,16 @@
-import { createRequire } from 'node:module';
 import type { BenchContext, BenchRow, BenchSection, BenchSectionRunner } from './types.js';
 import { LockManager, ZooKeeperConnection } from '../src/zookeeper/index.js';
-import type { RawClient, ZooKeeperModule } from '../src/zookeeper/client-module.js';
+import type { RawClient } from '../src/zookeeper/client-module.js';
+import { bare, bareCycle, ensure } from './bare-lock-recipe.js';
 import { fourLetterWord } from '../src/testing/four-letter-word.js';
-import { alternate, comparedRow, measureFor, percentiles } from './measure.js';
+import { alternate, comparedRow, measureFor, percentiles, type Compared } from './measure.js';
+import { startLockWorkers } from './lock-processes.js';
 
 /**
  * Lock benchmark: our LockManager against a bare node-zookeeper-client recipe (the floor), same
- * ZooKeeper, same run. Contention uses 8 sessions in this process (not 8 processes: forking 8 Node
- * workers on a 2-core machine measures the scheduler more than the lock).
+ * ZooKeeper, same run. Contention is measured twice: 8 sessions in this process, and 8 worker
+ * processes with a session each (on 2 cores the latter also measures the scheduler, alike for both).
  */
-const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as ZooKeeperModule;
-const EPHEMERAL_SEQUENTIAL = 3;
-
-function bare(connectString: string): Promise<RawClient> {
-  return new Promise((resolve, reject) => {
-    const client = zookeeper.createClient(connectString, { sessionTimeout: 10_000 });
-    const timer = setTimeout(() => reject(new Error('bare client did not connect')), 5000);
-    client.on('state', (s) => {
-      if (s.name === 'SYNC_CONNECTED') {
-        clearTimeout(timer);
-        resolve(client);
-      }
-    });
-    client.connect();
-  });
-}
-
-const call = <T>(fn: (cb: (e: Error | null, r: T) => void) => void): Promise<T> =>
-  new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
-
-async function ensure(client: RawClient, path: string): Promise<void> {
-  await call<string>((cb) => client.mkdirp(path, cb));
-}
-
-/** The bare recipe: create, list, hold if first else watch the predecessor with getData, delete. */
-async function bareCycle(client: RawClient, parent: string): Promise<void> {
-  const path = await call<string>((cb) => client.create(`${parent}/lock-`, null, EPHEMERAL_SEQUENTIAL, cb));
-  const name = path.slice(parent.length + 1);
-  for (;;) {
-    const children = (await call<string[]>((cb) => client.getChildren(parent, cb))).sort();
-    const index = children.indexOf(name);
-    if (index === 0) break;
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    try {
-      await call((cb) => client.getData(`${parent}/${children[index - 1]}`, () => wake(), cb as never));
-    } catch {
-      continue;
-    }
-    await woken;
-  }
-  await call((cb) => client.remove(path, -1, cb as never));
-}
 
 async function timed(cycles: number, cycle: () => Promise<void>): Promise<number[]> {
   const samples: number[] = [];
@@ -104,6 +62,7 @@ export const runLockBench: BenchSectionRunner = async (ctx: BenchContext): Promi
     await ensure(c0, `${root}/bare/u`);
     for (let k = 0; k < 64; k++) await ensure(c0, `${root}/bare/k${k}`);
     await ensure(c0, `${root}/bare/contended`);
+    await ensure(c0, `${root}/bare/processes`);
     await ensure(c0, `${root}/ours`);
 
     // warm-up both paths
@@ -131,6 +90,20 @@ export const runLockBench: BenchSectionRunner = async (ctx: BenchContext): Promi
       () => measureFor(8, roundMs, async (s) => (await managers[s]!.acquire('contended')).release()),
     );
 
+    const workers = await startLockWorkers(8, { connectString: ctx.zookeeper, bareParent: `${root}/bare/processes`, oursRoot: `${root}/ours`, key: 'processes' });
+    let processes: Compared;
+    try {
+      await workers.round('floor', roundMs); // warm-up: JIT and first-use costs in every worker
+      await workers.round('ours', roundMs);
+      processes = await alternate(
+        rounds,
+        () => workers.round('floor', roundMs),
+        () => workers.round('ours', roundMs),
+      );
+    } finally {
+      await workers.stop();
+    }
+
     const bareCost = await serverCostPerCycle(ctx.zookeeper, 8, 25, (s) => bareCycle(bareClients[s]!, `${root}/bare/contended`));
     const oursCost = await serverCostPerCycle(ctx.zookeeper, 8, 25, async (s) => (await managers[s]!.acquire('contended')).release());
 
@@ -142,6 +115,7 @@ export const runLockBench: BenchSectionRunner = async (ctx: BenchContext): Promi
         comparedRow('64 keys in parallel', keyed, 'ops/s', 0.85, `total throughput over ${rounds} alternating rounds of ${roundMs} ms per side`, 'overall'),
         row('8 sessions: ZooKeeper requests per handoff', oursCost.requests, 'requests', bareCost.requests, '≤ 1.05×', (r) => r <= 1.05, `write transactions per handoff: ours ${oursCost.writes}, floor ${bareCost.writes} (server counters: mntr packets, zxid; the 8 sessions' heartbeats add a few hundredths)`),
         comparedRow('8 sessions on one key', contended, 'handoffs/s', 0.85, `8 sessions in one process, total throughput over ${rounds} alternating rounds of ${roundMs} ms per side`, 'overall'),
+        comparedRow('8 processes on one key', processes, 'handoffs/s', 0.85, `8 worker processes with a session each, total throughput over ${rounds} alternating rounds of ${roundMs} ms per side`, 'overall'),
       ],
       latencies: {
         'uncontended (ours)': oursLatency,
@@ -150,6 +124,8 @@ export const runLockBench: BenchSectionRunner = async (ctx: BenchContext): Promi
         '64 keys (floor)': percentiles(keyed.floorLatenciesMs),
         '8 sessions, one key (ours)': percentiles(contended.oursLatenciesMs),
         '8 sessions, one key (floor)': percentiles(contended.floorLatenciesMs),
+        '8 processes, one key (ours)': percentiles(processes.oursLatenciesMs),
+        '8 processes, one key (floor)': percentiles(processes.floorLatenciesMs),
       },
     };
   } finally {

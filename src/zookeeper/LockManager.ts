@@ -1,4 +1,5 @@
 import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
+import { deadlineTimer, MAX_TIMER_MS } from '../core/deadline-timer.js';
 import { assertValidKey } from '../core/key.js';
 import { zookeeperModule } from './client-module.js';
 import { encodeHolderInfo } from './holder-info.js';
@@ -28,7 +29,8 @@ export interface LockManagerOptions {
   /** Shown as the holder's label by `state()`/`list()` and the CLI. */
   label?: string;
   /**
-   * Default `timeoutMs` of {@link LockManager.acquire}. `Infinity` waits until the signal aborts.
+   * Default `timeoutMs` of {@link LockManager.acquire}. `Infinity` (or anything over 2^31-1 ms,
+   * about 24.8 days, the longest a timer can wait) waits until the signal aborts.
    * @default 5_000
    */
   timeoutMs?: number;
@@ -47,7 +49,7 @@ export interface LockManagerOptions {
    * How long an empty per-key parent znode is kept after our last contender for it left, so a key
    * locked again soon costs no parent create/delete (two quorum writes per cycle otherwise). `0`
    * deletes it right behind our node. Pending deletions run at once on `settled()` and before
-   * `ZooKeeperConnection.close()` ends the session.
+   * `ZooKeeperConnection.close()` ends the session; `Infinity` leaves them to those two.
    * @default 1_000
    */
   parentLingerMs?: number;
@@ -216,7 +218,7 @@ export class LockManager {
     const timeoutMs = parseTimeout('timeoutMs', options.timeoutMs ?? this.zk.sessionTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ConnectionError('zookeeper', `no answer from ZooKeeper within timeoutMs=${timeoutMs}`)), timeoutMs);
+      timer = deadlineTimer(timeoutMs, () => reject(new ConnectionError('zookeeper', `no answer from ZooKeeper within timeoutMs=${timeoutMs}`)));
     });
     try {
       const work = this.zk.liveSession().then(read);
@@ -392,7 +394,7 @@ export class LockManager {
       return;
     }
     this.knownParents.set(parentPath, performance.now());
-    if (this.parentSweep === undefined) this.armParentSweep(this.parentLingerMs);
+    if (this.parentSweep === undefined && this.parentLingerMs <= MAX_TIMER_MS) this.armParentSweep(this.parentLingerMs);
   }
 
   private armParentSweep(delayMs: number): void {
@@ -410,7 +412,7 @@ export class LockManager {
       if (due <= now) void this.deleteParent(parentPath);
       else nextDue = Math.min(nextDue, due);
     }
-    if (nextDue !== Infinity) this.armParentSweep(nextDue - now);
+    if (nextDue - now <= MAX_TIMER_MS) this.armParentSweep(nextDue - now);
   }
 
   private async deleteParent(parentPath: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { deadlineTimer } from '../core/deadline-timer.js';
 import { AbortError, LockTimeoutError } from '../errors.js';
 
 /** What `race` rejects with when the session it was bound to ended: the recipe starts over. */
@@ -28,7 +29,7 @@ export class Interruption {
   private readonly cleanup: () => void;
 
   constructor(key: string, timeoutMs: number, signal: AbortSignal | undefined) {
-    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => this.interrupt(new LockTimeoutError(key, timeoutMs)), timeoutMs) : undefined;
+    const timer = deadlineTimer(timeoutMs, () => this.interrupt(new LockTimeoutError(key, timeoutMs)));
     const onAbort = (): void => this.interrupt(new AbortError(`acquire of lock ${JSON.stringify(key)} was aborted`, { cause: signal?.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();

@@ -158,6 +158,20 @@ describe('lock recipe against a real ZooKeeper', () => {
     expect(performance.now() - released).toBeGreaterThanOrEqual(290);
   });
 
+  it('deadlines longer than a timer can wait do not fire early; an endless linger keeps parents until settled()', async () => {
+    // Node fires a setTimeout over 2^31-1 ms (and an infinite one) after 1 ms.
+    await using zk = await connect(stack);
+    const locks = new LockManager(zk, { root: '/long/locks', timeoutMs: 2 ** 31, parentLingerMs: Infinity });
+    const lock = await locks.acquire('k');
+    expect((await locks.state('k', { timeoutMs: 1e10 })).holder?.path).toBe(lock.path);
+    expect((await locks.state('k', { timeoutMs: Infinity })).holder?.path).toBe(lock.path);
+    await lock.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await childrenOf(observer, '/long/locks')).toEqual(['k']);
+    await locks.settled();
+    expect(await childrenOf(observer, '/long/locks')).toEqual([]);
+  });
+
   it('a lost create reply finds our node by its uuid instead of creating a second one', async () => {
     const root = '/protected/locks';
     await using zk = await connect(stack);

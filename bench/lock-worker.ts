@@ -1,6 +1,7 @@
 import { LockManager, ZooKeeperConnection } from '../src/zookeeper/index.js';
 import { bare, bareCycle } from './bare-lock-recipe.js';
 import type { LockWorkerReply, LockWorkerRequest, LockWorkerSetup } from './lock-processes.js';
+import { measureFor } from './measure.js';
 
 /**
  * One contender process of the lock benchmark: a bare client and a LockManager, each with its own
@@ -23,13 +24,7 @@ process.on('message', (request: LockWorkerRequest) => {
   }
   void (async () => {
     const cycle = request.side === 'floor' ? () => bareCycle(client, setup.bareParent) : async () => (await locks.acquire(setup.key)).release();
-    const latenciesMs: number[] = [];
-    const until = performance.now() + request.durationMs;
-    while (performance.now() < until) {
-      const t0 = performance.now();
-      await cycle();
-      latenciesMs.push(performance.now() - t0);
-    }
+    const { latenciesMs } = await measureFor(1, request.durationMs, cycle);
     reply({ type: 'done', latenciesMs });
   })().catch((error: unknown) => reply({ type: 'failed', message: String(error) }));
 });

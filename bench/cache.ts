@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { OrderedCache } from '../src/cache/OrderedCache.js';
+import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { bufferCodec, type Codec } from '../src/codec/index.js';
 import { compareInRounds, comparedRow, type Compared } from './measure.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';

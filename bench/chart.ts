@@ -41,7 +41,7 @@ export function renderLatencyChart(series: Record<string, LatencyDistribution>, 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   // legend
   PERCENTILES.forEach((p, i) => {
@@ -58,12 +58,12 @@ export function renderLatencyChart(series: Record<string, LatencyDistribution>, 
   if (names.length === 0) out.push(`<text x="${LABEL_WIDTH}" y="${TOP + 20}">no latency samples in this run</text>`);
   names.forEach((name, g) => {
     const gy = TOP + g * (groupHeight + GROUP_GAP);
-    out.push(`<text x="${LABEL_WIDTH - 10}" y="${gy + groupHeight / 2 + 4}" text-anchor="end" font-weight="bold">${escape(name)}</text>`);
+    out.push(`<text x="${LABEL_WIDTH - 10}" y="${gy + groupHeight / 2 + 4}" text-anchor="end" font-weight="bold">${escapeXml(name)}</text>`);
     PERCENTILES.forEach((p, i) => {
       const value = series[name]![p];
       const by = gy + i * (BAR_HEIGHT + BAR_GAP);
       const bw = Math.max(1, x(value) - LABEL_WIDTH);
-      out.push(`<rect x="${LABEL_WIDTH}" y="${by}" width="${bw.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[p]}"><title>${escape(name)} ${p}: ${formatMs(value)} ms</title></rect>`);
+      out.push(`<rect x="${LABEL_WIDTH}" y="${by}" width="${bw.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLORS[p]}"><title>${escapeXml(name)} ${p}: ${formatMs(value)} ms</title></rect>`);
       out.push(`<text x="${(LABEL_WIDTH + bw + 4).toFixed(1)}" y="${by + BAR_HEIGHT - 2}" font-size="10" fill="#222">${formatMs(value)}</text>`);
     });
   });
@@ -77,6 +77,6 @@ function formatMs(ms: number): string {
   return ms.toPrecision(2);
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

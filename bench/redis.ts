@@ -23,10 +23,10 @@ export const runRedisBench: BenchSectionRunner = async (ctx) => {
     const ops = Math.max(1_000, Math.round(4_000 * ctx.scale)); // per round
     const keyOf = (i: number) => `product:${i % KEYS}`;
     const redisKeys = Array.from({ length: KEYS }, (_, i) => store.redisKeyOf(`product:${i}`));
-    const valueOf = (i: number) => ({ id: i % KEYS, price: 4999, name: 'A reasonably typical product name', tags: ['a', 'b'] });
+    const valueFor = (i: number) => ({ id: i % KEYS, price: 4999, name: 'A reasonably typical product name', tags: ['a', 'b'] });
     const fields8 = ['zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret'];
 
-    for (let i = 0; i < KEYS; i++) await store.write(keyOf(i), valueOf(i), 1);
+    for (let i = 0; i < KEYS; i++) await store.write(keyOf(i), valueFor(i), 1);
     // Both sides decode the value: get() must, and a raw read that skips it serves nobody.
     const read = await compareInRounds(
       ops,
@@ -42,8 +42,8 @@ export const runRedisBench: BenchSectionRunner = async (ctx) => {
     let ts = 2n;
     const write = await compareInRounds(
       ops,
-      (i) => redis.set(`bench:plain:${i % KEYS}`, jsonCodec.encode(valueOf(i))),
-      (i) => store.write(keyOf(i), valueOf(i), ts++),
+      (i) => redis.set(`bench:plain:${i % KEYS}`, jsonCodec.encode(valueFor(i))),
+      (i) => store.write(keyOf(i), valueFor(i), ts++),
     );
 
     return {

@@ -2,7 +2,7 @@
  * zk-ordered-cache: a Redis cache filled from PostgreSQL that never goes backwards.
  * Per-key ZooKeeper locks for efficiency, DB-sourced timestamps compared in Lua for safety.
  */
-export { OrderedCache, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './cache/OrderedCache.js';
+export { OrderedCache, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './cache/ordered-cache.js';
 export { DEFAULTS, type OrderedCacheOptions } from './cache/options.js';
 export type { Loader, LoaderResult } from './cache/loader-result.js';
 export { CacheEventEmitter, type CacheEventName, type CacheEvents } from './cache/events.js';

@@ -1,6 +1,6 @@
 import { ConnectionError } from '../errors.js';
 import type { StartedZooKeeperServer } from './types.js';
-import { pollUntil } from './wait-until.js';
+import { pollUntil } from './polling.js';
 
 const PROBE_TIMEOUT_MS = 500;
 

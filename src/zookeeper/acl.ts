@@ -52,7 +52,9 @@ export function resolveAcl(acl: ZooKeeperAclSpec, readableByAnyone: boolean, aut
     if (authCount === 0) throw new InvalidOptionsError('acl "creator" needs at least one zookeeper.auth credential (the creator\'s identity)');
     entries.push(new ACL(Permission.ALL, new Id('auth', '')));
   } else if (Array.isArray(acl) && acl.length > 0) {
-    acl.forEach((entry, i) => entries.push(new ACL(permissionBits(entry, i), new Id(schemeOf(entry, i), idOf(entry, i)))));
+    acl.forEach((entry, i) => {
+      entries.push(new ACL(permissionBits(entry, i), new Id(schemeOf(entry, i), idOf(entry, i))));
+    });
     if (acl.some((entry) => entry.scheme === 'auth') && authCount === 0) {
       throw new InvalidOptionsError('an acl entry with scheme "auth" needs at least one zookeeper.auth credential');
     }

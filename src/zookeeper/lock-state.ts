@@ -2,7 +2,7 @@ import { decodeKeyFromZnodeName } from '../core/key.js';
 import { decodeHolderInfo, type HolderInfo } from './holder-info.js';
 import { sortLockNames } from './lock-node-name.js';
 import type { RawStat } from './client-module.js';
-import { isZkError, type ZkSession } from './ZkSession.js';
+import { isZkError, type ZkSession } from './zk-session.js';
 
 /** One contender znode as seen on the server. */
 export interface LockNode {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import type { StartedStack } from '../../src/testing/index.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderedCache } from '../../src/cache/OrderedCache.js';
+import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { deleteVersioned, ensureVersionColumn, loadVersioned, updateAndCache } from '../../src/postgres/index.js';
 
 import { startStack, type StartedStack } from '../../src/testing/index.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { OrderedCache } from '../../src/cache/OrderedCache.js';
+import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { startStack, type StartedStack } from '../../src/testing/index.js';
 import { deferred, openCache, rawRedis } from './fixture.js';
 

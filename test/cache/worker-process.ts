@@ -58,7 +58,10 @@ export class WorkerProcess {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker ${this.child.pid}: no matching event within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`)), timeoutMs);
-      this.#eventWaiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      this.#eventWaiters.push({ match, resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        }, });
     });
   }
 

@@ -58,7 +58,9 @@ describe('zkoc get, ts, scan', () => {
     const rows = scan.stdout.trimEnd().split('\n').slice(1);
     const sortedKeys = Object.values(KEYS).sort();
     expect(rows).toHaveLength(sortedKeys.length);
-    rows.forEach((row, i) => expect(row.startsWith(`${sortedKeys[i]}  `), row).toBe(true));
+    rows.forEach((row, i) => {
+      expect(row.startsWith(`${sortedKeys[i]}  `), row).toBe(true);
+    });
     expect(scan.stdout).toMatch(/^product:max\s+value\s+9223372036854775807\s/m);
     expect(scan.stdout).toMatch(/^deleted:1\s+tombstone\s+4\s+- \(tombstone\)/m);
   });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { InvalidOptionsError, ZkocError } from '../../src/errors.js';
 import { ALL_CHAOS_FAULTS, startChaos, startStack, type StartedStack } from '../../src/testing/index.js';
 import { compareCacheWithDatabase, createProducts, openPool, runWorkload, type RetryPolicy } from './workload.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { startStack, type StartedStack } from '../../src/testing/index.js';
 import { WorkerProcess } from '../cache/worker-process.js';
 import { createProducts, openPool, productLoader } from './workload.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ZkocError } from '../../src/errors.js';
 import { loadVersioned } from '../../src/postgres/index.js';
 import { startStack, type StartedStack } from '../../src/testing/index.js';

@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ConnectionError } from '../../src/errors.js';
 import { entryRedisKey } from '../../src/redis/index.js';
 import { slotRange } from '../../src/testing/local/redis-cluster.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { OrderedCache } from '../../src/cache/OrderedCache.js';
+import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ensureVersionColumn, loadVersioned, updateVersioned } from '../../src/postgres/index.js';
 
 /** The cache key of product `id`. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { startStack, type StartedStack, type StartedZooKeeperServer } from '../../src/testing/index.js';
 import { compareCacheWithDatabase, createProducts, errorCode, openPool, runWorkload, type RetryPolicy } from './workload.js';
 

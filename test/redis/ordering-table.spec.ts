@@ -91,7 +91,10 @@ describe('compare script: the ordering table', () => {
     // a difference on either side of the split, and at its edges, must order as bigint does.
     const store = fx.store<string>();
     let seed = 7;
-    const digit = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 10;
+    const digit = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % 10;
+    };
     const mismatches: string[] = [];
     for (let length = 1; length <= 19; length++) {
       for (let position = 0; position < length; position++) {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { startStack, type StartedStack } from '../../src/testing/index.js';
 import { runZkoc, type ZkocRun } from '../cli/run-zkoc.js';
 

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { AccessDeniedError, ConnectionError } from '../../src/errors.js';
 import { startStack, type StartedStack } from '../../src/testing/index.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { ConnectionError } from '../../src/errors.js';
 

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/OrderedCache.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { entryRedisKey, keyFromEntryRedisKey } from '../../src/redis/index.js';
 import { startStack, type StartedStack } from '../../src/testing/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';

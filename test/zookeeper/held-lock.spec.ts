@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LockLostError } from '../../src/errors.js';
-import { HeldLock } from '../../src/zookeeper/Lock.js';
-import type { ZkSession } from '../../src/zookeeper/ZkSession.js';
+import { HeldLock } from '../../src/zookeeper/held-lock.js';
+import type { ZkSession } from '../../src/zookeeper/zk-session.js';
 
 // Pure logic: the signal's life cycle, with a stand-in session (no server is involved).
 const session = { sessionId: '00000000000000aa' } as unknown as ZkSession;

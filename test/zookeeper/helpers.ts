@@ -53,7 +53,10 @@ export function parseWchp(text: string): Map<string, string[]> {
   const watches = new Map<string, string[]>();
   let current: string[] | undefined;
   for (const line of text.split('\n')) {
-    if (line.startsWith('/')) watches.set(line.trim(), (current = []));
+    if (line.startsWith('/')) {
+      current = [];
+      watches.set(line.trim(), current);
+    }
     else if (line.trim().startsWith('0x') && current) current.push(line.trim());
   }
   return watches;

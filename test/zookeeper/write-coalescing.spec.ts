@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LockManager } from '../../src/zookeeper/index.js';
-import type { ZkSession } from '../../src/zookeeper/ZkSession.js';
+import type { ZkSession } from '../../src/zookeeper/zk-session.js';
 import { useLocalStack } from '../support/local-stack.js';
 import { connect } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { OrderedCache } from '../../cache/OrderedCache.js';
+import { OrderedCache } from '../../cache/ordered-cache.js';
 import type { WriteResult } from '../../redis/index.js';
 import { defineAction, type CliEnvironment } from '../action.js';
 import { keyArgument, timestampOption } from '../arguments.js';

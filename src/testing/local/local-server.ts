@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConnectionError, type ServerKind } from '../../errors.js';
 import type { StartedServer } from '../types.js';
-import { pollUntil } from '../wait-until.js';
+import { pollUntil } from '../polling.js';
 import { findFreePort } from './free-port.js';
 import { ProcessGroup, type ProcessSpec } from './process-group.js';
 

@@ -1,5 +1,5 @@
 import { ConnectionError } from '../../errors.js';
-import { pollUntil } from '../wait-until.js';
+import { pollUntil } from '../polling.js';
 import { redisCommand } from './redis-command.js';
 
 const SLOTS = 16_384;

@@ -5,9 +5,9 @@
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { OrderedCache } from '../../cache/OrderedCache.js';
-import { LockManager } from '../../zookeeper/LockManager.js';
-import { ZooKeeperConnection } from '../../zookeeper/ZooKeeperConnection.js';
+import { OrderedCache } from '../../cache/ordered-cache.js';
+import { LockManager } from '../../zookeeper/lock-manager.js';
+import { ZooKeeperConnection } from '../../zookeeper/zookeeper-connection.js';
 import { failureLabel, retryTransient, type FailureShape } from './transient.js';
 import { lockOnlyRoot, plainRedisKey, type ReadCommand, type StampedeCommand, type WorkerCommand, type WorkerConfig, type WorkerLine, type WriteCommand } from './protocol.js';
 

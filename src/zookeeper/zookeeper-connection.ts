@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, ConnectionError } from '../errors.js';
 import { parseConnectionOptions, type ParsedConnectionOptions, type ZooKeeperConnectionOptions } from './connection-options.js';
-import { ZkSession, type SessionEndReason } from './ZkSession.js';
+import { ZkSession, type SessionEndReason } from './zk-session.js';
 
 /**
  * `connected`: the session is live and the server answers. `suspended`: the TCP connection dropped or

@@ -1,5 +1,5 @@
 import { LockLostError, type LockLostReason } from '../errors.js';
-import type { ZkSession } from './ZkSession.js';
+import type { ZkSession } from './zk-session.js';
 
 /**
  * A held lock. Release it with `release()` or `await using`; both are idempotent.

@@ -4,13 +4,13 @@ import { assertValidKey } from '../core/key.js';
 import { zookeeperModule } from './client-module.js';
 import { encodeHolderInfo } from './holder-info.js';
 import { Interruption, SESSION_ENDED } from './interruption.js';
-import { HeldLock, type Lock } from './Lock.js';
+import { HeldLock, type Lock } from './held-lock.js';
 import { LocalFifo } from './local-fifo.js';
 import { getsTheLock, newProtectedPrefix, parseLockName } from './lock-node-name.js';
 import { assertValidLockRoot, keyParentPath } from './lock-paths.js';
 import { readAllLockStates, readLockState, type LockState } from './lock-state.js';
-import { isZkError, type ZkSession } from './ZkSession.js';
-import type { ConnectionState, ZooKeeperConnection } from './ZooKeeperConnection.js';
+import { isZkError, type ZkSession } from './zk-session.js';
+import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
 
 const { CreateMode } = zookeeperModule;
 
@@ -163,7 +163,10 @@ export class LockManager {
     try {
       this.keepParent(parentPath);
       let queue = this.queues.get(parentPath);
-      if (!queue) this.queues.set(parentPath, (queue = new LocalFifo()));
+      if (!queue) {
+        queue = new LocalFifo();
+        this.queues.set(parentPath, queue);
+      }
       const ticket = queue.enter();
       try {
         // The uncontended case skips a race and a turn of the microtask queue.

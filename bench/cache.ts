@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { bufferCodec, type Codec } from '../src/codec/index.js';
-import { compareInRounds, comparedRow, type Compared } from './measure.js';
+import { type Compared, comparedRow, compareInRounds } from './measure.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
@@ -41,8 +41,22 @@ export const runCacheBench: BenchSectionRunner = async (ctx) => {
     const neverLoad = () => Promise.reject(new Error('bench: a hit must not load'));
     const ops = Math.max(1_000, Math.round(4_000 * ctx.scale));
     // Each pair does the same codec work on both sides, so the ratio is what the library adds.
-    const hitJson = await compareHit(ops, raw, cache.store.redisKeyOf.bind(cache.store), keys, (fields) => JSON.parse(fields[3]!.toString()), (key) => cache.get(key, neverLoad));
-    const hitBytes = await compareHit(ops, raw, bytesCache.store.redisKeyOf.bind(bytesCache.store), keys, (fields) => fields[3], (key) => bytesCache.get(key, neverLoad));
+    const hitJson = await compareHit(
+      ops,
+      raw,
+      cache.store.redisKeyOf.bind(cache.store),
+      keys,
+      (fields) => JSON.parse(fields[3]!.toString()),
+      (key) => cache.get(key, neverLoad),
+    );
+    const hitBytes = await compareHit(
+      ops,
+      raw,
+      bytesCache.store.redisKeyOf.bind(bytesCache.store),
+      keys,
+      (fields) => fields[3],
+      (key) => bytesCache.get(key, neverLoad),
+    );
     const note = `${IN_FLIGHT} in flight, one connection, median of ${ROUNDS} alternating rounds of ${ops}`;
     rows.push(comparedRow('hit-path get() vs raw HMGET + JSON.parse (JSON codec)', hitJson, 'ops/s', 0.9, note));
     rows.push(comparedRow('hit-path get() vs raw HMGET (Buffer codec: no decoding)', hitBytes, 'ops/s', 0.9, note));
@@ -58,8 +72,23 @@ export const runCacheBench: BenchSectionRunner = async (ctx) => {
         return { value: { id: 1, price: 1 }, timestamp: 1n };
       };
       await Promise.all(processes.flatMap((c) => Array.from({ length: 125 }, () => c.get('product:cold', loader))));
-      rows.push({ name: 'stampede: loader runs for 500 get() of one cold key', value: loads, unit: 'loads', floor: 500, ratio: loads / 500, target: '= 1 load', met: loads === 1, note: 'floor: plain cache-aside, where every caller loads' });
-      rows.push({ name: 'stampede: lock znodes created', value: znodes, unit: 'znodes', target: '≤ 1 per process (4)', met: znodes <= 4 });
+      rows.push({
+        name: 'stampede: loader runs for 500 get() of one cold key',
+        value: loads,
+        unit: 'loads',
+        floor: 500,
+        ratio: loads / 500,
+        target: '= 1 load',
+        met: loads === 1,
+        note: 'floor: plain cache-aside, where every caller loads',
+      });
+      rows.push({
+        name: 'stampede: lock znodes created',
+        value: znodes,
+        unit: 'znodes',
+        target: '≤ 1 per process (4)',
+        met: znodes <= 4,
+      });
     } finally {
       await Promise.all(processes.map((c) => c.close()));
     }

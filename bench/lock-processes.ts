@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measured } from './measure.js';
 
@@ -11,7 +11,10 @@ export interface LockWorkerSetup {
 }
 
 export type LockWorkerRequest = { type: 'round'; side: 'floor' | 'ours'; durationMs: number } | { type: 'stop' };
-export type LockWorkerReply = { type: 'ready' } | { type: 'done'; latenciesMs: number[] } | { type: 'failed'; message: string };
+export type LockWorkerReply =
+  | { type: 'ready' }
+  | { type: 'done'; latenciesMs: number[] }
+  | { type: 'failed'; message: string };
 
 /** Worker processes contending for one key, driven round by round from the benchmark. */
 export interface LockWorkers {
@@ -36,7 +39,9 @@ function nextReply(child: ChildProcess): Promise<LockWorkerReply> {
 
 /** Forks `count` workers (each connects a bare client and a LockManager) and waits until all are ready. */
 export async function startLockWorkers(count: number, setup: LockWorkerSetup): Promise<LockWorkers> {
-  const children = Array.from({ length: count }, () => fork(WORKER, [JSON.stringify(setup)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: count }, () =>
+    fork(WORKER, [JSON.stringify(setup)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   const stop = async (): Promise<void> => {
     await Promise.all(
       children.map(

@@ -23,7 +23,10 @@ process.on('message', (request: LockWorkerRequest) => {
     return;
   }
   void (async () => {
-    const cycle = request.side === 'floor' ? () => bareCycle(client, setup.bareParent) : async () => (await locks.acquire(setup.key)).release();
+    const cycle =
+      request.side === 'floor'
+        ? () => bareCycle(client, setup.bareParent)
+        : async () => (await locks.acquire(setup.key)).release();
     const { latenciesMs } = await measureFor(1, request.durationMs, cycle);
     reply({ type: 'done', latenciesMs });
   })().catch((error: unknown) => reply({ type: 'failed', message: String(error) }));

@@ -30,7 +30,14 @@ try {
     if (only && only !== name) continue;
     process.stderr.write(`bench: ${name}…\n`);
     lockSections.push(name === 'lock');
-    results.push(await run({ zookeeper: stack.zookeeper.connectString, redis: stack.redis.url, postgres: stack.postgres.url, scale: quick ? 0.2 : 1 }));
+    results.push(
+      await run({
+        zookeeper: stack.zookeeper.connectString,
+        redis: stack.redis.url,
+        postgres: stack.postgres.url,
+        scale: quick ? 0.2 : 1,
+      }),
+    );
   }
 } finally {
   await stack.stop();
@@ -41,18 +48,28 @@ process.stdout.write(`${text}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
 const when = new Date().toISOString();
 await mkdir(new URL('../../bench/', import.meta.url), { recursive: true });
-await writeFile(new URL('../../bench/results.json', import.meta.url), `${JSON.stringify({ when, machine, quick, sections: results }, null, 2)}\n`);
+await writeFile(
+  new URL('../../bench/results.json', import.meta.url),
+  `${JSON.stringify({ when, machine, quick, sections: results }, null, 2)}\n`,
+);
 const docUrl = new URL('../../docs/performance.md', import.meta.url);
 const doc = await readFile(docUrl, 'utf8').catch(() => '');
 // The latency chart: the lock section's distributions per scenario, hand-written SVG.
 const latencies = collectLatencies(results.filter((_, i) => lockSections[i]));
-const chart = Object.keys(latencies).length > 0 ? '![Lock latency distribution: p50, p90, p99, max per scenario](lock-latency.svg)\n\n' : '';
+const chart =
+  Object.keys(latencies).length > 0
+    ? '![Lock latency distribution: p50, p90, p99, max per scenario](lock-latency.svg)\n\n'
+    : '';
 const generated = `<!-- bench:start -->\nLast run: ${when} on ${machine}${quick ? ' (quick)' : ''}. Reproduce with \`npm run bench\`.\n\n${chart}${renderMarkdown(results)}<!-- bench:end -->`;
 const updated = doc.includes('<!-- bench:start -->')
   ? doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, generated)
   : `# Performance\n\n${generated}\n`;
 await mkdir(new URL('../../docs/', import.meta.url), { recursive: true });
-if (chart) await writeFile(new URL('../../docs/lock-latency.svg', import.meta.url), renderLatencyChart(latencies, 'Lock acquire+release latency (ms), p50 / p90 / p99 / max'));
+if (chart)
+  await writeFile(
+    new URL('../../docs/lock-latency.svg', import.meta.url),
+    renderLatencyChart(latencies, 'Lock acquire+release latency (ms), p50 / p90 / p99 / max'),
+  );
 await writeFile(docUrl, updated);
 const missed = results.flatMap((s) => s.rows.filter((r) => r.met === false).map((r) => `${s.title}: ${r.name}`));
 if (missed.length > 0) process.stderr.write(`bench: targets missed in this run:\n  ${missed.join('\n  ')}\n`);

@@ -26,7 +26,11 @@ export async function measure(ops: number, inFlight: number, op: (i: number) => 
 }
 
 /** Runs `loops` concurrent loops of `cycle(loop)` for `durationMs`; returns throughput and per-cycle latency. */
-export async function measureFor(loops: number, durationMs: number, cycle: (loop: number) => Promise<unknown>): Promise<Measured> {
+export async function measureFor(
+  loops: number,
+  durationMs: number,
+  cycle: (loop: number) => Promise<unknown>,
+): Promise<Measured> {
   const latenciesMs: number[] = [];
   const started = performance.now();
   const until = started + durationMs;
@@ -65,7 +69,11 @@ export interface Compared {
  * `rounds` back-to-back pairs, alternating which goes first, so drift in the machine's load (or a
  * server's growing log) favours neither side; the ratio is the median of the per-round ratios.
  */
-export async function alternate(rounds: number, floorRound: () => Promise<Measured>, ourRound: () => Promise<Measured>): Promise<Compared> {
+export async function alternate(
+  rounds: number,
+  floorRound: () => Promise<Measured>,
+  ourRound: () => Promise<Measured>,
+): Promise<Compared> {
   const floors: Measured[] = [];
   const ours: Measured[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -124,7 +132,14 @@ function overallOpsPerSec(rounds: Measured[]): number {
  * A bench row from a side-by-side comparison; the note gets the spread of the per-round ratios.
  * `by: 'overall'` reports {@link Compared.overallRatio} (and overall throughputs) instead of the median.
  */
-export function comparedRow(name: string, compared: Compared, unit: string, target: number, note: string, by: 'median' | 'overall' = 'median'): BenchRow {
+export function comparedRow(
+  name: string,
+  compared: Compared,
+  unit: string,
+  target: number,
+  note: string,
+  by: 'median' | 'overall' = 'median',
+): BenchRow {
   const [low, high] = compared.ratioSpread.map((r) => r.toFixed(2));
   const ratio = by === 'overall' ? compared.overallRatio : compared.ratio;
   return {

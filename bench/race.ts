@@ -1,6 +1,6 @@
 import { runRace } from '../src/testing/race/run-race.js';
 import type { RaceCell } from '../src/testing/race/types.js';
-import type { BenchRow, BenchSection, BenchSectionRunner } from './types.js';
+import type { BenchRow, BenchSectionRunner } from './types.js';
 
 /**
  * Race throughput: `zkoc race stale-set` iterations per second under each strategy, ordered and
@@ -31,5 +31,8 @@ export const runRaceBench: BenchSectionRunner = async (ctx) => {
       note: `${iterations} iterations each, 2 worker processes, seeded random delays of 0–25 ms at the racy points included (every strategy pays them); FORBIDDEN outcomes: ${strategy} ${cell(strategy).forbidden}, naive ${cell('naive').forbidden}`,
     };
   };
-  return { title: 'Race harness throughput (stale-set, real worker processes)', rows: [row('ordered'), row('lock-only')] };
+  return {
+    title: 'Race harness throughput (stale-set, real worker processes)',
+    rows: [row('ordered'), row('lock-only')],
+  };
 };

@@ -1,15 +1,18 @@
 import { Redis } from 'ioredis';
 import { jsonCodec } from '../src/codec/index.js';
 import { OrderedStore } from '../src/redis/index.js';
-import { compareInRounds as compareAt, comparedRow, percentiles, type Compared } from './measure.js';
+import { type Compared, compareInRounds as compareAt, comparedRow, percentiles } from './measure.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
 const KEYS = 1_000;
 const ROUNDS = 30; // floor/ours pairs, back to back, alternating which goes first
 
-const compareInRounds = (ops: number, floorOp: (i: number) => Promise<unknown>, ourOp: (i: number) => Promise<unknown>): Promise<Compared> =>
-  compareAt(ops, IN_FLIGHT, ROUNDS, floorOp, ourOp);
+const compareInRounds = (
+  ops: number,
+  floorOp: (i: number) => Promise<unknown>,
+  ourOp: (i: number) => Promise<unknown>,
+): Promise<Compared> => compareAt(ops, IN_FLIGHT, ROUNDS, floorOp, ourOp);
 
 /**
  * The store's two hot paths against the bare Redis command doing the same I/O, same run, same
@@ -19,11 +22,21 @@ const compareInRounds = (ops: number, floorOp: (i: number) => Promise<unknown>, 
 export const runRedisBench: BenchSectionRunner = async (ctx) => {
   const redis = new Redis(ctx.redis, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
   try {
-    const store = new OrderedStore(redis, { namespace: 'bench', ttlMs: 600_000, retentionMs: 600_000, writerLabel: 'bench' });
+    const store = new OrderedStore(redis, {
+      namespace: 'bench',
+      ttlMs: 600_000,
+      retentionMs: 600_000,
+      writerLabel: 'bench',
+    });
     const ops = Math.max(1_000, Math.round(4_000 * ctx.scale)); // per round
     const keyOf = (i: number) => `product:${i % KEYS}`;
     const redisKeys = Array.from({ length: KEYS }, (_, i) => store.redisKeyOf(`product:${i}`));
-    const valueFor = (i: number) => ({ id: i % KEYS, price: 4999, name: 'A reasonably typical product name', tags: ['a', 'b'] });
+    const valueFor = (i: number) => ({
+      id: i % KEYS,
+      price: 4999,
+      name: 'A reasonably typical product name',
+      tags: ['a', 'b'],
+    });
     const fields8 = ['zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret'];
 
     for (let i = 0; i < KEYS; i++) await store.write(keyOf(i), valueFor(i), 1);
@@ -49,8 +62,20 @@ export const runRedisBench: BenchSectionRunner = async (ctx) => {
     return {
       title: 'Redis entry store (64 in flight, one connection)',
       rows: [
-        comparedRow('store.read vs raw HMGET, both decoding the value', read, 'ops/s', 0.9, `${ROUNDS}×${ops} ops each; ratio = median per-round ratio`),
-        comparedRow('store.write (compare script) vs plain SET, both encoding', write, 'ops/s', 0.7, `${ROUNDS}×${ops} ops each; every write 'written'`),
+        comparedRow(
+          'store.read vs raw HMGET, both decoding the value',
+          read,
+          'ops/s',
+          0.9,
+          `${ROUNDS}×${ops} ops each; ratio = median per-round ratio`,
+        ),
+        comparedRow(
+          'store.write (compare script) vs plain SET, both encoding',
+          write,
+          'ops/s',
+          0.7,
+          `${ROUNDS}×${ops} ops each; every write 'written'`,
+        ),
       ],
       latencies: {
         'store.read': percentiles(read.oursLatenciesMs),

@@ -8,7 +8,8 @@ export function renderText(sections: BenchSection[]): string {
     const header = ['measure', 'ours', 'floor', 'ratio', 'target', 'met'];
     const rows = section.rows.map((row) => cells(row));
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const fmt = (cols: string[]) => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    const fmt = (cols: string[]) =>
+      cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     lines.push(fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt));
     for (const row of section.rows) if (row.note) lines.push(`  note (${row.name}): ${row.note}`);
   }
@@ -19,14 +20,20 @@ export function renderText(sections: BenchSection[]): string {
 export function renderMarkdown(sections: BenchSection[]): string {
   const out: string[] = [];
   for (const section of sections) {
-    out.push(`### ${section.title}`, '', '| measure | ours | floor | ratio | target | met |', '|---|---:|---:|---:|---|---|');
+    out.push(
+      `### ${section.title}`,
+      '',
+      '| measure | ours | floor | ratio | target | met |',
+      '|---|---:|---:|---:|---|---|',
+    );
     for (const row of section.rows) out.push(`| ${cells(row).join(' | ')} |`);
     const notes = section.rows.filter((r) => r.note);
     if (notes.length > 0) out.push('', ...notes.map((r) => `- ${r.name}: ${r.note}`));
     const latencies = Object.entries(section.latencies ?? {});
     if (latencies.length > 0) {
       out.push('', '| latency (ms) | p50 | p90 | p99 | max |', '|---|---:|---:|---:|---:|');
-      for (const [scenario, d] of latencies) out.push(`| ${scenario} | ${num(d.p50)} | ${num(d.p90)} | ${num(d.p99)} | ${num(d.max)} |`);
+      for (const [scenario, d] of latencies)
+        out.push(`| ${scenario} | ${num(d.p50)} | ${num(d.p90)} | ${num(d.p99)} | ${num(d.max)} |`);
     }
     out.push('');
   }

@@ -5,29 +5,46 @@
 // zk-ordered-cache, and prints the outcome tables side by side. About half a minute.
 import pg from 'pg';
 import { ensureVersionColumn } from '../src/postgres/index.js';
+import { startStack } from '../src/testing/index.js';
 import { renderSideBySide } from '../src/testing/race/outcome-table.js';
 import { runRace } from '../src/testing/race/run-race.js';
 import type { RaceReport, RaceScenarioName } from '../src/testing/race/types.js';
-import { startStack } from '../src/testing/index.js';
 
 const SEED = 2026;
 const CHAPTERS: { scenario: RaceScenarioName; iterations: number; story: string }[] = [
-  { scenario: 'stale-set', iterations: 60, story: 'the sale commits $50 and invalidates while a slow reader is filling the cache with $100' },
-  { scenario: 'stampede', iterations: 10, story: 'the sale goes live: 2 processes × 20 shoppers hit the cold product key at once' },
-  { scenario: 'paused-holder', iterations: 2, story: 'a worker that loaded $100 freezes (SIGSTOP, think GC pause) past its ZooKeeper session; the sale commits $50; it wakes up and writes' },
+  {
+    scenario: 'stale-set',
+    iterations: 60,
+    story: 'the sale commits $50 and invalidates while a slow reader is filling the cache with $100',
+  },
+  {
+    scenario: 'stampede',
+    iterations: 10,
+    story: 'the sale goes live: 2 processes × 20 shoppers hit the cold product key at once',
+  },
+  {
+    scenario: 'paused-holder',
+    iterations: 2,
+    story:
+      'a worker that loaded $100 freezes (SIGSTOP, think GC pause) past its ZooKeeper session; the sale commits $50; it wakes up and writes',
+  },
 ];
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
 log('zk-ordered-cache demo: a flash sale drops a price from $100 to $50 while readers race to fill the cache.');
 const stack = await startStack();
-log(`servers up in ${stack.startupMs} ms (${stack.provider}): ZooKeeper ${stack.zookeeper.connectString}, Redis ${stack.redis.url}, PostgreSQL ${stack.postgres.url}`);
+log(
+  `servers up in ${stack.startupMs} ms (${stack.provider}): ZooKeeper ${stack.zookeeper.connectString}, Redis ${stack.redis.url}, PostgreSQL ${stack.postgres.url}`,
+);
 try {
   const pool = new pg.Pool({ connectionString: stack.postgres.url, max: 2 });
   try {
     await pool.query('CREATE TABLE products (id bigint PRIMARY KEY, price text NOT NULL)');
     const migration = await ensureVersionColumn(pool, { table: 'products' });
-    log(`products table ready: ${migration.column} bigint fed by a sequence in a BEFORE INSERT OR UPDATE trigger (the version every cache write carries)`);
+    log(
+      `products table ready: ${migration.column} bigint fed by a sequence in a BEFORE INSERT OR UPDATE trigger (the version every cache write carries)`,
+    );
   } finally {
     await pool.end();
   }
@@ -35,23 +52,33 @@ try {
   const reports: RaceReport[] = [];
   for (const chapter of CHAPTERS) {
     log('');
-    log(`▶ ${chapter.scenario}: ${chapter.story} (${chapter.iterations} runs each, real worker processes, seed ${SEED})`);
-    const report = await runRace({ servers, table: 'products', scenarios: [chapter.scenario], strategies: ['naive', 'ordered'], iterations: chapter.iterations, seed: SEED });
+    log(
+      `▶ ${chapter.scenario}: ${chapter.story} (${chapter.iterations} runs each, real worker processes, seed ${SEED})`,
+    );
+    const report = await runRace({
+      servers,
+      table: 'products',
+      scenarios: [chapter.scenario],
+      strategies: ['naive', 'ordered'],
+      iterations: chapter.iterations,
+      seed: SEED,
+    });
     reports.push(report);
     log(renderSideBySide(report, chapter.scenario, 'naive', 'ordered').replace(/^/gm, '  '));
   }
-  const forbidden = (strategy: 'naive' | 'ordered') => reports.reduce((sum, r) => sum + r.totals.forbiddenByStrategy[strategy], 0);
+  const forbidden = (strategy: 'naive' | 'ordered') =>
+    reports.reduce((sum, r) => sum + r.totals.forbiddenByStrategy[strategy], 0);
   const runs = reports.reduce((sum, r) => sum + r.totals.iterations, 0) / 2;
   log('');
   log(`In ${runs} runs per strategy: naive ${forbidden('naive')} FORBIDDEN outcomes, ordered ${forbidden('ordered')}.`);
   log('');
   log('What to notice:');
-  log('- stale-set, naive: in some runs the slow reader\'s SET of $100 lands after the sale\'s DEL. The cache then');
+  log("- stale-set, naive: in some runs the slow reader's SET of $100 lands after the sale's DEL. The cache then");
   log('  sells at $100 until its TTL ends. ordered: the invalidation is a tombstone at the committed version, so');
-  log('  the reader\'s older $100 is rejected by the compare script; the cache ends at $50 or empty, never $100.');
+  log("  the reader's older $100 is rejected by the compare script; the cache ends at $50 or empty, never $100.");
   log('- stampede, naive: every shopper that missed went to the database. ordered: one loader run in total; the');
   log('  others waited on the per-key ZooKeeper lock (one znode per process) and then read Redis.');
-  log('- paused-holder: the frozen worker\'s lock expired with its session, so a lock alone cannot stop its late');
+  log("- paused-holder: the frozen worker's lock expired with its session, so a lock alone cannot stop its late");
   log('  write (naive has no lock at all). ordered: its $100 carries an older version and is rejected.');
   log('Reproduce or stress any of these with `zkoc race <scenario> --seed 2026`, all four with `zkoc race all`.');
 } finally {

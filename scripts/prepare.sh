@@ -34,3 +34,9 @@ else
   npx tsc -p tsconfig.json --noEmit || { echo "prepare: type errors (see above)" >&2; exit 1; }
   touch "$stamp"
 fi
+
+# 4. format + lint (Biome): a lint error fails the run, like a type error.
+echo "prepare: lint"
+npx biome check --error-on-warnings --reporter=summary . >/dev/null 2>.zkoc/lint.log || {
+  npx biome check --error-on-warnings . >&2 || true
+  echo "prepare: lint errors (see above; npm run format fixes formatting)" >&2; exit 1; }

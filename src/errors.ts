@@ -148,7 +148,10 @@ export class ForeignEntryError extends ZkocError {
   readonly redisKey: string;
 
   constructor(redisKey: string, detail: string) {
-    super('E_FOREIGN_ENTRY', `Redis key ${JSON.stringify(redisKey)} holds data that is not a zk-ordered-cache entry (${detail}); it was left untouched`);
+    super(
+      'E_FOREIGN_ENTRY',
+      `Redis key ${JSON.stringify(redisKey)} holds data that is not a zk-ordered-cache entry (${detail}); it was left untouched`,
+    );
     this.redisKey = redisKey;
   }
 }

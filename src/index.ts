@@ -2,38 +2,47 @@
  * zk-ordered-cache: a Redis cache filled from PostgreSQL that never goes backwards.
  * Per-key ZooKeeper locks for efficiency, DB-sourced timestamps compared in Lua for safety.
  */
-export { OrderedCache, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './cache/ordered-cache.js';
-export { DEFAULTS, type OrderedCacheOptions } from './cache/options.js';
-export type { Loader, LoaderResult } from './cache/loader-result.js';
-export { CacheEventEmitter, type CacheEventName, type CacheEvents } from './cache/events.js';
-export type { RedisSpec } from './cache/redis-connection.js';
 
+export { CacheEventEmitter, type CacheEventName, type CacheEvents } from './cache/events.js';
+export type { Loader, LoaderResult } from './cache/loader-result.js';
+export { DEFAULTS, type OrderedCacheOptions } from './cache/options.js';
+export {
+  type CacheResult,
+  type GetOptions,
+  type Inspection,
+  OrderedCache,
+  type WriteCallOptions,
+} from './cache/ordered-cache.js';
+export type { RedisSpec } from './cache/redis-connection.js';
+export { bufferCodec, type Codec, jsonCodec } from './codec/index.js';
+export { assertValidKey, decodeKeyFromZnodeName, encodeKeyAsZnodeName, MAX_KEY_BYTES } from './core/key.js';
+export {
+  canonicalTimestamp,
+  compareTimestampText,
+  MAX_TIMESTAMP,
+  parseTimestamp,
+  type TimestampInput,
+} from './core/timestamp.js';
+export * from './errors.js';
+export type { Entry, EntryKind, ServingEntry, WriteResult } from './redis/entry.js';
 export { OrderedStore, type PreparedWrite, type WriteOptions } from './redis/ordered-store.js';
 export type { OrderedStoreOptions } from './redis/ordered-store-options.js';
-export type { Entry, EntryKind, ServingEntry, WriteResult } from './redis/entry.js';
-
 export {
-  ZooKeeperConnection,
-  LockManager,
+  type AcquireOptions,
   CONNECTION_DEFAULTS,
   type ConnectionState,
-  type ZooKeeperConnectionOptions,
-  type ZooKeeperAuth,
-  type LockManagerOptions,
-  type AcquireOptions,
+  digestAclId,
+  type HolderInfo,
   type InspectOptions,
   type Lock,
+  LockManager,
+  type LockManagerOptions,
   type LockNode,
   type LockState,
-  type HolderInfo,
-  digestAclId,
-  type ZooKeeperAclSpec,
   type ZooKeeperAclEntry,
+  type ZooKeeperAclSpec,
+  type ZooKeeperAuth,
+  ZooKeeperConnection,
+  type ZooKeeperConnectionOptions,
   type ZooKeeperPermission,
 } from './zookeeper/index.js';
-
-export { jsonCodec, bufferCodec, type Codec } from './codec/index.js';
-
-export * from './errors.js';
-export { MAX_KEY_BYTES, assertValidKey, encodeKeyAsZnodeName, decodeKeyFromZnodeName } from './core/key.js';
-export { MAX_TIMESTAMP, canonicalTimestamp, parseTimestamp, compareTimestampText, type TimestampInput } from './core/timestamp.js';

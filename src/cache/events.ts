@@ -12,7 +12,12 @@ export interface CacheEvents {
   /** A loader ran. `durationMs` covers only the loader call; `error` is set when it threw. */
   load: { key: string; durationMs: number; timestamp?: bigint; error?: unknown };
   /** The compare script accepted a write (`kind` is what was written). */
-  written: { key: string; timestamp: bigint; kind: 'value' | 'tombstone' | 'missing'; source: 'load' | 'set' | 'invalidate' };
+  written: {
+    key: string;
+    timestamp: bigint;
+    kind: 'value' | 'tombstone' | 'missing';
+    source: 'load' | 'set' | 'invalidate';
+  };
   /** The compare script kept a newer entry and rejected ours: the cache did not go backwards. */
   stale: { key: string; attempted: bigint; current: bigint; source: 'load' | 'set' | 'invalidate' };
   /** The same timestamp was already stored; nothing changed. */

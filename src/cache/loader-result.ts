@@ -1,6 +1,5 @@
-import { MalformedLoaderResultError } from '../errors.js';
 import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
-import { InvalidTimestampError } from '../errors.js';
+import { InvalidTimestampError, MalformedLoaderResultError } from '../errors.js';
 
 /**
  * What a loader returns:
@@ -8,7 +7,10 @@ import { InvalidTimestampError } from '../errors.js';
  * - `{ missing: true, timestamp }`: no such row, as of `timestamp` (cached like a value: negative caching);
  * - `undefined`: no such row and no version to order it by — nothing is cached.
  */
-export type LoaderResult<T> = { value: T; timestamp: TimestampInput } | { missing: true; timestamp: TimestampInput } | undefined;
+export type LoaderResult<T> =
+  | { value: T; timestamp: TimestampInput }
+  | { missing: true; timestamp: TimestampInput }
+  | undefined;
 
 /**
  * A loader: called at most once per cold key per process, while the key's lock is held. `signal`
@@ -26,29 +28,43 @@ export type CheckedLoaderResult<T> =
 export function checkLoaderResult<T>(key: string, result: unknown): CheckedLoaderResult<T> {
   if (result === undefined || result === null) return { kind: 'none' };
   if (typeof result !== 'object' || Array.isArray(result)) {
-    throw new MalformedLoaderResultError(key, `loader for key ${JSON.stringify(key)} must return { value, timestamp }, { missing: true, timestamp } or undefined; got ${Array.isArray(result) ? 'an array' : typeof result}`);
+    throw new MalformedLoaderResultError(
+      key,
+      `loader for key ${JSON.stringify(key)} must return { value, timestamp }, { missing: true, timestamp } or undefined; got ${Array.isArray(result) ? 'an array' : typeof result}`,
+    );
   }
   const record = result as Record<string, unknown>;
   if (!('timestamp' in record)) {
-    throw new MalformedLoaderResultError(key, `loader for key ${JSON.stringify(key)} returned an object without "timestamp" (keys: ${Object.keys(record).join(', ') || 'none'})`);
+    throw new MalformedLoaderResultError(
+      key,
+      `loader for key ${JSON.stringify(key)} returned an object without "timestamp" (keys: ${Object.keys(record).join(', ') || 'none'})`,
+    );
   }
   let timestamp: string;
   try {
     timestamp = canonicalTimestamp(record.timestamp, 'loader result timestamp');
   } catch (error) {
     if (error instanceof InvalidTimestampError) {
-      throw new MalformedLoaderResultError(key, `loader for key ${JSON.stringify(key)}: ${error.message}`, { cause: error });
+      throw new MalformedLoaderResultError(key, `loader for key ${JSON.stringify(key)}: ${error.message}`, {
+        cause: error,
+      });
     }
     throw error;
   }
   if (record.missing === true) {
     if ('value' in record && record.value !== undefined) {
-      throw new MalformedLoaderResultError(key, `loader for key ${JSON.stringify(key)} returned both "missing: true" and a value`);
+      throw new MalformedLoaderResultError(
+        key,
+        `loader for key ${JSON.stringify(key)} returned both "missing: true" and a value`,
+      );
     }
     return { kind: 'missing', timestamp };
   }
   if (!('value' in record) || record.value === undefined) {
-    throw new MalformedLoaderResultError(key, `loader for key ${JSON.stringify(key)} returned a timestamp but no "value" (use { missing: true, timestamp } for an absent row)`);
+    throw new MalformedLoaderResultError(
+      key,
+      `loader for key ${JSON.stringify(key)} returned a timestamp but no "value" (use { missing: true, timestamp } for an absent row)`,
+    );
   }
   return { kind: 'value', value: record.value as T, timestamp };
 }

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-import { InvalidOptionsError } from '../errors.js';
-import { assertValidNamespace } from '../core/namespace.js';
 import type { Codec } from '../codec/codec.js';
 import { jsonCodec } from '../codec/json-codec.js';
-import type { ZooKeeperAuth, ZooKeeperConnectionOptions } from '../zookeeper/connection-options.js';
+import { assertValidNamespace } from '../core/namespace.js';
+import { InvalidOptionsError } from '../errors.js';
 import { resolveAcl } from '../zookeeper/acl.js';
+import type { ZooKeeperAuth, ZooKeeperConnectionOptions } from '../zookeeper/connection-options.js';
 
 /** Options of {@link OrderedCache.connect}. Durations are milliseconds. */
 export interface OrderedCacheOptions<T = unknown> {
@@ -85,7 +85,9 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
     throw new InvalidOptionsError('zookeeper.connectString must be a non-empty string like "127.0.0.1:2181"');
   }
   if (options.redis === undefined || options.redis === null || options.redis === '') {
-    throw new InvalidOptionsError('redis must be a URL, a list of cluster URLs, ioredis options, or an ioredis Redis/Cluster instance');
+    throw new InvalidOptionsError(
+      'redis must be a URL, a list of cluster URLs, ioredis options, or an ioredis Redis/Cluster instance',
+    );
   }
   assertValidNamespace(options.namespace);
   // fail before any connection opens; ZooKeeperConnection.connect resolves it again for itself
@@ -129,8 +131,18 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
     codec,
     maxValueBytes: wholeNumber(options.maxValueBytes, 'maxValueBytes', DEFAULTS.maxValueBytes, 1),
     label,
-    redisCommandTimeoutMs: wholeNumber(options.redisCommandTimeoutMs, 'redisCommandTimeoutMs', DEFAULTS.redisCommandTimeoutMs, 1),
-    redisConnectTimeoutMs: wholeNumber(options.redisConnectTimeoutMs, 'redisConnectTimeoutMs', DEFAULTS.redisConnectTimeoutMs, 1),
+    redisCommandTimeoutMs: wholeNumber(
+      options.redisCommandTimeoutMs,
+      'redisCommandTimeoutMs',
+      DEFAULTS.redisCommandTimeoutMs,
+      1,
+    ),
+    redisConnectTimeoutMs: wholeNumber(
+      options.redisConnectTimeoutMs,
+      'redisConnectTimeoutMs',
+      DEFAULTS.redisConnectTimeoutMs,
+      1,
+    ),
   };
 }
 

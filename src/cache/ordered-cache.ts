@@ -2,15 +2,15 @@ import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import type { TimestampInput } from '../core/timestamp.js';
 import { AbortError, ClosedError, LockLostError } from '../errors.js';
-import { OrderedStore } from '../redis/ordered-store.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
-import { LockManager } from '../zookeeper/lock-manager.js';
+import { OrderedStore } from '../redis/ordered-store.js';
 import type { Lock } from '../zookeeper/held-lock.js';
+import { LockManager } from '../zookeeper/lock-manager.js';
 import type { LockState } from '../zookeeper/lock-state.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import { CacheEventEmitter } from './events.js';
 import { checkLoaderResult, type Loader } from './loader-result.js';
-import { parseOptions, type OrderedCacheOptions, type ParsedOptions } from './options.js';
+import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { openRedis } from './redis-connection.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -77,7 +77,11 @@ export class OrderedCache<T = unknown> {
     this.#zk = zk;
     this.#redis = redis;
     this.#ownsRedis = ownsRedis;
-    this.locks = new LockManager(zk, { root: `/zkoc/${options.namespace}/locks`, label: options.label, timeoutMs: options.lockTimeoutMs });
+    this.locks = new LockManager(zk, {
+      root: `/zkoc/${options.namespace}/locks`,
+      label: options.label,
+      timeoutMs: options.lockTimeoutMs,
+    });
     this.store = new OrderedStore<T>(redis, {
       namespace: options.namespace,
       ttlMs: options.ttlMs,
@@ -96,7 +100,10 @@ export class OrderedCache<T = unknown> {
    */
   static async connect<T = unknown>(options: OrderedCacheOptions<T>): Promise<OrderedCache<T>> {
     const parsed = parseOptions(options);
-    const redis = await openRedis(parsed.redis, { connectTimeoutMs: parsed.redisConnectTimeoutMs, commandTimeoutMs: parsed.redisCommandTimeoutMs });
+    const redis = await openRedis(parsed.redis, {
+      connectTimeoutMs: parsed.redisConnectTimeoutMs,
+      commandTimeoutMs: parsed.redisCommandTimeoutMs,
+    });
     let zk: ZooKeeperConnection;
     try {
       zk = await ZooKeeperConnection.connect(parsed.zookeeper);
@@ -150,13 +157,20 @@ export class OrderedCache<T = unknown> {
   }
 
   /** Everything after the first Redis read: serve, serve within grace, or load (single-flight). */
-  #afterRead(key: string, entry: ServingEntry<T> | undefined, loader: Loader<T>, options: GetOptions): CacheResult<T> | Promise<CacheResult<T>> {
+  #afterRead(
+    key: string,
+    entry: ServingEntry<T> | undefined,
+    loader: Loader<T>,
+    options: GetOptions,
+  ): CacheResult<T> | Promise<CacheResult<T>> {
     const fresh = this.#servable(entry);
     if (fresh) return fresh;
     if (entry?.kind === 'value' && this.#withinGrace(entry)) {
       // Stale-while-revalidate: one refresh per process; errors are reported, the stale value is served.
       const refresh = this.#refreshes.run(key, () => this.#load(key, loader));
-      refresh.promise.catch((error: unknown) => this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'load-failed', error }));
+      refresh.promise.catch((error: unknown) =>
+        this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'load-failed', error }),
+      );
       this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'refreshing' });
       return { value: entry.value, timestamp: entry.timestamp, source: 'grace', stale: true };
     }
@@ -174,7 +188,9 @@ export class OrderedCache<T = unknown> {
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareWrite(key, value, ts);
-    return this.#underLock(key, options, async () => this.#report(key, write.timestamp, 'value', 'set', await write.run()));
+    return this.#underLock(key, options, async () =>
+      this.#report(key, write.timestamp, 'value', 'set', await write.run()),
+    );
   }
 
   /**
@@ -186,7 +202,9 @@ export class OrderedCache<T = unknown> {
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareInvalidate(key, ts);
-    return this.#underLock(key, options, async () => this.#report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()));
+    return this.#underLock(key, options, async () =>
+      this.#report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()),
+    );
   }
 
   /**
@@ -213,7 +231,11 @@ export class OrderedCache<T = unknown> {
    * this cache are still fenced by their timestamps.
    * @throws InvalidKeyError, LockTimeoutError, AbortError, or what `fn` throws.
    */
-  async withLock<R>(key: string, fn: (lock: Lock) => Promise<R> | R, options: WriteCallOptions & { timeoutMs?: number } = {}): Promise<R> {
+  async withLock<R>(
+    key: string,
+    fn: (lock: Lock) => Promise<R> | R,
+    options: WriteCallOptions & { timeoutMs?: number } = {},
+  ): Promise<R> {
     this.#assertOpen();
     return this.#underLock(key, options, fn);
   }
@@ -265,7 +287,13 @@ export class OrderedCache<T = unknown> {
       this.#report(key, result.timestamp, 'missing', 'load', await this.store.writeMissing(key, result.timestamp));
       return { value: undefined, timestamp, source: 'loader', stale: false };
     }
-    const outcome = this.#report(key, result.timestamp, 'value', 'load', await this.store.write(key, result.value, result.timestamp));
+    const outcome = this.#report(
+      key,
+      result.timestamp,
+      'value',
+      'load',
+      await this.store.write(key, result.value, result.timestamp),
+    );
     if (outcome.status === 'stale') {
       // A newer entry landed while we loaded: serve it rather than the older row we read.
       const newer = this.#servable(await this.store.readForServing(key));
@@ -274,9 +302,16 @@ export class OrderedCache<T = unknown> {
     return { value: result.value, timestamp, source: 'loader', stale: false };
   }
 
-  async #underLock<R>(key: string, options: WriteCallOptions & { timeoutMs?: number }, fn: (lock: Lock) => Promise<R> | R): Promise<R> {
+  async #underLock<R>(
+    key: string,
+    options: WriteCallOptions & { timeoutMs?: number },
+    fn: (lock: Lock) => Promise<R> | R,
+  ): Promise<R> {
     const waitStart = performance.now();
-    await using lock = await this.locks.acquire(key, { timeoutMs: options.timeoutMs ?? this.#options.lockTimeoutMs, signal: options.signal });
+    await using lock = await this.locks.acquire(key, {
+      timeoutMs: options.timeoutMs ?? this.#options.lockTimeoutMs,
+      signal: options.signal,
+    });
     this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
     lock.signal.addEventListener('abort', () => this.#reportLost(key, lock.signal.reason), { once: true });
     return await fn(lock);
@@ -284,7 +319,7 @@ export class OrderedCache<T = unknown> {
 
   /** A fresh value or fresh "missing" as a result, or undefined when the entry must be loaded. */
   #servable(entry: ServingEntry<T> | undefined): CacheResult<T> | undefined {
-    if (!entry || !entry.isFresh) return undefined;
+    if (!entry?.isFresh) return undefined;
     if (entry.kind === 'value') {
       this.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'value' });
       return { value: entry.value, timestamp: entry.timestamp, source: 'cache', stale: false };
@@ -300,7 +335,13 @@ export class OrderedCache<T = unknown> {
     return this.#options.graceMs > 0 && Date.now() < entry.expiresAt + this.#options.graceMs;
   }
 
-  #report(key: string, timestamp: string, kind: 'value' | 'tombstone' | 'missing', source: 'load' | 'set' | 'invalidate', result: WriteResult): WriteResult {
+  #report(
+    key: string,
+    timestamp: string,
+    kind: 'value' | 'tombstone' | 'missing',
+    source: 'load' | 'set' | 'invalidate',
+    result: WriteResult,
+  ): WriteResult {
     const attempted = BigInt(timestamp);
     if (result.status === 'written') this.events.emit('written', { key, timestamp: attempted, kind, source });
     else if (result.status === 'stale') this.events.emit('stale', { key, attempted, current: result.current, source });
@@ -321,7 +362,8 @@ export class OrderedCache<T = unknown> {
 function abortable<R>(promise: Promise<R>, signal: AbortSignal | undefined): Promise<R> {
   if (!signal) return promise;
   return new Promise<R>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError('stopped waiting for the load: the signal was aborted', { cause: signal.reason }));
+    const onAbort = () =>
+      reject(new AbortError('stopped waiting for the load: the signal was aborted', { cause: signal.reason }));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { ConnectionError } from '../errors.js';
 import { redactUrl } from '../core/redact.js';
+import { ConnectionError } from '../errors.js';
 
 /** What `OrderedCache.connect` accepts as `redis`. */
 export type RedisSpec = string | string[] | RedisOptions | Redis | Cluster;
@@ -16,7 +16,10 @@ export interface OpenedRedis {
  * (a paused Redis must fail a call, not hang it) and are bounded on connect.
  * @throws ConnectionError (message without passwords) when the connection is not ready in time.
  */
-export async function openRedis(spec: RedisSpec, limits: { connectTimeoutMs: number; commandTimeoutMs: number }): Promise<OpenedRedis> {
+export async function openRedis(
+  spec: RedisSpec,
+  limits: { connectTimeoutMs: number; commandTimeoutMs: number },
+): Promise<OpenedRedis> {
   if (isClient(spec)) return { client: spec, owned: false };
   const common: RedisOptions = {
     lazyConnect: true,
@@ -34,7 +37,11 @@ export async function openRedis(spec: RedisSpec, limits: { connectTimeoutMs: num
     const first = new URL(spec[0] ?? 'redis://127.0.0.1:6379');
     client = new Cluster(nodes, {
       lazyConnect: true,
-      redisOptions: { ...common, username: decodeURIComponent(first.username) || undefined, password: decodeURIComponent(first.password) || undefined },
+      redisOptions: {
+        ...common,
+        username: decodeURIComponent(first.username) || undefined,
+        password: decodeURIComponent(first.password) || undefined,
+      },
     });
     where = spec.map(redactUrl).join(',');
   } else if (typeof spec === 'string') {
@@ -56,7 +63,10 @@ export async function openRedis(spec: RedisSpec, limits: { connectTimeoutMs: num
     await Promise.race([
       client.connect(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`not ready within ${limits.connectTimeoutMs} ms`)), limits.connectTimeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`not ready within ${limits.connectTimeoutMs} ms`)),
+          limits.connectTimeoutMs,
+        );
       }),
     ]);
     return { client, owned: true };
@@ -64,14 +74,21 @@ export async function openRedis(spec: RedisSpec, limits: { connectTimeoutMs: num
     client.disconnect();
     const said = error instanceof Error ? error.message : String(error);
     const reason = redactUrl(lastError && lastError.message !== said ? `${said} (${lastError.message})` : said);
-    throw new ConnectionError('redis', `could not connect to Redis at ${where}: ${reason} (redisConnectTimeoutMs=${limits.connectTimeoutMs})`);
+    throw new ConnectionError(
+      'redis',
+      `could not connect to Redis at ${where}: ${reason} (redisConnectTimeoutMs=${limits.connectTimeoutMs})`,
+    );
   } finally {
     clearTimeout(timer);
   }
 }
 
 function isClient(spec: RedisSpec): spec is Redis | Cluster {
-  return spec instanceof Redis || spec instanceof Cluster || (typeof spec === 'object' && spec !== null && typeof (spec as { sendCommand?: unknown }).sendCommand === 'function');
+  return (
+    spec instanceof Redis ||
+    spec instanceof Cluster ||
+    (typeof spec === 'object' && spec !== null && typeof (spec as { sendCommand?: unknown }).sendCommand === 'function')
+  );
 }
 
 // Caller-chosen deadlines win over our defaults when they set them explicitly.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectionOptionsOf, type ConnectionOptions } from './connection-options.js';
+import { type ConnectionOptions, connectionOptionsOf } from './connection-options.js';
 import { describeError, ExitCode } from './exit-codes.js';
 import { Output, type OutputStreams } from './output.js';
 import type { Redactor } from './redactor.js';
@@ -28,7 +28,12 @@ export interface ActionContext {
  * one line naming the server and the cause (and, under `--json`, an `{ "error": … }` document),
  * and sets `process.exitCode` from `run`'s return value. Never calls `process.exit()`.
  */
-export function defineAction(command: Command, env: CliEnvironment, run: (context: ActionContext) => Promise<number | void>): Command {
+export function defineAction(
+  command: Command,
+  env: CliEnvironment,
+  // biome-ignore lint/suspicious/noConfusingVoidType: most actions return nothing; those that set an exit code return it
+  run: (context: ActionContext) => Promise<number | void>,
+): Command {
   return command.action(async () => {
     const json = command.opts<{ json?: boolean }>().json === true;
     const out = new Output(env.streams, env.redactor, json);

@@ -5,10 +5,12 @@ import { ZkocError } from '../errors.js';
 
 /** `<key>`: any non-empty well-formed string up to 1024 UTF-8 bytes; a bad one is a usage error (exit 2). */
 export function keyArgument(): Argument {
-  return new Argument('<key>', 'cache key, exactly as the application uses it (quote it in the shell)').argParser((text: string) => {
-    rethrowAsUsage(() => assertValidKey(text, 'key'));
-    return text;
-  });
+  return new Argument('<key>', 'cache key, exactly as the application uses it (quote it in the shell)').argParser(
+    (text: string) => {
+      rethrowAsUsage(() => assertValidKey(text, 'key'));
+      return text;
+    },
+  );
 }
 
 /** `--ts <T>`: a decimal timestamp 0…2^63−1, kept as its canonical string so it stays exact. */

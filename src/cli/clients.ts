@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { openRedis } from '../cache/redis-connection.js';
 import { OrderedStore } from '../redis/index.js';
 import { LockManager, ZooKeeperConnection } from '../zookeeper/index.js';
-import { zookeeperAccess, type ConnectionOptions } from './connection-options.js';
+import { type ConnectionOptions, zookeeperAccess } from './connection-options.js';
 import { displayCodec, type StoredValue } from './render/stored-value.js';
 
 /** The label zkoc's own lock znodes carry (set/invalidate), so `zkoc locks` shows who it was. */
@@ -25,7 +25,11 @@ export async function openLocks(options: ConnectionOptions): Promise<OpenedLocks
     sessionTimeoutMs: Math.max(4_000, options.timeoutMs * 2),
     ...zookeeperAccess(options),
   });
-  const locks = new LockManager(connection, { root: lockRoot(options.namespace), label: CLI_LABEL, timeoutMs: options.timeoutMs });
+  const locks = new LockManager(connection, {
+    root: lockRoot(options.namespace),
+    label: CLI_LABEL,
+    timeoutMs: options.timeoutMs,
+  });
   return { connection, locks, [Symbol.asyncDispose]: () => connection.close() };
 }
 
@@ -46,11 +50,18 @@ export interface OpenedStore extends AsyncDisposable {
  * @throws ConnectionError naming the server (password masked) when not ready in time.
  */
 export async function openStore(options: ConnectionOptions): Promise<OpenedStore> {
-  const seeds = options.redis.split(',').map((s) => s.trim()).filter(Boolean);
+  const seeds = options.redis
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const { client } = await openRedis(seeds.length > 1 ? seeds : options.redis, {
     connectTimeoutMs: options.timeoutMs,
     commandTimeoutMs: options.timeoutMs,
   });
-  const store = new OrderedStore<StoredValue>(client, { namespace: options.namespace, codec: displayCodec, writerLabel: CLI_LABEL });
+  const store = new OrderedStore<StoredValue>(client, {
+    namespace: options.namespace,
+    codec: displayCodec,
+    writerLabel: CLI_LABEL,
+  });
   return { redis: client, store, [Symbol.asyncDispose]: async () => client.disconnect() };
 }

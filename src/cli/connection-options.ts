@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { assertValidNamespace } from '../core/namespace.js';
 import type { ZooKeeperConnectionOptions } from '../zookeeper/connection-options.js';
 
@@ -35,10 +35,18 @@ export const CONNECTION_DEFAULTS = Object.freeze({
 /** Adds the shared connection flags (and `--json`) to `command`; `database` adds `--database-url`. */
 export function addConnectionOptions(command: Command, { database = false }: { database?: boolean } = {}): Command {
   command
-    .addOption(new Option('--zk <connectString>', 'ZooKeeper connect string').env('ZKOC_ZK').default(CONNECTION_DEFAULTS.zk))
-    .addOption(new Option('--redis <url>', 'Redis URL (comma-separated seeds for a cluster)').env('ZKOC_REDIS').default(CONNECTION_DEFAULTS.redis))
     .addOption(
-      new Option('-n, --namespace <name>', 'namespace of keys and locks').env('ZKOC_NAMESPACE').default(CONNECTION_DEFAULTS.namespace),
+      new Option('--zk <connectString>', 'ZooKeeper connect string').env('ZKOC_ZK').default(CONNECTION_DEFAULTS.zk),
+    )
+    .addOption(
+      new Option('--redis <url>', 'Redis URL (comma-separated seeds for a cluster)')
+        .env('ZKOC_REDIS')
+        .default(CONNECTION_DEFAULTS.redis),
+    )
+    .addOption(
+      new Option('-n, --namespace <name>', 'namespace of keys and locks')
+        .env('ZKOC_NAMESPACE')
+        .default(CONNECTION_DEFAULTS.namespace),
     )
     .addOption(
       new Option('--timeout-ms <ms>', 'bound on connecting and on each request')
@@ -47,21 +55,38 @@ export function addConnectionOptions(command: Command, { database = false }: { d
         .argParser(parsePositiveInteger),
     )
     .addOption(new Option('--json', 'print one JSON document to stdout (timestamps as strings)').default(false));
-  command.addOption(new Option('--zk-auth <user:password>', 'ZooKeeper digest credential (locks get the creator ACL)').env(ZK_AUTH_ENV));
+  command.addOption(
+    new Option('--zk-auth <user:password>', 'ZooKeeper digest credential (locks get the creator ACL)').env(ZK_AUTH_ENV),
+  );
   if (database) command.addOption(new Option('--database-url <url>', 'PostgreSQL URL').env('DATABASE_URL'));
   return command;
 }
 
 /** Reads the resolved connection options from a command whose flags came from {@link addConnectionOptions}. */
 export function connectionOptionsOf(command: Command): ConnectionOptions {
-  const opts = command.opts<{ zk: string; redis: string; namespace: string; timeoutMs: number | string; json: boolean; databaseUrl?: string; zkAuth?: string }>();
+  const opts = command.opts<{
+    zk: string;
+    redis: string;
+    namespace: string;
+    timeoutMs: number | string;
+    json: boolean;
+    databaseUrl?: string;
+    zkAuth?: string;
+  }>();
   assertValidNamespace(opts.namespace, '--namespace');
   const timeoutMs = typeof opts.timeoutMs === 'number' ? opts.timeoutMs : parsePositiveInteger(opts.timeoutMs);
-  const resolved: ConnectionOptions = { zk: opts.zk, redis: opts.redis, namespace: opts.namespace, timeoutMs, json: opts.json === true };
+  const resolved: ConnectionOptions = {
+    zk: opts.zk,
+    redis: opts.redis,
+    namespace: opts.namespace,
+    timeoutMs,
+    json: opts.json === true,
+  };
   if (opts.databaseUrl) resolved.databaseUrl = opts.databaseUrl;
   if (opts.zkAuth !== undefined) {
     // the message must not echo the value: it may be a mistyped password
-    if (!/^[^:]+:./s.test(opts.zkAuth)) throw new InvalidArgumentError('--zk-auth must be "user:password" (value not shown)');
+    if (!/^[^:]+:./s.test(opts.zkAuth))
+      throw new InvalidArgumentError('--zk-auth must be "user:password" (value not shown)');
     resolved.zkAuth = opts.zkAuth;
   }
   return resolved;
@@ -101,7 +126,9 @@ function parsePositiveInteger(text: string): number {
   const n = Number(text);
   if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) {
     // commander turns InvalidArgumentError into a usage error (exit 2)
-    throw new InvalidArgumentError(`--timeout-ms must be a positive integer number of milliseconds, got ${JSON.stringify(text)}`);
+    throw new InvalidArgumentError(
+      `--timeout-ms must be a positive integer number of milliseconds, got ${JSON.stringify(text)}`,
+    );
   }
   return n;
 }

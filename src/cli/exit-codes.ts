@@ -1,5 +1,13 @@
 import { CommanderError } from 'commander';
-import { ConnectionError, InvalidKeyError, InvalidOptionsError, InvalidTimestampError, InvalidValueError, ZkocError, ZooKeeperError } from '../errors.js';
+import {
+  ConnectionError,
+  InvalidKeyError,
+  InvalidOptionsError,
+  InvalidTimestampError,
+  InvalidValueError,
+  ZkocError,
+  ZooKeeperError,
+} from '../errors.js';
 
 /** zkoc's exit codes; stable, documented in `zkoc --help`. */
 export const ExitCode = Object.freeze({
@@ -25,16 +33,27 @@ export interface DescribedError {
 /** Maps anything a command threw to an exit code and a one-line message that names the server and the cause. */
 export function describeError(error: unknown): DescribedError {
   if (error instanceof CommanderError) return { exitCode: ExitCode.usage, code: error.code, message: error.message };
-  if (error instanceof InvalidKeyError || error instanceof InvalidTimestampError || error instanceof InvalidOptionsError || error instanceof InvalidValueError) {
+  if (
+    error instanceof InvalidKeyError ||
+    error instanceof InvalidTimestampError ||
+    error instanceof InvalidOptionsError ||
+    error instanceof InvalidValueError
+  ) {
     return { exitCode: ExitCode.usage, code: error.code, message: error.message };
   }
   if (error instanceof ConnectionError) {
-    return { exitCode: ExitCode.runtime, code: error.code, server: error.server, message: withCause(error.message, error.cause) };
+    return {
+      exitCode: ExitCode.runtime,
+      code: error.code,
+      server: error.server,
+      message: withCause(error.message, error.cause),
+    };
   }
   if (error instanceof ZooKeeperError) {
     return { exitCode: ExitCode.runtime, code: error.code, server: 'zookeeper', message: error.message };
   }
-  if (error instanceof ZkocError) return { exitCode: ExitCode.runtime, code: error.code, message: withCause(error.message, error.cause) };
+  if (error instanceof ZkocError)
+    return { exitCode: ExitCode.runtime, code: error.code, message: withCause(error.message, error.cause) };
   if (error instanceof ServerError) {
     return { exitCode: ExitCode.runtime, code: 'E_SERVER', server: error.server, message: error.message };
   }

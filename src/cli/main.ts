@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import type { CliEnvironment } from './action.js';
+import { zkAuthSecrets } from './connection-options.js';
 import { ExitCode } from './exit-codes.js';
 import { createProgram, isHelpOrVersion } from './program.js';
-import { zkAuthSecrets } from './connection-options.js';
 import { Redactor } from './redactor.js';
 
 // Everything that may carry a password: the arguments and the connection env vars.
@@ -38,9 +38,10 @@ try {
   await createProgram(env).parseAsync(process.argv);
 } catch (error) {
   if (isHelpOrVersion(error)) process.exitCode = ExitCode.ok;
-  else if (error instanceof CommanderError) process.exitCode = ExitCode.usage; // commander already printed why
+  else if (error instanceof CommanderError)
+    process.exitCode = ExitCode.usage; // commander already printed why
   else {
-    process.stderr.write(redactor.redact(`zkoc: ${error instanceof Error ? error.message : String(error)}`) + '\n');
+    process.stderr.write(`${redactor.redact(`zkoc: ${error instanceof Error ? error.message : String(error)}`)}\n`);
     process.exitCode = ExitCode.runtime;
   }
 }

@@ -25,7 +25,7 @@ export class Output {
 
   /** Writes `line` and a newline to stdout. */
   line(line = ''): void {
-    this.#streams.stdout.write(this.#redactor.redact(line) + '\n');
+    this.#streams.stdout.write(`${this.#redactor.redact(line)}\n`);
   }
 
   /** Writes `text` to stdout as is (no newline added). */
@@ -35,12 +35,12 @@ export class Output {
 
   /** Prints the command's one JSON document (bigints as strings) to stdout. */
   document(value: unknown): void {
-    this.#streams.stdout.write(this.#redactor.redact(toJsonText(value)) + '\n');
+    this.#streams.stdout.write(`${this.#redactor.redact(toJsonText(value))}\n`);
   }
 
   /** Writes a diagnostic line to stderr. */
   diagnostic(line: string): void {
-    this.#streams.stderr.write(this.#redactor.redact(line) + '\n');
+    this.#streams.stderr.write(`${this.#redactor.redact(line)}\n`);
   }
 
   /** Masks secrets in `text` (for text handed to another writer, e.g. commander's). */

@@ -27,7 +27,18 @@ Exit status: 0 ok, 1 runtime error (names the server and the cause), 2 usage err
 /** Command factories, one file each; `program.ts` only joins them. */
 export type CommandFactory = (env: CliEnvironment) => Command;
 
-const COMMANDS: CommandFactory[] = [createLocksCommand, createLockCommand, createGetCommand, createTsCommand, createSetCommand, createInvalidateCommand, createScanCommand, createWatchCommand, createDoctorCommand, createRaceCommand];
+const COMMANDS: CommandFactory[] = [
+  createLocksCommand,
+  createLockCommand,
+  createGetCommand,
+  createTsCommand,
+  createSetCommand,
+  createInvalidateCommand,
+  createScanCommand,
+  createWatchCommand,
+  createDoctorCommand,
+  createRaceCommand,
+];
 
 /**
  * Builds the `zkoc` program. Commander never exits the process: usage errors throw
@@ -54,7 +65,10 @@ export function createProgram(env: CliEnvironment): Command {
 
 /** True when commander threw only to say it printed help or the version (exit 0). */
 export function isHelpOrVersion(error: unknown): boolean {
-  return error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help');
+  return (
+    error instanceof CommanderError &&
+    (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
+  );
 }
 
 function packageVersion(): string {

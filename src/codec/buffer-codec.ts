@@ -12,7 +12,9 @@ export const bufferCodec: Codec<Buffer> = Object.freeze({
     const value: unknown = input; // callers without types can pass anything
     if (Buffer.isBuffer(value)) return value;
     if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    throw new InvalidValueError(`value must be a Buffer or Uint8Array (buffer codec), got ${value === null ? 'null' : typeof value}`);
+    throw new InvalidValueError(
+      `value must be a Buffer or Uint8Array (buffer codec), got ${value === null ? 'null' : typeof value}`,
+    );
   },
   decode(bytes: Buffer): Buffer {
     return bytes;

@@ -12,7 +12,10 @@ import type { Codec } from './codec.js';
 export const jsonCodec: Codec<unknown> = Object.freeze({
   name: 'json',
   encode(value: unknown): string {
-    if (value === undefined) throw new InvalidValueError('value must not be undefined (json codec); cache "no such row" with a missing entry instead');
+    if (value === undefined)
+      throw new InvalidValueError(
+        'value must not be undefined (json codec); cache "no such row" with a missing entry instead',
+      );
     // Fast path: plain data (the common case) needs no replacer, which would triple the cost.
     if (isPlainJson(value, 0)) return JSON.stringify(value);
     let text: string | undefined;
@@ -21,9 +24,13 @@ export const jsonCodec: Codec<unknown> = Object.freeze({
     } catch (err) {
       if (err instanceof InvalidValueError) throw err;
       // JSON.stringify's own TypeError: a cyclic structure (or a throwing toJSON).
-      throw new InvalidValueError(`value is not JSON-encodable (json codec): ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      throw new InvalidValueError(
+        `value is not JSON-encodable (json codec): ${(err as Error).message.split('\n')[0]}`,
+        { cause: err },
+      );
     }
-    if (text === undefined) throw new InvalidValueError(`value of type ${typeof value} is not JSON-encodable (json codec)`);
+    if (text === undefined)
+      throw new InvalidValueError(`value of type ${typeof value} is not JSON-encodable (json codec)`);
     return text;
   },
   decode(bytes: Buffer): unknown {
@@ -65,12 +72,15 @@ function rejectLossyJson(this: unknown, key: string, value: unknown): unknown {
   const where = key === '' ? 'value' : `property ${JSON.stringify(key)}`;
   switch (typeof value) {
     case 'bigint':
-      throw new InvalidValueError(`${where} is a BigInt, which JSON cannot encode (json codec); convert it to a string first`);
+      throw new InvalidValueError(
+        `${where} is a BigInt, which JSON cannot encode (json codec); convert it to a string first`,
+      );
     case 'function':
     case 'symbol':
       throw new InvalidValueError(`${where} is a ${typeof value}, which JSON cannot encode (json codec)`);
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidValueError(`${where} is ${value}, which JSON would turn into null (json codec)`);
+      if (!Number.isFinite(value))
+        throw new InvalidValueError(`${where} is ${value}, which JSON would turn into null (json codec)`);
       return value;
     default:
       return value;

@@ -49,13 +49,16 @@ export function decodeKeyFromZnodeName(name: string): string {
     const ch = name[i]!;
     if (ch === '%') {
       const hex = name.slice(i + 1, i + 3);
-      if (!/^[0-9A-F]{2}$/.test(hex)) throw new InvalidKeyError(`znode name ${JSON.stringify(name)} has a bad escape at ${i}`);
+      if (!/^[0-9A-F]{2}$/.test(hex))
+        throw new InvalidKeyError(`znode name ${JSON.stringify(name)} has a bad escape at ${i}`);
       bytes.push(parseInt(hex, 16));
       i += 2;
     } else if (PLAIN_BYTE.test(ch)) {
       bytes.push(ch.charCodeAt(0));
     } else {
-      throw new InvalidKeyError(`znode name ${JSON.stringify(name)} is not an encoded key (unescaped ${JSON.stringify(ch)})`);
+      throw new InvalidKeyError(
+        `znode name ${JSON.stringify(name)} is not an encoded key (unescaped ${JSON.stringify(ch)})`,
+      );
     }
   }
   let key: string;
@@ -64,7 +67,8 @@ export function decodeKeyFromZnodeName(name: string): string {
   } catch {
     throw new InvalidKeyError(`znode name ${JSON.stringify(name)} does not decode to UTF-8`);
   }
-  if (encodeKeyAsZnodeName(key) !== name) throw new InvalidKeyError(`znode name ${JSON.stringify(name)} is not canonically encoded`);
+  if (encodeKeyAsZnodeName(key) !== name)
+    throw new InvalidKeyError(`znode name ${JSON.stringify(name)} is not canonically encoded`);
   return key;
 }
 

@@ -30,11 +30,15 @@ export function canonicalTimestamp(input: unknown, argName = 'timestamp'): strin
     text = String(input);
   } else if (typeof input === 'string') {
     if (!/^[0-9]+$/.test(input)) {
-      throw new InvalidTimestampError(`${argName} string must be decimal digits only, got ${JSON.stringify(input.slice(0, 40))}`);
+      throw new InvalidTimestampError(
+        `${argName} string must be decimal digits only, got ${JSON.stringify(input.slice(0, 40))}`,
+      );
     }
     text = input.replace(/^0+(?=.)/, '');
   } else {
-    throw new InvalidTimestampError(`${argName} must be a bigint, a safe-integer number or a decimal string, got ${input === null ? 'null' : typeof input}`);
+    throw new InvalidTimestampError(
+      `${argName} must be a bigint, a safe-integer number or a decimal string, got ${input === null ? 'null' : typeof input}`,
+    );
   }
   if (compareTimestampText(text, MAX_TIMESTAMP_TEXT) > 0) {
     throw new InvalidTimestampError(`${argName} ${text} is above the maximum 2^63-1 (${MAX_TIMESTAMP_TEXT})`);

@@ -1,4 +1,10 @@
-import { assertIdentifier, defaultSequenceFor, parseRelation, qualifiedName, type RelationName } from './identifiers.js';
+import {
+  assertIdentifier,
+  defaultSequenceFor,
+  parseRelation,
+  qualifiedName,
+  type RelationName,
+} from './identifiers.js';
 import type { PgQueryable } from './queryable.js';
 
 /** Options of {@link deleteVersioned}. */
@@ -43,7 +49,10 @@ export async function deleteVersioned(
   const parsed = parseRelation(table, 'table');
   const column = options.column ?? 'cache_version';
   assertIdentifier(column, 'options.column');
-  const sequence = options.sequence === undefined ? defaultSequenceFor(parsed, column) : parseRelation(options.sequence, 'options.sequence');
+  const sequence =
+    options.sequence === undefined
+      ? defaultSequenceFor(parsed, column)
+      : parseRelation(options.sequence, 'options.sequence');
   // The aggregate consumes the whole DELETE before its one row reaches nextval.
   const sql =
     `WITH d AS (DELETE FROM ${qualifiedName(parsed)} WHERE ${where} RETURNING 1) ` +

@@ -5,10 +5,10 @@ import {
   assertIdentifier,
   defaultSequenceFor,
   MAX_IDENTIFIER_BYTES,
+  type ParsedRelation,
   parseRelation,
   qualifiedName,
   quoteIdent,
-  type ParsedRelation,
   type RelationName,
 } from './identifiers.js';
 import { isPool, type PgQueryable } from './queryable.js';
@@ -65,12 +65,17 @@ END
  * that is not bigint, or a sequence with CACHE > 1 / non-positive increment / CYCLE (their values
  * would not increase in call order); PostgreSQL errors propagate (the transaction is rolled back).
  */
-export async function ensureVersionColumn(db: PgQueryable, options: EnsureVersionColumnOptions): Promise<EnsureVersionColumnResult> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionsError('options must be an object with at least { table }');
+export async function ensureVersionColumn(
+  db: PgQueryable,
+  options: EnsureVersionColumnOptions,
+): Promise<EnsureVersionColumnResult> {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionsError('options must be an object with at least { table }');
   const requested = parseRelation(options.table, 'options.table');
   const column = options.column ?? 'cache_version';
   assertIdentifier(column, 'options.column');
-  const requestedSequence = options.sequence === undefined ? undefined : parseRelation(options.sequence, 'options.sequence');
+  const requestedSequence =
+    options.sequence === undefined ? undefined : parseRelation(options.sequence, 'options.sequence');
   const trigger = triggerNameFor(column);
 
   const client = isPool(db) ? await db.connect() : db;
@@ -104,14 +109,16 @@ async function migrate(
     [qualifiedName(requested)],
   );
   const row = found.rows[0];
-  if (!row) throw new InvalidOptionsError(`options.table ${qualifiedName(requested)} does not exist (or is not a table)`);
+  if (!row)
+    throw new InvalidOptionsError(`options.table ${qualifiedName(requested)} does not exist (or is not a table)`);
   const table: ParsedRelation = { schema: row.schema, name: row.name };
   const tableSql = qualifiedName(table);
   const sequence = requestedSequence ?? defaultSequenceFor(table, column);
   if (sequence.schema === undefined) sequence.schema = table.schema;
   const sequenceSql = qualifiedName(sequence);
 
-  const createdSequence = (await client.query(`SELECT to_regclass($1) IS NULL AS absent`, [sequenceSql])).rows[0].absent === true;
+  const createdSequence =
+    (await client.query(`SELECT to_regclass($1) IS NULL AS absent`, [sequenceSql])).rows[0].absent === true;
   if (createdSequence) await client.query(`CREATE SEQUENCE ${sequenceSql} AS bigint MINVALUE 1 CACHE 1 NO CYCLE`);
   const seq = await client.query<{ cache_size: string; increment_by: string; cycle: boolean }>(
     `SELECT cache_size::text, increment_by::text, cycle FROM pg_sequences WHERE schemaname = $1 AND sequencename = $2`,
@@ -137,30 +144,51 @@ async function migrate(
     // A volatile default makes PostgreSQL give every existing row its own nextval.
     // Then drop it: the trigger assigns every version (a default would burn a second nextval per insert),
     // and NOT NULL is checked after BEFORE triggers run.
-    await client.query(`ALTER TABLE ${tableSql} ADD COLUMN ${columnSql} bigint NOT NULL DEFAULT nextval(${literal(sequenceSql)}::regclass)`);
+    await client.query(
+      `ALTER TABLE ${tableSql} ADD COLUMN ${columnSql} bigint NOT NULL DEFAULT nextval(${literal(sequenceSql)}::regclass)`,
+    );
     await client.query(`ALTER TABLE ${tableSql} ALTER COLUMN ${columnSql} DROP DEFAULT`);
   } else {
     const { type, notnull } = existing.rows[0]!;
-    if (type !== 'bigint') throw new InvalidOptionsError(`options.column ${columnSql} of ${tableSql} exists with type ${type}; it must be bigint`);
+    if (type !== 'bigint')
+      throw new InvalidOptionsError(
+        `options.column ${columnSql} of ${tableSql} exists with type ${type}; it must be bigint`,
+      );
     if (!notnull) {
-      await client.query(`UPDATE ${tableSql} SET ${columnSql} = nextval(${literal(sequenceSql)}::regclass) WHERE ${columnSql} IS NULL`);
+      await client.query(
+        `UPDATE ${tableSql} SET ${columnSql} = nextval(${literal(sequenceSql)}::regclass) WHERE ${columnSql} IS NULL`,
+      );
       await client.query(`ALTER TABLE ${tableSql} ALTER COLUMN ${columnSql} SET NOT NULL`);
     }
   }
 
   const functionSql = `${quoteIdent(table.schema!)}.${quoteIdent(TRIGGER_FUNCTION_NAME)}`;
-  const hasFunction = (await client.query(`SELECT to_regprocedure($1) IS NOT NULL AS present`, [`${functionSql}()`])).rows[0].present === true;
+  const hasFunction =
+    (await client.query(`SELECT to_regprocedure($1) IS NOT NULL AS present`, [`${functionSql}()`])).rows[0].present ===
+    true;
   if (!hasFunction) {
-    await client.query(`CREATE FUNCTION ${functionSql}() RETURNS trigger LANGUAGE plpgsql AS ${literal(TRIGGER_FUNCTION_BODY)}`);
+    await client.query(
+      `CREATE FUNCTION ${functionSql}() RETURNS trigger LANGUAGE plpgsql AS ${literal(TRIGGER_FUNCTION_BODY)}`,
+    );
   }
-  const hasTrigger = (await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [row.oid, trigger])).rows.length > 0;
+  const hasTrigger =
+    (await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [row.oid, trigger])).rows
+      .length > 0;
   if (!hasTrigger) {
     await client.query(
       `CREATE TRIGGER ${quoteIdent(trigger)} BEFORE INSERT OR UPDATE ON ${tableSql} FOR EACH ROW ` +
         `EXECUTE FUNCTION ${functionSql}(${literal(sequenceSql)}, ${literal(column)})`,
     );
   }
-  return { table: tableSql, column, sequence: sequenceSql, trigger, createdSequence, addedColumn, createdTrigger: !hasTrigger };
+  return {
+    table: tableSql,
+    column,
+    sequence: sequenceSql,
+    trigger,
+    createdSequence,
+    addedColumn,
+    createdTrigger: !hasTrigger,
+  };
 }
 
 /** `zkoc_version_<column>`, or a hash of the column when that would pass 63 bytes. */

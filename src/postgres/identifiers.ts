@@ -26,7 +26,10 @@ export function parseRelation(relation: RelationName, argName: string): ParsedRe
   let parsed: ParsedRelation;
   if (typeof relation === 'string') {
     const dot = relation.indexOf('.');
-    parsed = dot < 0 ? { schema: undefined, name: relation } : { schema: relation.slice(0, dot), name: relation.slice(dot + 1) };
+    parsed =
+      dot < 0
+        ? { schema: undefined, name: relation }
+        : { schema: relation.slice(0, dot), name: relation.slice(dot + 1) };
   } else if (relation !== null && typeof relation === 'object' && typeof relation.name === 'string') {
     parsed = { schema: relation.schema, name: relation.name };
   } else {
@@ -39,17 +42,23 @@ export function parseRelation(relation: RelationName, argName: string): ParsedRe
 
 /** `"schema"."name"` or `"name"`. */
 export function qualifiedName(relation: ParsedRelation): string {
-  return relation.schema === undefined ? quoteIdent(relation.name) : `${quoteIdent(relation.schema)}.${quoteIdent(relation.name)}`;
+  return relation.schema === undefined
+    ? quoteIdent(relation.name)
+    : `${quoteIdent(relation.schema)}.${quoteIdent(relation.name)}`;
 }
 
 /** Throws {@link InvalidOptionsError} unless `identifier` is 1–63 bytes without NUL. */
 export function assertIdentifier(identifier: unknown, argName: string): asserts identifier is string {
   if (typeof identifier !== 'string' || identifier.length === 0 || identifier.includes('\0')) {
-    throw new InvalidOptionsError(`${argName} must be a non-empty identifier without NUL bytes, got ${JSON.stringify(identifier)}`);
+    throw new InvalidOptionsError(
+      `${argName} must be a non-empty identifier without NUL bytes, got ${JSON.stringify(identifier)}`,
+    );
   }
   const bytes = Buffer.byteLength(identifier, 'utf8');
   if (bytes > MAX_IDENTIFIER_BYTES) {
-    throw new InvalidOptionsError(`${argName} ${JSON.stringify(identifier)} is ${bytes} bytes; PostgreSQL identifiers are at most ${MAX_IDENTIFIER_BYTES}`);
+    throw new InvalidOptionsError(
+      `${argName} ${JSON.stringify(identifier)} is ${bytes} bytes; PostgreSQL identifiers are at most ${MAX_IDENTIFIER_BYTES}`,
+    );
   }
 }
 
@@ -60,7 +69,9 @@ export function assertIdentifier(identifier: unknown, argName: string): asserts 
 export function defaultSequenceFor(table: ParsedRelation, column: string): ParsedRelation {
   const name = `${table.name}_${column}_seq`;
   if (Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
-    throw new InvalidOptionsError(`the default sequence name ${JSON.stringify(name)} is over ${MAX_IDENTIFIER_BYTES} bytes; pass options.sequence`);
+    throw new InvalidOptionsError(
+      `the default sequence name ${JSON.stringify(name)} is over ${MAX_IDENTIFIER_BYTES} bytes; pass options.sequence`,
+    );
   }
   return { schema: table.schema, name };
 }

@@ -2,17 +2,22 @@
  * `zk-ordered-cache/postgres`: the version column migration and loaders that read a row's value
  * and its version exactly, in one statement.
  */
-export { ensureVersionColumn, type EnsureVersionColumnOptions, type EnsureVersionColumnResult } from './ensure-version-column.js';
+
+export { type DeleteVersionedOptions, type DeleteVersionedResult, deleteVersioned } from './delete-versioned.js';
 export {
+  type EnsureVersionColumnOptions,
+  type EnsureVersionColumnResult,
+  ensureVersionColumn,
+} from './ensure-version-column.js';
+export { type ParsedRelation, parseRelation, qualifiedName, quoteIdent, type RelationName } from './identifiers.js';
+export {
+  type LoadByTimestamptzOptions,
+  type LoadVersionedOptions,
   loadVersioned,
   loadVersionedByTimestamptz,
   updateVersioned,
-  type LoadByTimestamptzOptions,
-  type LoadVersionedOptions,
   type ValueOptions,
   type Versioned,
 } from './load-versioned.js';
-export { deleteVersioned, type DeleteVersionedOptions, type DeleteVersionedResult } from './delete-versioned.js';
-export { quoteIdent, parseRelation, qualifiedName, type RelationName, type ParsedRelation } from './identifiers.js';
 export type { PgQueryable } from './queryable.js';
-export { updateAndCache, type OrderedWriter, type UpdateAndCacheResult } from './update-and-cache.js';
+export { type OrderedWriter, type UpdateAndCacheResult, updateAndCache } from './update-and-cache.js';

@@ -104,10 +104,14 @@ async function runVersioned<T>(
   if (result.rows.length === 0) return undefined;
   if (result.rows.length > 1) {
     const key = options.key ?? '(no key given)';
-    throw new MalformedLoaderResultError(key, `the statement returned ${result.rows.length} rows; a versioned load must return at most one`);
+    throw new MalformedLoaderResultError(
+      key,
+      `the statement returned ${result.rows.length} rows; a versioned load must return at most one`,
+    );
   }
   const { [VERSION_ALIAS]: versionText, ...row } = result.rows[0] as Record<string, unknown>;
-  if (versionText === null || versionText === undefined) throw new InvalidTimestampError(`column ${versionColumn} is NULL; a version must be a non-negative integer`);
+  if (versionText === null || versionText === undefined)
+    throw new InvalidTimestampError(`column ${versionColumn} is NULL; a version must be a non-negative integer`);
   const text = String(versionText);
   // Integers go through bigint so a negative one is reported as negative, not as "not digits".
   const timestamp = parseTimestamp(/^-?[0-9]+$/.test(text) ? BigInt(text) : text, `column ${versionColumn}`);

@@ -1,6 +1,6 @@
 import type { TimestampInput } from '../core/timestamp.js';
 import type { WriteResult } from '../redis/entry.js';
-import { updateVersioned, type LoadVersionedOptions, type Versioned } from './load-versioned.js';
+import { type LoadVersionedOptions, updateVersioned, type Versioned } from './load-versioned.js';
 import type { PgQueryable } from './queryable.js';
 
 /** The part of `OrderedCache` this helper needs (kept structural so `./postgres` does not load the cache). */

@@ -125,19 +125,31 @@ type ScriptHost = Record<string, (key: string, ...args: (string | Buffer)[]) => 
  * caller. Works with `Redis` and `Cluster`. Does not block; the returned function sends one
  * EVALSHA (plus one EVAL after NOSCRIPT).
  */
-export function compareWriteCommand(client: Redis | Cluster): (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply> {
+export function compareWriteCommand(
+  client: Redis | Cluster,
+): (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply> {
   const host = client as unknown as ScriptHost;
   if (typeof host[COMMAND_NAME] !== 'function') {
     client.defineCommand(COMMAND_NAME, { numberOfKeys: 1, lua: COMPARE_WRITE_LUA });
   }
   return (redisKey, args) =>
-    host[COMMAND_NAME]!(redisKey, args.kind, args.timestamp, args.value, String(args.ttlMs), String(args.retentionMs), args.writer, ENTRY_FORMAT).then(decodeReply);
+    host[COMMAND_NAME]!(
+      redisKey,
+      args.kind,
+      args.timestamp,
+      args.value,
+      String(args.ttlMs),
+      String(args.retentionMs),
+      args.writer,
+      ENTRY_FORMAT,
+    ).then(decodeReply);
 }
 
 function decodeReply(reply: unknown): CompareWriteReply {
   if (Array.isArray(reply) && reply.length === 2 && typeof reply[1] === 'string') {
     const [status, detail] = reply as [unknown, string];
-    if (status === 'written' || status === 'duplicate' || status === 'stale') return { status, storedTimestamp: detail };
+    if (status === 'written' || status === 'duplicate' || status === 'stale')
+      return { status, storedTimestamp: detail };
     if (status === 'foreign') return { status, detail };
   }
   // Only reachable if someone else defined a command under our name.

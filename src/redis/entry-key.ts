@@ -46,5 +46,5 @@ export function keyFromEntryRedisKey(namespace: string, redisKey: string | Buffe
 
 /** A SCAN `MATCH` pattern for the namespace's entries whose key starts with `keyPrefix` (glob characters escaped). */
 export function entryScanPattern(namespace: string, keyPrefix = ''): string {
-  return entryKeyPrefix(namespace) + keyPrefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
+  return `${entryKeyPrefix(namespace) + keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 }

@@ -1,5 +1,17 @@
-export { OrderedStore, type PreparedWrite, type WriteOptions } from './ordered-store.js';
-export { ORDERED_STORE_DEFAULTS, parseOrderedStoreOptions, type OrderedStoreOptions, type ResolvedOrderedStoreOptions } from './ordered-store-options.js';
+export {
+  COMPARE_WRITE_LUA,
+  type CompareWriteArgs,
+  type CompareWriteReply,
+  compareWriteCommand,
+  ENTRY_FORMAT,
+  type StoredKind,
+} from './compare-write-script.js';
 export type { Entry, EntryKind, ServingEntry, WriteResult } from './entry.js';
-export { entryRedisKey, keyFromEntryRedisKey, entryKeyPrefix, entryScanPattern } from './entry-key.js';
-export { COMPARE_WRITE_LUA, ENTRY_FORMAT, compareWriteCommand, type CompareWriteArgs, type CompareWriteReply, type StoredKind } from './compare-write-script.js';
+export { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
+export { OrderedStore, type PreparedWrite, type WriteOptions } from './ordered-store.js';
+export {
+  ORDERED_STORE_DEFAULTS,
+  type OrderedStoreOptions,
+  parseOrderedStoreOptions,
+  type ResolvedOrderedStoreOptions,
+} from './ordered-store-options.js';

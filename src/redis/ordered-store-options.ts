@@ -52,7 +52,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Applies defaults and validates; throws {@link InvalidOptionsError} naming the option and its limit. */
 export function parseOrderedStoreOptions<T>(options: OrderedStoreOptions<T>): ResolvedOrderedStoreOptions<T> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionsError('options must be an object with at least { namespace }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionsError('options must be an object with at least { namespace }');
   assertValidNamespace(options.namespace, 'options.namespace');
   const ttlMs = options.ttlMs ?? ORDERED_STORE_DEFAULTS.ttlMs;
   const retentionMs = options.retentionMs ?? ORDERED_STORE_DEFAULTS.retentionMs;
@@ -61,12 +62,19 @@ export function parseOrderedStoreOptions<T>(options: OrderedStoreOptions<T>): Re
   const writerLabel = options.writerLabel ?? `${hostname()}:${process.pid}`;
   assertWriterLabel(writerLabel, 'options.writerLabel');
   const codec = options.codec ?? (jsonCodec as Codec<T>);
-  if (typeof codec !== 'object' || codec === null || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+  if (
+    typeof codec !== 'object' ||
+    codec === null ||
+    typeof codec.encode !== 'function' ||
+    typeof codec.decode !== 'function'
+  ) {
     throw new InvalidOptionsError('options.codec must be an object with encode(value) and decode(bytes) functions');
   }
   const maxValueBytes = options.maxValueBytes ?? ORDERED_STORE_DEFAULTS.maxValueBytes;
   if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 1 || maxValueBytes > MAX_BULK_BYTES) {
-    throw new InvalidOptionsError(`options.maxValueBytes must be an integer from 1 to ${MAX_BULK_BYTES} (Redis' bulk string limit), got ${String(maxValueBytes)}`);
+    throw new InvalidOptionsError(
+      `options.maxValueBytes must be an integer from 1 to ${MAX_BULK_BYTES} (Redis' bulk string limit), got ${String(maxValueBytes)}`,
+    );
   }
   return Object.freeze({ namespace: options.namespace, ttlMs, retentionMs, writerLabel, codec, maxValueBytes });
 }
@@ -74,12 +82,16 @@ export function parseOrderedStoreOptions<T>(options: OrderedStoreOptions<T>): Re
 /** Throws {@link InvalidOptionsError} unless `value` is an integer number of ms from 1 to 100 years. */
 export function assertDurationMs(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DURATION_MS) {
-    throw new InvalidOptionsError(`${name} must be an integer number of milliseconds from 1 to ${MAX_DURATION_MS} (100 years), got ${String(value)}`);
+    throw new InvalidOptionsError(
+      `${name} must be an integer number of milliseconds from 1 to ${MAX_DURATION_MS} (100 years), got ${String(value)}`,
+    );
   }
 }
 
 function assertWriterLabel(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string' || LONE_SURROGATE.test(value) || Buffer.byteLength(value) > MAX_WRITER_LABEL_BYTES) {
-    throw new InvalidOptionsError(`${name} must be a well-formed string of at most ${MAX_WRITER_LABEL_BYTES} UTF-8 bytes`);
+    throw new InvalidOptionsError(
+      `${name} must be a well-formed string of at most ${MAX_WRITER_LABEL_BYTES} UTF-8 bytes`,
+    );
   }
 }

@@ -2,11 +2,21 @@ import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
 import { ForeignEntryError, InvalidOptionsError, InvalidValueError } from '../errors.js';
-import { compareWriteCommand, ENTRY_FORMAT, type CompareWriteArgs, type CompareWriteReply } from './compare-write-script.js';
+import {
+  type CompareWriteArgs,
+  type CompareWriteReply,
+  compareWriteCommand,
+  ENTRY_FORMAT,
+} from './compare-write-script.js';
 import type { Entry, ServingEntry, WriteResult } from './entry.js';
-import { asRedisFailure } from './transport-failure.js';
 import { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
-import { assertDurationMs, parseOrderedStoreOptions, type OrderedStoreOptions, type ResolvedOrderedStoreOptions } from './ordered-store-options.js';
+import {
+  assertDurationMs,
+  type OrderedStoreOptions,
+  parseOrderedStoreOptions,
+  type ResolvedOrderedStoreOptions,
+} from './ordered-store-options.js';
+import { asRedisFailure } from './transport-failure.js';
 
 /** A validated write that has not been sent yet. */
 export interface PreparedWrite {
@@ -54,7 +64,10 @@ export class OrderedStore<T = unknown> {
    */
   constructor(client: Redis | Cluster, options: OrderedStoreOptions<T>) {
     this.options = parseOrderedStoreOptions(options);
-    if (hasKeyPrefix(client)) throw new InvalidOptionsError('the ioredis client must not use the keyPrefix option; use options.namespace to scope keys');
+    if (hasKeyPrefix(client))
+      throw new InvalidOptionsError(
+        'the ioredis client must not use the keyPrefix option; use options.namespace to scope keys',
+      );
     this.#client = client;
     this.#keyPrefix = entryKeyPrefix(this.options.namespace);
     this.#compareWrite = compareWriteCommand(client);
@@ -80,7 +93,14 @@ export class OrderedStore<T = unknown> {
     const timestamp = canonicalTimestamp(ts, 'ts');
     const ttlMs = this.#ttlOf(options);
     const bytes = this.#encode(value);
-    const args: CompareWriteArgs = { kind: 'v', timestamp, value: bytes, ttlMs, retentionMs: this.options.retentionMs, writer: this.options.writerLabel };
+    const args: CompareWriteArgs = {
+      kind: 'v',
+      timestamp,
+      value: bytes,
+      ttlMs,
+      retentionMs: this.options.retentionMs,
+      writer: this.options.writerLabel,
+    };
     return { timestamp, run: () => this.#write(key, args) };
   }
 
@@ -97,7 +117,14 @@ export class OrderedStore<T = unknown> {
     assertValidKey(key);
     const timestamp = canonicalTimestamp(ts, 'ts');
     const ttlMs = this.#ttlOf(options);
-    const args: CompareWriteArgs = { kind: 'm', timestamp, value: '', ttlMs, retentionMs: this.options.retentionMs, writer: this.options.writerLabel };
+    const args: CompareWriteArgs = {
+      kind: 'm',
+      timestamp,
+      value: '',
+      ttlMs,
+      retentionMs: this.options.retentionMs,
+      writer: this.options.writerLabel,
+    };
     return { timestamp, run: () => this.#write(key, args) };
   }
 
@@ -115,7 +142,14 @@ export class OrderedStore<T = unknown> {
   prepareInvalidate(key: string, ts: TimestampInput): PreparedWrite {
     assertValidKey(key);
     const timestamp = canonicalTimestamp(ts, 'ts');
-    const args: CompareWriteArgs = { kind: 't', timestamp, value: '', ttlMs: this.options.ttlMs, retentionMs: this.options.retentionMs, writer: this.options.writerLabel };
+    const args: CompareWriteArgs = {
+      kind: 't',
+      timestamp,
+      value: '',
+      ttlMs: this.options.ttlMs,
+      retentionMs: this.options.retentionMs,
+      writer: this.options.writerLabel,
+    };
     return { timestamp, run: () => this.#write(key, args) };
   }
 
@@ -132,7 +166,8 @@ export class OrderedStore<T = unknown> {
       if (serving === undefined) return undefined;
       const writtenAt = millis(fields[5]);
       const retainedUntilMs = millis(fields[7]);
-      if (writtenAt === undefined || retainedUntilMs === undefined) throw new ForeignEntryError(redisKey, 'malformed time fields at/ret');
+      if (writtenAt === undefined || retainedUntilMs === undefined)
+        throw new ForeignEntryError(redisKey, 'malformed time fields at/ret');
       return Object.assign(serving, { writtenAt, writer: fields[6]?.toString() ?? '', retainedUntilMs });
     });
   }
@@ -147,7 +182,11 @@ export class OrderedStore<T = unknown> {
 
   // One HMGET, parsed. Not async, and one `then`: every promise layer costs measurably on a path
   // this short. A bad key still comes back as a rejection, before anything is sent.
-  #hmget<R>(key: string, fields: readonly string[], parse: (redisKey: string, fields: (Buffer | null)[]) => R): Promise<R> {
+  #hmget<R>(
+    key: string,
+    fields: readonly string[],
+    parse: (redisKey: string, fields: (Buffer | null)[]) => R,
+  ): Promise<R> {
     try {
       assertValidKey(key);
     } catch (error) {
@@ -157,7 +196,8 @@ export class OrderedStore<T = unknown> {
     return this.#client.hmgetBuffer(redisKey, ...fields).then(
       (values) => parse(redisKey, values),
       (error: unknown) => {
-        if (error instanceof Error && error.message.startsWith('WRONGTYPE')) throw new ForeignEntryError(redisKey, 'not a hash');
+        if (error instanceof Error && error.message.startsWith('WRONGTYPE'))
+          throw new ForeignEntryError(redisKey, 'not a hash');
         throw asRedisFailure(error, `HMGET ${redisKey}`);
       },
     );
@@ -169,7 +209,8 @@ export class OrderedStore<T = unknown> {
    * key more than once. Sends one SCAN per batch of about 500 keys; stop early by breaking out.
    */
   async *scan(prefix = ''): AsyncGenerator<string, void, undefined> {
-    if (typeof prefix !== 'string' || LONE_SURROGATE.test(prefix)) throw new InvalidOptionsError('prefix must be a well-formed string');
+    if (typeof prefix !== 'string' || LONE_SURROGATE.test(prefix))
+      throw new InvalidOptionsError('prefix must be a well-formed string');
     const pattern = entryScanPattern(this.options.namespace, prefix);
     const nodes: Redis[] = this.#client.isCluster ? (this.#client as Cluster).nodes('master') : [this.#client as Redis];
     for (const node of nodes) {
@@ -211,15 +252,20 @@ export class OrderedStore<T = unknown> {
   }
 
   #encode(value: T): Buffer | string {
-    if (value === undefined) throw new InvalidValueError('value must not be undefined; use writeMissing for "no such row"');
+    if (value === undefined)
+      throw new InvalidValueError('value must not be undefined; use writeMissing for "no such row"');
     const { codec, maxValueBytes } = this.options;
     const encoded = codec.encode(value);
     if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
-      throw new InvalidValueError(`codec ${codec.name} returned ${typeof encoded}; it must return a Buffer or a string`);
+      throw new InvalidValueError(
+        `codec ${codec.name} returned ${typeof encoded}; it must return a Buffer or a string`,
+      );
     }
     const size = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
     if (size > maxValueBytes) {
-      throw new InvalidValueError(`value encodes to ${size} bytes (codec ${codec.name}); the limit is maxValueBytes=${maxValueBytes}`);
+      throw new InvalidValueError(
+        `value encodes to ${size} bytes (codec ${codec.name}); the limit is maxValueBytes=${maxValueBytes}`,
+      );
     }
     return encoded;
   }
@@ -228,13 +274,16 @@ export class OrderedStore<T = unknown> {
   #parseServing(key: string, redisKey: string, fields: (Buffer | null)[]): ServingEntry<T> | undefined {
     const marker = fields[0];
     if (!marker) {
-      for (const field of fields) if (field) throw new ForeignEntryError(redisKey, 'a hash without the zkoc marker field');
+      for (const field of fields)
+        if (field) throw new ForeignEntryError(redisKey, 'a hash without the zkoc marker field');
       return undefined;
     }
-    if (marker.length !== 1 || marker[0] !== ENTRY_FORMAT_BYTE) throw new ForeignEntryError(redisKey, `entry format ${marker.toString().slice(0, 16)}, expected ${ENTRY_FORMAT}`);
+    if (marker.length !== 1 || marker[0] !== ENTRY_FORMAT_BYTE)
+      throw new ForeignEntryError(redisKey, `entry format ${marker.toString().slice(0, 16)}, expected ${ENTRY_FORMAT}`);
     const kindField = fields[1];
     const kind = kindField?.length === 1 ? kindField[0] : undefined;
-    if (kind !== KIND_BYTES.v && kind !== KIND_BYTES.t && kind !== KIND_BYTES.m) throw new ForeignEntryError(redisKey, 'malformed kind field k');
+    if (kind !== KIND_BYTES.v && kind !== KIND_BYTES.t && kind !== KIND_BYTES.m)
+      throw new ForeignEntryError(redisKey, 'malformed kind field k');
     const timestamp = canonicalTimestampOf(fields[2]);
     if (timestamp === undefined) throw new ForeignEntryError(redisKey, 'malformed timestamp field ts');
     const expiresAt = millis(fields[4]);
@@ -245,7 +294,10 @@ export class OrderedStore<T = unknown> {
     try {
       value = this.options.codec.decode(fields[3] ?? EMPTY);
     } catch (err) {
-      throw Object.assign(new ForeignEntryError(redisKey, `value does not decode with codec ${this.options.codec.name}`), { cause: err });
+      throw Object.assign(
+        new ForeignEntryError(redisKey, `value does not decode with codec ${this.options.codec.name}`),
+        { cause: err },
+      );
     }
     return { key, kind: 'value', value, timestamp, expiresAt, isFresh: expiresAt > Date.now() };
   }

@@ -26,7 +26,12 @@ export function asRedisFailure(error: unknown, what: string): unknown {
   const access = ACCESS_REPLY.exec(reason);
   const refusal = access && (access[1] ?? 'NOAUTH');
   if (error instanceof (ReplyError as new () => Error) && refusal) {
-    return new AccessDeniedError('redis', refusal, `Redis refused ${what} (${reason}): give the connection's user the password and the ACL rights it needs (see docs/access-control.md)`, { cause: error });
+    return new AccessDeniedError(
+      'redis',
+      refusal,
+      `Redis refused ${what} (${reason}): give the connection's user the password and the ACL rights it needs (see docs/access-control.md)`,
+      { cause: error },
+    );
   }
   if (error instanceof (ReplyError as new () => Error) && !UNAVAILABLE_REPLY.test(reason)) return error;
   return new ConnectionError('redis', `Redis did not complete ${what}: ${reason}`, { cause: error });

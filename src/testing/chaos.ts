@@ -14,7 +14,9 @@ export type ChaosFault = `${ChaosTarget}:${ChaosAction}`;
 
 /** Every fault kind, the default of {@link ChaosOptions.faults}. */
 export const ALL_CHAOS_FAULTS: readonly ChaosFault[] = Object.freeze(
-  (['zookeeper', 'redis', 'postgres'] as const).flatMap((t) => (['pause', 'restart', 'kill'] as const).map((a) => `${t}:${a}` as const)),
+  (['zookeeper', 'redis', 'postgres'] as const).flatMap((t) =>
+    (['pause', 'restart', 'kill'] as const).map((a) => `${t}:${a}` as const),
+  ),
 );
 
 /** Options of {@link startChaos}. */
@@ -84,17 +86,27 @@ function serversOf(stack: StartedStack, target: ChaosTarget): readonly StartedSe
 }
 
 function parseChaosOptions(stack: StartedStack, options: ChaosOptions) {
-  if (stack.provider === 'external') throw new InvalidOptionsError("startChaos needs a stack it started (provider 'local' or 'containers'), got provider 'external'");
+  if (stack.provider === 'external')
+    throw new InvalidOptionsError(
+      "startChaos needs a stack it started (provider 'local' or 'containers'), got provider 'external'",
+    );
   const faults = options.faults ?? ALL_CHAOS_FAULTS;
-  if (!Array.isArray(faults) || faults.length === 0) throw new InvalidOptionsError('faults must be a non-empty list like ["zookeeper:pause", "redis:restart"]');
+  if (!Array.isArray(faults) || faults.length === 0)
+    throw new InvalidOptionsError('faults must be a non-empty list like ["zookeeper:pause", "redis:restart"]');
   for (const fault of faults) {
-    if (!ALL_CHAOS_FAULTS.includes(fault)) throw new InvalidOptionsError(`faults: unknown fault ${JSON.stringify(fault)}; known: ${ALL_CHAOS_FAULTS.join(', ')}`);
+    if (!ALL_CHAOS_FAULTS.includes(fault))
+      throw new InvalidOptionsError(
+        `faults: unknown fault ${JSON.stringify(fault)}; known: ${ALL_CHAOS_FAULTS.join(', ')}`,
+      );
   }
   const intervalMs = options.intervalMs ?? 1_000;
-  if (!Number.isSafeInteger(intervalMs) || intervalMs < 0) throw new InvalidOptionsError(`intervalMs must be a non-negative integer, got ${String(intervalMs)}`);
+  if (!Number.isSafeInteger(intervalMs) || intervalMs < 0)
+    throw new InvalidOptionsError(`intervalMs must be a non-negative integer, got ${String(intervalMs)}`);
   const { minMs, maxMs } = options.durationMs ?? { minMs: 200, maxMs: 1_500 };
   if (!Number.isSafeInteger(minMs) || !Number.isSafeInteger(maxMs) || minMs < 0 || maxMs < minMs) {
-    throw new InvalidOptionsError(`durationMs must be { minMs, maxMs } with 0 <= minMs <= maxMs, got ${JSON.stringify(options.durationMs)}`);
+    throw new InvalidOptionsError(
+      `durationMs must be { minMs, maxMs } with 0 <= minMs <= maxMs, got ${JSON.stringify(options.durationMs)}`,
+    );
   }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   if (!Number.isSafeInteger(seed)) throw new InvalidOptionsError(`seed must be an integer, got ${String(seed)}`);
@@ -138,7 +150,14 @@ export function startChaos(stack: StartedStack, options: ChaosOptions = {}): Cha
     const serverIndex = Math.floor(random.next() * servers.length);
     const server = servers[serverIndex]!;
     const plannedMs = random.delayMs(minMs, maxMs);
-    const event: ChaosEvent = { fault, serverIndex, port: server.port, startedAt: Date.now(), durationMs: 0, healMs: 0 };
+    const event: ChaosEvent = {
+      fault,
+      serverIndex,
+      port: server.port,
+      startedAt: Date.now(),
+      durationMs: 0,
+      healMs: 0,
+    };
     try {
       if (action === 'pause') await server.pause();
       else if (action === 'restart') await server.stop();
@@ -203,7 +222,13 @@ export function startChaos(stack: StartedStack, options: ChaosOptions = {}): Cha
       await loop;
       const counts: Partial<Record<ChaosFault, number>> = {};
       for (const e of events) counts[e.fault] = (counts[e.fault] ?? 0) + 1;
-      return { seed, elapsedMs: Date.now() - startedAt, events: [...events], counts, errors: events.filter((e) => e.error).length };
+      return {
+        seed,
+        elapsedMs: Date.now() - startedAt,
+        events: [...events],
+        counts,
+        errors: events.filter((e) => e.error).length,
+      };
     })();
     return report;
   };

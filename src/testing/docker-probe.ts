@@ -6,8 +6,13 @@ import { execFile } from 'node:child_process';
  */
 export function dockerEngineAnswers(timeoutMs = 2_000): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout) => {
-      resolve(!error && stdout.trim().length > 0);
-    });
+    execFile(
+      'docker',
+      ['info', '--format', '{{.ServerVersion}}'],
+      { timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (error, stdout) => {
+        resolve(!error && stdout.trim().length > 0);
+      },
+    );
   });
 }

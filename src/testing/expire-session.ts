@@ -20,21 +20,36 @@ type Host = { host: string; port: number };
  * @throws ConnectionError when the server has not confirmed expiry within `timeoutMs`, or left
  *   the owner connected to the dead session.
  */
-export async function expireSession(connectString: string, sessionId: Buffer, password: Buffer, timeoutMs = 10_000): Promise<void> {
+export async function expireSession(
+  connectString: string,
+  sessionId: Buffer,
+  password: Buffer,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const hosts = zookeeperHosts(connectString);
   const hexId = `0x${sessionId.toString('hex').replace(/^0+(?=.)/, '')}`;
   let lastProblem = 'no server in the connect string';
   for (let attempt = 0; hosts.length > 0 && Date.now() < deadline; attempt++) {
     const { host, port } = hosts[attempt % hosts.length]!;
-    const outcome = await presentAndCloseSession(host, port, sessionId, password, Math.max(1, deadline - Date.now())).catch((error: Error) => {
+    const outcome = await presentAndCloseSession(
+      host,
+      port,
+      sessionId,
+      password,
+      Math.max(1, deadline - Date.now()),
+    ).catch((error: Error) => {
       lastProblem = error.message;
       return 'unanswered' as const;
     });
     if (outcome === 'expired') return assertNoConnectionOnSession(hosts, hexId, connectString);
-    if (outcome === 'unanswered' && attempt % hosts.length === hosts.length - 1) await new Promise((r) => setTimeout(r, 100));
+    if (outcome === 'unanswered' && attempt % hosts.length === hosts.length - 1)
+      await new Promise((r) => setTimeout(r, 100));
   }
-  throw new ConnectionError('zookeeper', `session ${hexId} at ${connectString} was not confirmed expired within timeoutMs=${timeoutMs} (${lastProblem})`);
+  throw new ConnectionError(
+    'zookeeper',
+    `session ${hexId} at ${connectString} was not confirmed expired within timeoutMs=${timeoutMs} (${lastProblem})`,
+  );
 }
 
 /** Throws when a connection still carries the expired session a second after expiry (a reconnect in flight closes within milliseconds). */
@@ -55,6 +70,13 @@ export async function assertNoConnectionOnSession(hosts: Host[], hexId: string, 
 
 /** Lines of `cons` naming the session, from every server that answers `cons` (unanswered ones are skipped). */
 async function connectionsCarrying(hosts: Host[], hexId: string): Promise<string[]> {
-  const replies = await Promise.all(hosts.map(({ host, port }) => fourLetterWord(host, port, 'cons', { timeoutMs: 1_000 }).catch(() => '')));
-  return replies.flatMap((reply) => reply.split('\n').filter((line) => line.includes(`sid=${hexId},`)).map((line) => line.trim()));
+  const replies = await Promise.all(
+    hosts.map(({ host, port }) => fourLetterWord(host, port, 'cons', { timeoutMs: 1_000 }).catch(() => '')),
+  );
+  return replies.flatMap((reply) =>
+    reply
+      .split('\n')
+      .filter((line) => line.includes(`sid=${hexId},`))
+      .map((line) => line.trim()),
+  );
 }

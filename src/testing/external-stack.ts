@@ -1,5 +1,5 @@
-import { InvalidOptionsError, type ServerKind } from '../errors.js';
 import { redactUrl } from '../core/redact.js';
+import { InvalidOptionsError, type ServerKind } from '../errors.js';
 import { expireSession } from './expire-session.js';
 import { fourLetterWord } from './four-letter-word.js';
 import type {
@@ -16,7 +16,9 @@ import { findLeader } from './zookeeper-leader.js';
 
 function cannot(kind: ServerKind, what: string): Promise<never> {
   return Promise.reject(
-    new InvalidOptionsError(`provider 'external' cannot ${what} ${kind}: it did not start that server; use provider 'local' or 'containers' for fault injection`),
+    new InvalidOptionsError(
+      `provider 'external' cannot ${what} ${kind}: it did not start that server; use provider 'local' or 'containers' for fault injection`,
+    ),
   );
 }
 
@@ -77,7 +79,8 @@ export function externalStack(startedAt: number): StartedStack {
         ...externalServer('zookeeper', at.host, at.port),
         id: i + 1,
         connectString: `${at.host}:${at.port}`,
-        fourLetterWord: (word: string, options?: { timeoutMs?: number }) => fourLetterWord(at.host, at.port, word, options),
+        fourLetterWord: (word: string, options?: { timeoutMs?: number }) =>
+          fourLetterWord(at.host, at.port, word, options),
       };
     });
   const zookeeper: StartedZooKeeper = {
@@ -89,7 +92,10 @@ export function externalStack(startedAt: number): StartedStack {
     fourLetterWord: (word, options) => fourLetterWord(zk.host, zk.port, word, options),
   };
   // ZKOC_REDIS may list a cluster's seeds, comma-separated.
-  const redisUrls = redisUrl.split(',').map((u) => u.trim()).filter(Boolean);
+  const redisUrls = redisUrl
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   const nodes: StartedRedisNode[] = redisUrls.map((url) => {
     const at = hostAndPort(url, 6379, 'ZKOC_REDIS');
     return { ...externalServer('redis', at.host, at.port), url };

@@ -6,6 +6,11 @@ import { tcpExchange } from './tcp-exchange.js';
  * word (`4lw.commands.whitelist=*`, which the `local` provider sets).
  * @throws ConnectionError when no reply arrives within `timeoutMs` (default 2000).
  */
-export function fourLetterWord(host: string, port: number, word: string, options: { timeoutMs?: number } = {}): Promise<string> {
+export function fourLetterWord(
+  host: string,
+  port: number,
+  word: string,
+  options: { timeoutMs?: number } = {},
+): Promise<string> {
   return tcpExchange('zookeeper', host, port, word, { timeoutMs: options.timeoutMs ?? 2_000 });
 }

@@ -2,18 +2,45 @@
  * `zk-ordered-cache/testing`: real ZooKeeper, Redis and PostgreSQL for integration tests, with
  * fault injection (stop, restart, pause, resume, session expiry) and four-letter words.
  */
-export { startStack, resolveStackProvider } from './start-stack.js';
-export { checkServerBinaries, type MissingBinary } from './local/binaries.js';
+
+export {
+  ALL_CHAOS_FAULTS,
+  type Chaos,
+  type ChaosAction,
+  type ChaosEvent,
+  type ChaosFault,
+  type ChaosOptions,
+  type ChaosReport,
+  type ChaosTarget,
+  startChaos,
+} from './chaos.js';
 export { dockerEngineAnswers } from './docker-probe.js';
-export { fourLetterWord } from './four-letter-word.js';
 export { expireSession } from './expire-session.js';
-export { startChaos, ALL_CHAOS_FAULTS, type Chaos, type ChaosAction, type ChaosEvent, type ChaosFault, type ChaosOptions, type ChaosReport, type ChaosTarget } from './chaos.js';
+export { fourLetterWord } from './four-letter-word.js';
+export { checkServerBinaries, type MissingBinary } from './local/binaries.js';
+export {
+  type ObservedOutcome,
+  parseDurationMs,
+  RACE_SCENARIOS,
+  RACE_STRATEGIES,
+  type RaceCell,
+  type RaceOptions,
+  type RaceProgress,
+  type RaceReport,
+  type RaceScenarioName,
+  type RaceServers,
+  type RaceStrategy,
+  RaceWorkerError,
+  renderRaceReport,
+  runRace,
+} from './race/index.js';
+export { resolveStackProvider, startStack } from './start-stack.js';
 export type {
   ExpireSessionOptions,
+  RedisServerOptions,
   StackProvider,
   StackProviderChoice,
   StartedPostgres,
-  RedisServerOptions,
   StartedRedis,
   StartedRedisNode,
   StartedServer,
@@ -23,19 +50,3 @@ export type {
   StartStackOptions,
   ZooKeeperServerOptions,
 } from './types.js';
-export {
-  runRace,
-  renderRaceReport,
-  parseDurationMs,
-  RaceWorkerError,
-  RACE_SCENARIOS,
-  RACE_STRATEGIES,
-  type RaceOptions,
-  type RaceReport,
-  type RaceCell,
-  type ObservedOutcome,
-  type RaceProgress,
-  type RaceScenarioName,
-  type RaceServers,
-  type RaceStrategy,
-} from './race/index.js';

@@ -11,9 +11,13 @@ const PROVIDERS: readonly StackProviderChoice[] = ['local', 'containers', 'exter
  * else `local`. Concrete choices are returned as they are.
  * @throws InvalidOptionsError for an unknown provider name.
  */
-export async function resolveStackProvider(choice: string | undefined = process.env.ZKOC_STACK_PROVIDER || 'auto'): Promise<StackProvider> {
+export async function resolveStackProvider(
+  choice: string | undefined = process.env.ZKOC_STACK_PROVIDER || 'auto',
+): Promise<StackProvider> {
   if (!PROVIDERS.includes(choice as StackProviderChoice)) {
-    throw new InvalidOptionsError(`provider (or env ZKOC_STACK_PROVIDER) must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(choice)}`);
+    throw new InvalidOptionsError(
+      `provider (or env ZKOC_STACK_PROVIDER) must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(choice)}`,
+    );
   }
   if (choice !== 'auto') return choice as StackProvider;
   return (await dockerEngineAnswers()) ? 'containers' : 'local';
@@ -27,17 +31,26 @@ function assertPositiveInteger(value: unknown, name: string): void {
 
 function assertTopology(options: StartStackOptions): void {
   const servers = options.zookeeper?.servers;
-  if (servers !== undefined && (!Number.isSafeInteger(servers) || servers < 1 || servers > 7 || (servers > 1 && servers % 2 === 0))) {
-    throw new InvalidOptionsError(`zookeeper.servers must be 1 or an odd number from 3 to 7 (a quorum needs a majority), got ${String(servers)}`);
+  if (
+    servers !== undefined &&
+    (!Number.isSafeInteger(servers) || servers < 1 || servers > 7 || (servers > 1 && servers % 2 === 0))
+  ) {
+    throw new InvalidOptionsError(
+      `zookeeper.servers must be 1 or an odd number from 3 to 7 (a quorum needs a majority), got ${String(servers)}`,
+    );
   }
   if (servers !== undefined && servers > 1 && options.zookeeper?.singleMemberEnsemble) {
-    throw new InvalidOptionsError('zookeeper.singleMemberEnsemble applies to one server only; drop it or set zookeeper.servers to 1');
+    throw new InvalidOptionsError(
+      'zookeeper.singleMemberEnsemble applies to one server only; drop it or set zookeeper.servers to 1',
+    );
   }
   const cluster = options.redis?.cluster;
   if (cluster !== undefined) {
     const masters = cluster.masters;
     if (!Number.isSafeInteger(masters) || masters < 3 || masters > 16) {
-      throw new InvalidOptionsError(`redis.cluster.masters must be an integer from 3 to 16 (Redis Cluster needs at least 3 masters), got ${String(masters)}`);
+      throw new InvalidOptionsError(
+        `redis.cluster.masters must be an integer from 3 to 16 (Redis Cluster needs at least 3 masters), got ${String(masters)}`,
+      );
     }
     assertPositiveInteger(cluster.nodeTimeoutMs, 'redis.cluster.nodeTimeoutMs');
   }

@@ -15,7 +15,13 @@ export interface TcpExchangeOptions {
  * Never hangs: a paused server is silent, so everything is bounded by `timeoutMs`.
  * @throws ConnectionError on refusal, reset, or when the deadline passes.
  */
-export function tcpExchange(server: ServerKind, host: string, port: number, payload: string, options: TcpExchangeOptions): Promise<string> {
+export function tcpExchange(
+  server: ServerKind,
+  host: string,
+  port: number,
+  payload: string,
+  options: TcpExchangeOptions,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let reply = '';
     let settled = false;
@@ -29,7 +35,13 @@ export function tcpExchange(server: ServerKind, host: string, port: number, payl
       else resolve(reply);
     };
     const timer = setTimeout(
-      () => finish(new ConnectionError(server, `${server} at ${host}:${port} did not answer ${JSON.stringify(payload.trim())} within timeoutMs=${options.timeoutMs}`)),
+      () =>
+        finish(
+          new ConnectionError(
+            server,
+            `${server} at ${host}:${port} did not answer ${JSON.stringify(payload.trim())} within timeoutMs=${options.timeoutMs}`,
+          ),
+        ),
       options.timeoutMs,
     );
     socket.setEncoding('utf8');

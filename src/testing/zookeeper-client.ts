@@ -32,6 +32,9 @@ interface NodeZooKeeperClientModule {
 const load = createRequire(import.meta.url);
 
 /** `require('node-zookeeper-client').createClient(...)`, typed. */
-export function createZooKeeperClient(connectString: string, options?: MinimalZooKeeperClientOptions): MinimalZooKeeperClient {
+export function createZooKeeperClient(
+  connectString: string,
+  options?: MinimalZooKeeperClientOptions,
+): MinimalZooKeeperClient {
   return (load('node-zookeeper-client') as NodeZooKeeperClientModule).createClient(connectString, options);
 }

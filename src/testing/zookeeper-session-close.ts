@@ -65,7 +65,13 @@ function takeFrames(buffer: Buffer): { frames: Buffer[]; rest: Buffer } {
  * running ZooKeeper with one NIO worker thread (see zookeeper-server.ts).
  * @throws Error on refusal, reset before any answer, or no answer within `timeoutMs` (a paused server is silent).
  */
-export function presentAndCloseSession(host: string, port: number, sessionId: Buffer, password: Buffer, timeoutMs: number): Promise<SessionCloseOutcome> {
+export function presentAndCloseSession(
+  host: string,
+  port: number,
+  sessionId: Buffer,
+  password: Buffer,
+  timeoutMs: number,
+): Promise<SessionCloseOutcome> {
   return new Promise((resolve, reject) => {
     let pending: Buffer = Buffer.alloc(0);
     let accepted = false;
@@ -79,7 +85,10 @@ export function presentAndCloseSession(host: string, port: number, sessionId: Bu
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
-    const timer = setTimeout(() => finish(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(connectRequest(sessionId, password)));
     socket.on('data', (chunk: Buffer) => {
@@ -92,11 +101,17 @@ export function presentAndCloseSession(host: string, port: number, sessionId: Bu
           accepted = true;
           socket.write(closeSessionRequest());
         } else if (body.readInt32BE(0) === CLOSE_XID) {
-          return finish(body.readInt32BE(12) === 0 ? 'closed' : new Error(`closeSession failed with ZooKeeper error ${body.readInt32BE(12)}`));
+          return finish(
+            body.readInt32BE(12) === 0
+              ? 'closed'
+              : new Error(`closeSession failed with ZooKeeper error ${body.readInt32BE(12)}`),
+          );
         }
       }
     });
-    socket.on('close', () => finish(accepted ? 'interrupted' : new Error(`${host}:${port} closed the connection before answering`)));
+    socket.on('close', () =>
+      finish(accepted ? 'interrupted' : new Error(`${host}:${port} closed the connection before answering`)),
+    );
     socket.on('error', (error) => finish(error));
   });
 }

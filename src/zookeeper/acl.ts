@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidOptionsError } from '../errors.js';
-import { zookeeperModule, type RawAcl } from './client-module.js';
+import { type RawAcl, zookeeperModule } from './client-module.js';
 
 /** A ZooKeeper permission bit, by name. */
 export type ZooKeeperPermission = 'read' | 'write' | 'create' | 'delete' | 'admin' | 'all';
@@ -23,7 +23,14 @@ export interface ZooKeeperAclEntry {
  */
 export type ZooKeeperAclSpec = 'open' | 'creator' | readonly ZooKeeperAclEntry[];
 
-const PERMISSION_BITS: Record<ZooKeeperPermission, number> = { read: 1, write: 2, create: 4, delete: 8, admin: 16, all: 31 };
+const PERMISSION_BITS: Record<ZooKeeperPermission, number> = {
+  read: 1,
+  write: 2,
+  create: 4,
+  delete: 8,
+  admin: 16,
+  all: 31,
+};
 
 /**
  * The digest ACL id of a `user:password` credential: `user:base64(sha1("user:password"))`, what
@@ -49,7 +56,10 @@ export function resolveAcl(acl: ZooKeeperAclSpec, readableByAnyone: boolean, aut
   if (acl === 'open') return [new ACL(Permission.ALL, new Id('world', 'anyone'))];
   const entries: RawAcl[] = [];
   if (acl === 'creator') {
-    if (authCount === 0) throw new InvalidOptionsError('acl "creator" needs at least one zookeeper.auth credential (the creator\'s identity)');
+    if (authCount === 0)
+      throw new InvalidOptionsError(
+        'acl "creator" needs at least one zookeeper.auth credential (the creator\'s identity)',
+      );
     entries.push(new ACL(Permission.ALL, new Id('auth', '')));
   } else if (Array.isArray(acl) && acl.length > 0) {
     acl.forEach((entry, i) => {
@@ -77,19 +87,24 @@ function idOf(entry: ZooKeeperAclEntry, i: number): string {
   if (typeof entry.id !== 'string') throw new InvalidOptionsError(`acl[${i}].id must be a string`);
   // A digest id is `user:hash`; a raw `user:password` here would be a credential stored in plain sight.
   if (entry.scheme === 'digest' && !/^[^:]+:[A-Za-z0-9+/]{27}=$/.test(entry.id)) {
-    throw new InvalidOptionsError(`acl[${i}].id must be a digest id "user:base64(sha1(user:password))"; build it with digestAclId("user:password")`);
+    throw new InvalidOptionsError(
+      `acl[${i}].id must be a digest id "user:base64(sha1(user:password))"; build it with digestAclId("user:password")`,
+    );
   }
   return entry.id;
 }
 
 function permissionBits(entry: ZooKeeperAclEntry, i: number): number {
   if (!Array.isArray(entry?.perms) || entry.perms.length === 0) {
-    throw new InvalidOptionsError(`acl[${i}].perms must be a non-empty array of "read", "write", "create", "delete", "admin", "all"`);
+    throw new InvalidOptionsError(
+      `acl[${i}].perms must be a non-empty array of "read", "write", "create", "delete", "admin", "all"`,
+    );
   }
   let bits = 0;
   for (const perm of entry.perms) {
     const bit = PERMISSION_BITS[perm as ZooKeeperPermission];
-    if (bit === undefined) throw new InvalidOptionsError(`acl[${i}].perms has unknown permission ${JSON.stringify(perm)}`);
+    if (bit === undefined)
+      throw new InvalidOptionsError(`acl[${i}].perms has unknown permission ${JSON.stringify(perm)}`);
     bits |= bit;
   }
   return bits;

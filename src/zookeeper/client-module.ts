@@ -64,7 +64,11 @@ export interface RawClient {
   create(path: string, data: Buffer | null, acls: RawAcl[], mode: number, callback: Cb<[path: string]>): void;
   remove(path: string, version: number, callback: Cb<[]>): void;
   exists(path: string, callback: Cb<[stat: RawStat | null]>): void;
-  getData(path: string, watcher: ((event: RawEvent) => void) | undefined, callback: Cb<[data: Buffer | null, stat: RawStat]>): void;
+  getData(
+    path: string,
+    watcher: ((event: RawEvent) => void) | undefined,
+    callback: Cb<[data: Buffer | null, stat: RawStat]>,
+  ): void;
   getChildren(path: string, callback: Cb<[children: string[], stat: RawStat]>): void;
   mkdirp(path: string, callback: Cb<[path: string]>): void;
   mkdirp(path: string, acls: RawAcl[], callback: Cb<[path: string]>): void;
@@ -78,7 +82,10 @@ export interface RawClient {
 
 /** What `require('node-zookeeper-client')` exports, as far as we use it. */
 export interface ZooKeeperModule {
-  createClient(connectString: string, options: { sessionTimeout: number; spinDelay?: number; retries?: number }): RawClient;
+  createClient(
+    connectString: string,
+    options: { sessionTimeout: number; spinDelay?: number; retries?: number },
+  ): RawClient;
   CreateMode: { PERSISTENT: number; EPHEMERAL: number; PERSISTENT_SEQUENTIAL: number; EPHEMERAL_SEQUENTIAL: number };
   Exception: Record<string, number>;
   ACL: new (permission: number, id: RawAcl['id']) => RawAcl;

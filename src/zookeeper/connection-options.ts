@@ -59,15 +59,29 @@ export const CONNECTION_DEFAULTS = Object.freeze({ sessionTimeoutMs: 10_000, con
  * @throws InvalidOptionsError naming the option and its limit.
  */
 export function parseConnectionOptions(options: ZooKeeperConnectionOptions): ParsedConnectionOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('ZooKeeper options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionsError('ZooKeeper options must be an object');
   const { connectString } = options;
   if (typeof connectString !== 'string' || !/^[^\s,/]+(,[^\s,/]+)*(\/\S*)?$/.test(connectString)) {
-    throw new InvalidOptionsError(`connectString must look like "host:port[,host:port…][/chroot]", got ${JSON.stringify(connectString)}`);
+    throw new InvalidOptionsError(
+      `connectString must look like "host:port[,host:port…][/chroot]", got ${JSON.stringify(connectString)}`,
+    );
   }
-  const sessionTimeoutMs = positiveInt('sessionTimeoutMs', options.sessionTimeoutMs ?? CONNECTION_DEFAULTS.sessionTimeoutMs, 100, 600_000);
-  const connectTimeoutMs = positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs, 1, 600_000);
+  const sessionTimeoutMs = positiveInt(
+    'sessionTimeoutMs',
+    options.sessionTimeoutMs ?? CONNECTION_DEFAULTS.sessionTimeoutMs,
+    100,
+    600_000,
+  );
+  const connectTimeoutMs = positiveInt(
+    'connectTimeoutMs',
+    options.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs,
+    1,
+    600_000,
+  );
   const auth = options.auth ?? [];
-  if (!Array.isArray(auth)) throw new InvalidOptionsError('auth must be an array of { scheme: "digest", credentials: "user:pass" }');
+  if (!Array.isArray(auth))
+    throw new InvalidOptionsError('auth must be an array of { scheme: "digest", credentials: "user:pass" }');
   auth.forEach((entry, i) => {
     if (entry?.scheme !== 'digest') throw new InvalidOptionsError(`auth[${i}].scheme must be "digest"`);
     if (typeof entry.credentials !== 'string' || !/^[^:]+:/.test(entry.credentials)) {

@@ -36,7 +36,8 @@ export function decodeHolderInfo(data: Buffer | null): HolderInfo | undefined {
   if (!data || data.length === 0) return undefined;
   try {
     const value = JSON.parse(data.toString('utf8')) as Partial<HolderInfo>;
-    if (typeof value !== 'object' || value === null || typeof value.host !== 'string' || typeof value.pid !== 'number') return undefined;
+    if (typeof value !== 'object' || value === null || typeof value.host !== 'string' || typeof value.pid !== 'number')
+      return undefined;
     const info: HolderInfo = {
       host: value.host,
       pid: value.pid,

@@ -1,8 +1,14 @@
-export { ZooKeeperConnection, type ConnectionState, type ZooKeeperConnectionEvents } from './zookeeper-connection.js';
-export { CONNECTION_DEFAULTS, type ZooKeeperConnectionOptions, type ZooKeeperAuth } from './connection-options.js';
-export { LockManager, type LockManagerOptions, type AcquireOptions, type InspectOptions, type LockTestHooks } from './lock-manager.js';
+export { digestAclId, type ZooKeeperAclEntry, type ZooKeeperAclSpec, type ZooKeeperPermission } from './acl.js';
+export { CONNECTION_DEFAULTS, type ZooKeeperAuth, type ZooKeeperConnectionOptions } from './connection-options.js';
 export type { Lock } from './held-lock.js';
-export type { LockNode, LockState } from './lock-state.js';
 export type { HolderInfo } from './holder-info.js';
+export {
+  type AcquireOptions,
+  type InspectOptions,
+  LockManager,
+  type LockManagerOptions,
+  type LockTestHooks,
+} from './lock-manager.js';
+export type { LockNode, LockState } from './lock-state.js';
 export type { SessionEndReason } from './zk-session.js';
-export { digestAclId, type ZooKeeperAclSpec, type ZooKeeperAclEntry, type ZooKeeperPermission } from './acl.js';
+export { type ConnectionState, ZooKeeperConnection, type ZooKeeperConnectionEvents } from './zookeeper-connection.js';

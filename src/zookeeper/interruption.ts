@@ -30,7 +30,8 @@ export class Interruption {
 
   constructor(key: string, timeoutMs: number, signal: AbortSignal | undefined) {
     const timer = deadlineTimer(timeoutMs, () => this.interrupt(new LockTimeoutError(key, timeoutMs)));
-    const onAbort = (): void => this.interrupt(new AbortError(`acquire of lock ${JSON.stringify(key)} was aborted`, { cause: signal?.reason }));
+    const onAbort = (): void =>
+      this.interrupt(new AbortError(`acquire of lock ${JSON.stringify(key)} was aborted`, { cause: signal?.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
     this.cleanup = () => {

@@ -1,14 +1,14 @@
-import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
 import { deadlineTimer, MAX_TIMER_MS } from '../core/deadline-timer.js';
 import { assertValidKey } from '../core/key.js';
+import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
 import { zookeeperModule } from './client-module.js';
+import { HeldLock, type Lock } from './held-lock.js';
 import { encodeHolderInfo } from './holder-info.js';
 import { Interruption, SESSION_ENDED } from './interruption.js';
-import { HeldLock, type Lock } from './held-lock.js';
 import { LocalFifo } from './local-fifo.js';
 import { getsTheLock, newProtectedPrefix, parseLockName } from './lock-node-name.js';
 import { assertValidLockRoot, keyParentPath } from './lock-paths.js';
-import { readAllLockStates, readLockState, type LockState } from './lock-state.js';
+import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
 
@@ -172,7 +172,15 @@ export class LockManager {
         // The uncontended case skips a race and a turn of the microtask queue.
         if (!ticket.immediate || interruption.error) await interruption.race(ticket.ready);
         const { uuid, prefix } = newProtectedPrefix();
-        const contender: Contender = { key, parentPath, uuid, prefix, data: encodeHolderInfo(this.label, Date.now()), path: undefined, createInFlight: undefined };
+        const contender: Contender = {
+          key,
+          parentPath,
+          uuid,
+          prefix,
+          data: encodeHolderInfo(this.label, Date.now()),
+          path: undefined,
+          createInFlight: undefined,
+        };
         const { session, path } = await this.contend(contender, interruption);
         const lock = new HeldLock(key, path, session, performance.now() - startedAt, (held) => this.release(held));
         this.held.add(lock);
@@ -221,7 +229,9 @@ export class LockManager {
     const timeoutMs = parseTimeout('timeoutMs', options.timeoutMs ?? this.zk.sessionTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = deadlineTimer(timeoutMs, () => reject(new ConnectionError('zookeeper', `no answer from ZooKeeper within timeoutMs=${timeoutMs}`)));
+      timer = deadlineTimer(timeoutMs, () =>
+        reject(new ConnectionError('zookeeper', `no answer from ZooKeeper within timeoutMs=${timeoutMs}`)),
+      );
     });
     try {
       const work = this.zk.liveSession().then(read);
@@ -251,7 +261,9 @@ export class LockManager {
           } catch (error) {
             // a dropped connection under a live session: our node (if any) is still queued, keep going
             if (!(error instanceof ConnectionError) || session.ended !== undefined) throw error;
-            await interruption.race(new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.ceil(session.sessionTimeoutMs / 20)))));
+            await interruption.race(
+              new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.ceil(session.sessionTimeoutMs / 20)))),
+            );
           }
         }
       } catch (error) {
@@ -267,14 +279,21 @@ export class LockManager {
    * requests in order, so this is one round trip and the listing already includes our node).
    * Sets `c.path`; resolves with the listing, or `undefined` when it failed (list again).
    */
-  private async createOurNode(session: ZkSession, c: Contender, interruption: Interruption): Promise<string[] | undefined> {
+  private async createOurNode(
+    session: ZkSession,
+    c: Contender,
+    interruption: Interruption,
+  ): Promise<string[] | undefined> {
     for (;;) {
       // NODE_EXISTS is the usual answer; NO_NODE means the root itself is missing (handled below).
       const parentAssumed = this.knownParents.has(c.parentPath);
       // resolves with the refusal (NODE_EXISTS mostly), kept to tell a missing root from a refused parent
       const parentRefusal = parentAssumed
         ? undefined
-        : session.create(c.parentPath, null, CreateMode.PERSISTENT).then(() => undefined, (error: unknown) => error);
+        : session.create(c.parentPath, null, CreateMode.PERSISTENT).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
       const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL);
       const afterCreate = this.hooks.afterCreate;
       c.createInFlight = afterCreate
@@ -431,7 +450,9 @@ export class LockManager {
   private async flushParents(): Promise<void> {
     clearTimeout(this.parentSweep);
     this.parentSweep = undefined;
-    const idle = [...this.knownParents].filter(([, idleSince]) => idleSince !== undefined).map(([parentPath]) => parentPath);
+    const idle = [...this.knownParents]
+      .filter(([, idleSince]) => idleSince !== undefined)
+      .map(([parentPath]) => parentPath);
     await Promise.all(idle.map((parentPath) => this.deleteParent(parentPath)));
   }
 
@@ -510,7 +531,9 @@ export class LockManager {
 
 function parseTimeout(name: string, value: unknown): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidOptionsError(`${name} must be a non-negative number of milliseconds (or Infinity), got ${String(value)}`);
+    throw new InvalidOptionsError(
+      `${name} must be a non-negative number of milliseconds (or Infinity), got ${String(value)}`,
+    );
   }
   return value;
 }

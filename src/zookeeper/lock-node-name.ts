@@ -42,7 +42,10 @@ export function sortLockNames(children: readonly string[]): ParsedLockName[] {
  * Curator's `getsTheLock` for a mutex: we hold the lock when our node sorts first; otherwise we watch
  * only the node right before ours. `ourIndex` is -1 when our node is missing from `children`.
  */
-export function getsTheLock(children: readonly string[], ourName: string): { getsTheLock: boolean; pathToWatch?: string; ourIndex: number } {
+export function getsTheLock(
+  children: readonly string[],
+  ourName: string,
+): { getsTheLock: boolean; pathToWatch?: string; ourIndex: number } {
   const sorted = sortLockNames(children);
   const ourIndex = sorted.findIndex((lock) => lock.name === ourName);
   if (ourIndex <= 0) return { getsTheLock: ourIndex === 0, ourIndex };

@@ -1,5 +1,5 @@
-import { InvalidOptionsError } from '../errors.js';
 import { encodeKeyAsZnodeName } from '../core/key.js';
+import { InvalidOptionsError } from '../errors.js';
 
 /**
  * Throws {@link InvalidOptionsError} unless `root` is an absolute znode path: `/a/b`, no empty,
@@ -13,7 +13,9 @@ export function assertValidLockRoot(root: unknown): asserts root is string {
     root !== '/zookeeper' &&
     !root.startsWith('/zookeeper/');
   if (!ok) {
-    throw new InvalidOptionsError(`root must be an absolute znode path like "/zkoc/products/locks" (no trailing "/", no "." or ".." segments, not under /zookeeper), got ${JSON.stringify(root)}`);
+    throw new InvalidOptionsError(
+      `root must be an absolute znode path like "/zkoc/products/locks" (no trailing "/", no "." or ".." segments, not under /zookeeper), got ${JSON.stringify(root)}`,
+    );
   }
 }
 

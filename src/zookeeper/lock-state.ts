@@ -1,7 +1,7 @@
 import { decodeKeyFromZnodeName } from '../core/key.js';
+import type { RawStat } from './client-module.js';
 import { decodeHolderInfo, type HolderInfo } from './holder-info.js';
 import { sortLockNames } from './lock-node-name.js';
-import type { RawStat } from './client-module.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 
 /** One contender znode as seen on the server. */

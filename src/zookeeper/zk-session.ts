@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { ConnectionError, ZooKeeperError } from '../errors.js';
-import { zookeeperModule, ZK_CODES, type RawAcl, type RawClient, type RawEvent, type RawException, type RawStat } from './client-module.js';
+import {
+  type RawAcl,
+  type RawClient,
+  type RawEvent,
+  type RawException,
+  type RawStat,
+  ZK_CODES,
+  zookeeperModule,
+} from './client-module.js';
 
 /** Why a session ended: the server expired it, we presumed it lost (silent server), or it was closed. */
 export type SessionEndReason = 'session-expired' | 'session-lost' | 'closed';
@@ -104,10 +112,13 @@ export class ZkSession extends EventEmitter<SessionEvents> {
           break;
       }
     });
-    this.heartbeatTimer = setInterval(() => {
-      this.failOverdueRequests();
-      this.heartbeat();
-    }, Math.max(1, Math.floor(this.sessionTimeoutMs / 3)));
+    this.heartbeatTimer = setInterval(
+      () => {
+        this.failOverdueRequests();
+        this.heartbeat();
+      },
+      Math.max(1, Math.floor(this.sessionTimeoutMs / 3)),
+    );
     this.heartbeatTimer.unref();
     this.armLostTimer();
   }
@@ -181,17 +192,29 @@ export class ZkSession extends EventEmitter<SessionEvents> {
    * Sent immediately, so calls made back to back are pipelined in order.
    */
   create(path: string, data: Buffer | null, mode: number): Promise<string> {
-    return this.request(path, (cb) => this.client.create(path, data, this.acl, mode, cb), (p: string) => p);
+    return this.request(
+      path,
+      (cb) => this.client.create(path, data, this.acl, mode, cb),
+      (p: string) => p,
+    );
   }
 
   /** Deletes a znode (any version). */
   remove(path: string): Promise<void> {
-    return this.request(path, (cb) => this.client.remove(path, -1, cb), () => undefined);
+    return this.request(
+      path,
+      (cb) => this.client.remove(path, -1, cb),
+      () => undefined,
+    );
   }
 
   /** Resolves with the node's stat, or `null` when it does not exist. */
   exists(path: string): Promise<RawStat | null> {
-    return this.request(path, (cb) => this.client.exists(path, cb), (stat: RawStat | null) => stat);
+    return this.request(
+      path,
+      (cb) => this.client.exists(path, cb),
+      (stat: RawStat | null) => stat,
+    );
   }
 
   /** Reads data and stat; with `watcher`, leaves a data watch (fires on change or delete). */
@@ -205,17 +228,29 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
   /** Reads a znode's ACL. */
   getAcl(path: string): Promise<RawAcl[]> {
-    return this.request(path, (cb) => this.client.getACL(path, cb), (acls: RawAcl[]) => acls);
+    return this.request(
+      path,
+      (cb) => this.client.getACL(path, cb),
+      (acls: RawAcl[]) => acls,
+    );
   }
 
   /** Lists child names (no watch: the lock recipe never watches children). */
   getChildren(path: string): Promise<string[]> {
-    return this.request(path, (cb) => this.client.getChildren(path, cb), (children: string[]) => children);
+    return this.request(
+      path,
+      (cb) => this.client.getChildren(path, cb),
+      (children: string[]) => children,
+    );
   }
 
   /** Creates `path` and its missing ancestors as persistent nodes (each with the session's ACL). */
   mkdirp(path: string): Promise<void> {
-    return this.request(path, (cb) => this.client.mkdirp(path, this.acl, cb), () => undefined);
+    return this.request(
+      path,
+      (cb) => this.client.mkdirp(path, this.acl, cb),
+      () => undefined,
+    );
   }
 
   /**
@@ -258,20 +293,25 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   private heartbeat(): void {
     if (this.heartbeatInFlight || this.endReason !== undefined) return;
     this.heartbeatInFlight = true;
-    const deadline = setTimeout(() => {
-      this.emitLink('suspended');
-      // node-zookeeper-client has no read timeout: a server that accepted the TCP connection but never
-      // answers (still starting after a restart) would hold a RECONNECT forever. Drop that socket so
-      // the client tries again (same session id). A connected-but-slow link is left alone.
-      if (!this.linkUp) this.client.connectionManager?.socket?.destroy();
-    }, Math.max(1, Math.floor(this.sessionTimeoutMs / 3)));
-    this.exists('/').then(
-      () => this.emitLink('connected'),
-      () => undefined, // a missed heartbeat only matters through the clock
-    ).finally(() => {
-      clearTimeout(deadline);
-      this.heartbeatInFlight = false;
-    });
+    const deadline = setTimeout(
+      () => {
+        this.emitLink('suspended');
+        // node-zookeeper-client has no read timeout: a server that accepted the TCP connection but never
+        // answers (still starting after a restart) would hold a RECONNECT forever. Drop that socket so
+        // the client tries again (same session id). A connected-but-slow link is left alone.
+        if (!this.linkUp) this.client.connectionManager?.socket?.destroy();
+      },
+      Math.max(1, Math.floor(this.sessionTimeoutMs / 3)),
+    );
+    this.exists('/')
+      .then(
+        () => this.emitLink('connected'),
+        () => undefined, // a missed heartbeat only matters through the clock
+      )
+      .finally(() => {
+        clearTimeout(deadline);
+        this.heartbeatInFlight = false;
+      });
   }
 
   private armLostTimer(): void {
@@ -291,7 +331,9 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     shape: (...results: A) => R,
   ): Promise<R> {
     if (this.endReason !== undefined) {
-      return Promise.reject(new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${this.endReason})`));
+      return Promise.reject(
+        new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${this.endReason})`),
+      );
     }
     return new Promise<R>((resolve, reject) => {
       const request: PendingRequest = { path, sentAt: performance.now(), reject };
@@ -354,7 +396,9 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
 function toTypedError(error: RawException, path: string, address: string): Error {
   if (error.code === ZK_CODES.CONNECTION_LOSS) {
-    return new ConnectionError('zookeeper', `connection to ZooKeeper at ${address} lost during a request on ${path}`, { cause: error });
+    return new ConnectionError('zookeeper', `connection to ZooKeeper at ${address} lost during a request on ${path}`, {
+      cause: error,
+    });
   }
   if (error.code === ZK_CODES.NO_AUTH) {
     return new ZooKeeperError(

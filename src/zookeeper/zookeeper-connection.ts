@@ -1,7 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, ConnectionError } from '../errors.js';
-import { parseConnectionOptions, type ParsedConnectionOptions, type ZooKeeperConnectionOptions } from './connection-options.js';
-import { ZkSession, type SessionEndReason } from './zk-session.js';
+import {
+  type ParsedConnectionOptions,
+  parseConnectionOptions,
+  type ZooKeeperConnectionOptions,
+} from './connection-options.js';
+import { type SessionEndReason, ZkSession } from './zk-session.js';
 
 /**
  * `connected`: the session is live and the server answers. `suspended`: the TCP connection dropped or
@@ -84,7 +88,9 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
     if (this.currentState === 'closed') return Promise.reject(new ClosedError('ZooKeeperConnection'));
     if (this.current && this.current.ended === undefined) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => {
-      this.sessionWaiters.add((session) => (session ? resolve(session) : reject(new ClosedError('ZooKeeperConnection'))));
+      this.sessionWaiters.add((session) =>
+        session ? resolve(session) : reject(new ClosedError('ZooKeeperConnection')),
+      );
     });
   }
 

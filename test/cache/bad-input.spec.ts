@@ -13,7 +13,7 @@ import {
   LockTimeoutError,
   MalformedLoaderResultError,
 } from '../../src/errors.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { childrenOf } from '../zookeeper/helpers.js';
 import { openCache, rawRedis } from './fixture.js';
 
@@ -45,7 +45,8 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
     const root = cache.locks.lockRoot;
     const keys = await childrenOf(cache.zookeeper, root).catch(() => []);
     const nodes: string[] = [];
-    for (const key of keys) nodes.push(...(await childrenOf(cache.zookeeper, `${root}/${key}`)).map((c) => `${key}/${c}`));
+    for (const key of keys)
+      nodes.push(...(await childrenOf(cache.zookeeper, `${root}/${key}`)).map((c) => `${key}/${c}`));
     return nodes;
   }
 
@@ -88,7 +89,15 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
   it.each([
     ['undefined', undefined, /must not be undefined/],
     ['a bigint inside JSON', { n: 1n }, /BigInt/i],
-    ['a cyclic object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })(), /cycl|circular/i],
+    [
+      'a cyclic object',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+      /cycl|circular/i,
+    ],
     ['over maxValueBytes', 'x'.repeat(100), /the limit is maxValueBytes=64/],
   ])('invalid value (%s) throws InvalidValueError', async (_name, value, message) => {
     await expect(cache.set('k', value, 1n)).rejects.toThrow(InvalidValueError);
@@ -102,18 +111,23 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
     ['a string', 'oops', /got string/],
     ['an array', [1, 2], /got an array/],
     ['missing and a value', { missing: true, value: 1, timestamp: 1 }, /both "missing: true" and a value/],
-  ])('malformed loader result (%s) throws MalformedLoaderResultError and releases the lock', async (_name, result, message) => {
-    const bad = async () => result as never;
-    await expect(cache.get('k', bad)).rejects.toThrow(MalformedLoaderResultError);
-    await expect(cache.get('k', bad)).rejects.toThrow(message);
-  });
+  ])(
+    'malformed loader result (%s) throws MalformedLoaderResultError and releases the lock',
+    async (_name, result, message) => {
+      const bad = async () => result as never;
+      await expect(cache.get('k', bad)).rejects.toThrow(MalformedLoaderResultError);
+      await expect(cache.get('k', bad)).rejects.toThrow(message);
+    },
+  );
 
   it('a lock timeout throws LockTimeoutError and leaves only the holder', async () => {
     const holder = await openCache(stack, { namespace: cache.namespace });
     try {
       await holder.withLock('busy', async () => {
         await expect(cache.set('busy', 1, 1n, {})).rejects.toThrow(LockTimeoutError);
-        await expect(cache.withLock('busy', () => 'ran', { timeoutMs: 100 })).rejects.toThrow(/not acquired within timeoutMs=100/);
+        await expect(cache.withLock('busy', () => 'ran', { timeoutMs: 100 })).rejects.toThrow(
+          /not acquired within timeoutMs=100/,
+        );
         expect((await cache.locks.state('busy')).waiters).toEqual([]);
       });
     } finally {
@@ -150,7 +164,10 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
 
   it('a lost lock aborts lock.signal with LockLostError (session expired)', async () => {
     // A long session, so the server's "expired" (not our silence clock) is what ends it; see session-loss.spec.ts.
-    const other = await openCache(stack, { namespace: cache.namespace, zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 8_000 } });
+    const other = await openCache(stack, {
+      namespace: cache.namespace,
+      zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 8_000 },
+    });
     try {
       const lost = await other.withLock('expiring', async (lock) => {
         const { sessionId, password } = other.zookeeper.sessionCredentials();
@@ -174,7 +191,11 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
     it.each([
       ['a bad namespace', { namespace: 'has space' }, /namespace must be 1-128 characters/],
       ['a negative ttlMs', { ttlMs: -1 }, /ttlMs must be a whole number/],
-      ['retention below lock + session timeout', { retentionMs: 10, lockTimeoutMs: 5_000 }, /retentionMs=10 must be at least/],
+      [
+        'retention below lock + session timeout',
+        { retentionMs: 10, lockTimeoutMs: 5_000 },
+        /retentionMs=10 must be at least/,
+      ],
       ['no connect string', { zookeeper: { connectString: '' } }, /zookeeper.connectString must be a non-empty string/],
       ['no redis', { redis: '' }, /redis must be a URL/],
     ])('rejects %s with InvalidOptionsError', async (_name, options, message) => {
@@ -185,7 +206,11 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
 
     it('fails with ConnectionError within connectTimeoutMs when ZooKeeper is unreachable', async () => {
       const started = Date.now();
-      const connecting = OrderedCache.connect({ zookeeper: { connectString: '127.0.0.1:1', connectTimeoutMs: 1_000 }, redis: stack.redis.url, namespace: 'x' });
+      const connecting = OrderedCache.connect({
+        zookeeper: { connectString: '127.0.0.1:1', connectTimeoutMs: 1_000 },
+        redis: stack.redis.url,
+        namespace: 'x',
+      });
       await expect(connecting).rejects.toThrow(ConnectionError);
       expect(Date.now() - started).toBeLessThan(3_000);
     });
@@ -198,7 +223,10 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
         redisConnectTimeoutMs: 1_000,
         namespace: 'x',
       });
-      const error = await connecting.then(() => undefined, (e: unknown) => e);
+      const error = await connecting.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ConnectionError);
       expect(String((error as Error).message)).not.toContain('hunter2');
       expect((error as Error).message).toMatch(/redis:\/\/user:\*\*\*@127\.0\.0\.1:1/);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { deleteVersioned, ensureVersionColumn, loadVersioned, updateAndCache } from '../../src/postgres/index.js';
 
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { openCache } from './fixture.js';
 
 type Product = { id: number; price: string };
@@ -35,7 +35,13 @@ describe('PostgreSQL versions through the cache', () => {
     await pool.query(`INSERT INTO products VALUES (1, '$100')`);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        updateAndCache(cache, pool, 'product:1', 'UPDATE products SET price = $2 WHERE id = $1 RETURNING id, price, cache_version', [1, `$${i}`]),
+        updateAndCache(
+          cache,
+          pool,
+          'product:1',
+          'UPDATE products SET price = $2 WHERE id = $1 RETURNING id, price, cache_version',
+          [1, `$${i}`],
+        ),
       ),
     );
     expect(results.every((r) => r && ['written', 'stale'].includes(r.cache.status))).toBe(true);
@@ -44,7 +50,15 @@ describe('PostgreSQL versions through the cache', () => {
   });
 
   it('updateAndCache returns undefined and caches nothing when no row matched', async () => {
-    expect(await updateAndCache(cache, pool, 'product:404', 'UPDATE products SET price = $2 WHERE id = $1 RETURNING id, price, cache_version', [404, '$1'])).toBeUndefined();
+    expect(
+      await updateAndCache(
+        cache,
+        pool,
+        'product:404',
+        'UPDATE products SET price = $2 WHERE id = $1 RETURNING id, price, cache_version',
+        [404, '$1'],
+      ),
+    ).toBeUndefined();
     expect(await cache.peek('product:404')).toBeUndefined();
   });
 
@@ -55,7 +69,9 @@ describe('PostgreSQL versions through the cache', () => {
     expect(deleted.deletedRows).toBe(1);
     expect((await cache.invalidate('product:2', deleted.timestamp)).status).toBe('written');
     // The row is gone: a loader answering "missing" at the delete's version is cached negatively.
-    expect(await cache.get('product:2', async () => ((await load(2)()) ?? { missing: true, timestamp: deleted.timestamp }))).toBeUndefined();
+    expect(
+      await cache.get('product:2', async () => (await load(2)()) ?? { missing: true, timestamp: deleted.timestamp }),
+    ).toBeUndefined();
     // A re-insert gets a newer version, so the cache accepts it over the tombstone.
     await pool.query(`INSERT INTO products VALUES (2, '$22')`);
     const reinserted = (await load(2)())!;

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ensureVersionColumn } from '../../src/postgres/index.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { deferred, openCache } from './fixture.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -41,12 +41,18 @@ describe('races', () => {
   }
 
   async function updatePrice(id: number, price: string): Promise<bigint> {
-    const { rows } = await pool.query<{ v: string }>('UPDATE products SET price = $2 WHERE id = $1 RETURNING cache_version::text AS v', [id, price]);
+    const { rows } = await pool.query<{ v: string }>(
+      'UPDATE products SET price = $2 WHERE id = $1 RETURNING cache_version::text AS v',
+      [id, price],
+    );
     return BigInt(rows[0]!.v);
   }
 
   const loadRow = async (id: number) => {
-    const { rows } = await pool.query<{ price: string; v: string }>('SELECT price, cache_version::text AS v FROM products WHERE id = $1', [id]);
+    const { rows } = await pool.query<{ price: string; v: string }>(
+      'SELECT price, cache_version::text AS v FROM products WHERE id = $1',
+      [id],
+    );
     return rows[0] && { value: rows[0].price, timestamp: BigInt(rows[0].v) };
   };
 
@@ -111,9 +117,16 @@ describe('races', () => {
   it('stampede: 500 concurrent get() over 4 worker processes run the loader exactly once', async () => {
     const key = 'product:3';
     await resetRow(3, '$30');
-    const config = { zookeeper: stack.zookeeper.connectString, redis: stack.redis.url, postgres: stack.postgres.url, namespace: 'races' };
+    const config = {
+      zookeeper: stack.zookeeper.connectString,
+      redis: stack.redis.url,
+      postgres: stack.postgres.url,
+      namespace: 'races',
+    };
     workers.push(...(await Promise.all(Array.from({ length: 4 }, () => WorkerProcess.start(config)))));
-    const results = await Promise.all(workers.map((w) => w.call('stampede', { key, rowId: 3, concurrency: 125, loaderDelayMs: 200 })));
+    const results = await Promise.all(
+      workers.map((w) => w.call('stampede', { key, rowId: 3, concurrency: 125, loaderDelayMs: 200 })),
+    );
     expect(await loadsSoFar()).toBe(1);
     for (const result of results) expect(result.values).toEqual(['$30']);
     const znodes = results.reduce((sum, r) => sum + Number(r.acquisitions), 0);
@@ -125,7 +138,11 @@ describe('races', () => {
     const key = 'product:4';
     const old = await resetRow(4, '$100');
     const config = {
-      zookeeper: stack.zookeeper.connectString, redis: stack.redis.url, postgres: stack.postgres.url, namespace: 'races', sessionTimeoutMs: 2_000,
+      zookeeper: stack.zookeeper.connectString,
+      redis: stack.redis.url,
+      postgres: stack.postgres.url,
+      namespace: 'races',
+      sessionTimeoutMs: 2_000,
     };
     const holder = await WorkerProcess.start(config);
     workers.push(holder);

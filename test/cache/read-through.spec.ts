@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { deferred, openCache, rawRedis } from './fixture.js';
 
 describe('read-through get()', () => {
@@ -27,7 +27,12 @@ describe('read-through get()', () => {
       return { value: { price: 100 }, timestamp: 5n };
     };
     expect(await cache.get('p:1', loader)).toEqual({ price: 100 });
-    expect(await cache.getEntry('p:1', loader)).toEqual({ value: { price: 100 }, timestamp: 5n, source: 'cache', stale: false });
+    expect(await cache.getEntry('p:1', loader)).toEqual({
+      value: { price: 100 },
+      timestamp: 5n,
+      source: 'cache',
+      stale: false,
+    });
     expect(loads).toBe(1);
   });
 

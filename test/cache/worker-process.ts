@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -43,11 +43,20 @@ export class WorkerProcess {
     const id = this.#nextId++;
     this.child.stdin.write(`${JSON.stringify({ id, op, ...args })}\n`);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${this.pid}: ${op} got no reply within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `worker ${this.pid}: ${op} got no reply within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.#pending.set(id, (message) => {
         clearTimeout(timer);
         if (message.ok) resolve(message.result ?? {});
-        else reject(Object.assign(new Error(`worker ${op} failed: ${message.error?.message}`), { worker: message.error }));
+        else
+          reject(Object.assign(new Error(`worker ${op} failed: ${message.error?.message}`), { worker: message.error }));
       });
     });
   }
@@ -57,11 +66,22 @@ export class WorkerProcess {
     const seen = this.events.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${this.child.pid}: no matching event within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`)), timeoutMs);
-      this.#eventWaiters.push({ match, resolve: (m) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `worker ${this.child.pid}: no matching event within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.#eventWaiters.push({
+        match,
+        resolve: (m) => {
           clearTimeout(timer);
           resolve(m);
-        }, });
+        },
+      });
     });
   }
 

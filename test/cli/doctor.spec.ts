@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from './run-zkoc.js';
 
 describe('zkoc doctor', () => {
@@ -10,7 +10,16 @@ describe('zkoc doctor', () => {
 
   beforeAll(async () => {
     stack = await startStack({ provider: 'local' });
-    connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '--database-url', stack.postgres.url, '--timeout-ms', '1500'];
+    connection = [
+      '--zk',
+      stack.zookeeper.connectString,
+      '--redis',
+      stack.redis.url,
+      '--database-url',
+      stack.postgres.url,
+      '--timeout-ms',
+      '1500',
+    ];
   });
   afterAll(async () => {
     await stack?.stop();
@@ -21,7 +30,9 @@ describe('zkoc doctor', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^ok\s+zookeeper\s+reachable\s+127\.0\.0\.1:\d+ answered srvr in [\d.]+m?s$/m);
-    expect(run.stdout).toMatch(/^ok\s+zookeeper\s+version\s+.*ZooKeeper 3\.8\.\S+, mode (standalone|leader|follower)$/m);
+    expect(run.stdout).toMatch(
+      /^ok\s+zookeeper\s+version\s+.*ZooKeeper 3\.8\.\S+, mode (standalone|leader|follower)$/m,
+    );
     expect(run.stdout).toMatch(/^ok\s+redis\s+version\s+Redis 7\.\S+, mode standalone$/m);
     expect(run.stdout).toMatch(/^ok\s+redis\s+clock skew\s+redis clock is .* this host/m);
     expect(run.stdout).toMatch(/^ok\s+postgres\s+version\s+PostgreSQL 15\./m);
@@ -31,7 +42,9 @@ describe('zkoc doctor', () => {
 
   it('reports whether the compare script is loaded in Redis', async () => {
     const before = await runZkoc(['doctor', ...connection]);
-    expect(before.stdout).toMatch(/^WARN\s+redis\s+script\s+not cached yet \(loaded on first write\): compare-write [0-9a-f]{12}$/m);
+    expect(before.stdout).toMatch(
+      /^WARN\s+redis\s+script\s+not cached yet \(loaded on first write\): compare-write [0-9a-f]{12}$/m,
+    );
     expect(before.code).toBe(0); // a warning is not a failure
     const redis = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis.connect();
@@ -58,7 +71,9 @@ describe('zkoc doctor', () => {
     try {
       const run = await runZkoc(['doctor', ...connection, '--timeout-ms', '1000']);
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/^FAIL\s+redis\s+reachable\s+redis at redis:\/\/127\.0\.0\.1:\d+: .*no answer within 1\.0s/m);
+      expect(run.stdout).toMatch(
+        /^FAIL\s+redis\s+reachable\s+redis at redis:\/\/127\.0\.0\.1:\d+: .*no answer within 1\.0s/m,
+      );
       expect(run.stdout).toMatch(/^1 check FAILED: redis reachable$/m);
       // ZooKeeper and PostgreSQL are still checked and still fine.
       expect(run.stdout).toMatch(/^ok\s+zookeeper\s+session/m);
@@ -76,7 +91,18 @@ describe('zkoc doctor', () => {
     const redisUrl = stack.redis.url.replace('redis://', `redis://:${redisPassword}@`);
     const pgUrl = stack.postgres.url.replace('postgres://postgres@', `postgres://postgres:${pgPassword}@`);
     for (const json of [[], ['--json']]) {
-      const run = await runZkoc(['doctor', '--zk', stack.zookeeper.connectString, '--redis', redisUrl, '--database-url', pgUrl, '--timeout-ms', '1500', ...json]);
+      const run = await runZkoc([
+        'doctor',
+        '--zk',
+        stack.zookeeper.connectString,
+        '--redis',
+        redisUrl,
+        '--database-url',
+        pgUrl,
+        '--timeout-ms',
+        '1500',
+        ...json,
+      ]);
       const everything = run.stdout + run.stderr;
       expect(everything).not.toContain(redisPassword);
       expect(everything).not.toContain(pgPassword);
@@ -84,7 +110,11 @@ describe('zkoc doctor', () => {
     }
     // From the environment too, and on an unreachable server whose error embeds the URL.
     const run = await runZkoc(['doctor', '--timeout-ms', '500'], {
-      env: { ZKOC_ZK: '127.0.0.1:1', ZKOC_REDIS: `redis://:${redisPassword}@127.0.0.1:1`, DATABASE_URL: `postgres://u:${pgPassword}@127.0.0.1:1/x` },
+      env: {
+        ZKOC_ZK: '127.0.0.1:1',
+        ZKOC_REDIS: `redis://:${redisPassword}@127.0.0.1:1`,
+        DATABASE_URL: `postgres://u:${pgPassword}@127.0.0.1:1/x`,
+      },
     });
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).not.toContain(redisPassword);

@@ -1,12 +1,18 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-entries';
 const MAX_TS = '9223372036854775807';
-const KEYS = { max: 'product:max', slash: 'a/b/../c', spaces: 'key with  spaces', unicode: '価格/ü/😀', gone: 'deleted:1' };
+const KEYS = {
+  max: 'product:max',
+  slash: 'a/b/../c',
+  spaces: 'key with  spaces',
+  unicode: '価格/ü/😀',
+  gone: 'deleted:1',
+};
 
 describe('zkoc get, ts, scan', () => {
   let stack: StartedStack;
@@ -23,7 +29,16 @@ describe('zkoc get, ts, scan', () => {
     await store.write(KEYS.spaces, 'spaces', 2n);
     await store.write(KEYS.unicode, 'x'.repeat(500), 3n);
     await store.invalidate(KEYS.gone, 4n);
-    connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE, '--timeout-ms', '3000'];
+    connection = [
+      '--zk',
+      stack.zookeeper.connectString,
+      '--redis',
+      stack.redis.url,
+      '-n',
+      NAMESPACE,
+      '--timeout-ms',
+      '3000',
+    ];
   });
   afterAll(async () => {
     redis?.disconnect();
@@ -41,7 +56,9 @@ describe('zkoc get, ts, scan', () => {
     expect(run.stdout).toMatch(/^retention left:\s+\d/m);
     expect(run.stdout).toContain('value:          {"price":50,"name":"Ünïcode 価格"}');
 
-    const json = JSON.parse((await runZkoc(['get', KEYS.max, ...connection, '--json'])).stdout) as { entry: { timestamp: string; value: unknown } };
+    const json = JSON.parse((await runZkoc(['get', KEYS.max, ...connection, '--json'])).stdout) as {
+      entry: { timestamp: string; value: unknown };
+    };
     expect(json.entry.timestamp).toBe(MAX_TS);
     expect(json.entry.value).toEqual({ price: 50, name: 'Ünïcode 価格' });
     expect((await runZkoc(['ts', KEYS.max, ...connection])).stdout).toBe(`${MAX_TS}\n`);
@@ -92,7 +109,14 @@ describe('zkoc get, ts, scan', () => {
   });
 
   it('exits 2 on usage errors: missing argument, bad timestamp, unknown option, empty key', async () => {
-    for (const args of [['get'], ['set', 'k', 'v', '--ts', '-1'], ['set', 'k', 'v', '--ts', '9223372036854775808'], ['get', 'k', '--bogus'], ['get', ''], ['set', 'k', 'v']]) {
+    for (const args of [
+      ['get'],
+      ['set', 'k', 'v', '--ts', '-1'],
+      ['set', 'k', 'v', '--ts', '9223372036854775808'],
+      ['get', 'k', '--bogus'],
+      ['get', ''],
+      ['set', 'k', 'v'],
+    ]) {
       const run = await runZkoc([...args, ...connection]);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stdout).toBe('');
@@ -101,7 +125,17 @@ describe('zkoc get, ts, scan', () => {
   });
 
   it('exits 1 naming the server when Redis is unreachable, and prints a JSON error under --json', async () => {
-    const run = await runZkoc(['get', 'k', '--redis', 'redis://:Sup3rSecretPw@127.0.0.1:1', '-n', NAMESPACE, '--timeout-ms', '500', '--json']);
+    const run = await runZkoc([
+      'get',
+      'k',
+      '--redis',
+      'redis://:Sup3rSecretPw@127.0.0.1:1',
+      '-n',
+      NAMESPACE,
+      '--timeout-ms',
+      '500',
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^zkoc get: could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
     expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'E_CONNECTION', server: 'redis' } });
@@ -115,7 +149,7 @@ describe('zkoc get, ts, scan', () => {
     for (const command of ['locks', 'lock', 'get', 'ts', 'set', 'invalidate', 'watch', 'doctor', 'scan']) {
       const run = await runZkoc([command, '--help']);
       expect(run.code, command).toBe(0);
-      expect(run.stdout, command).toMatch(/Example:\n  \$ zkoc /);
+      expect(run.stdout, command).toMatch(/Example:\n {2}\$ zkoc /);
       expect(run.stdout, command).toContain('--redis <url>');
     }
   });

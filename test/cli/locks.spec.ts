@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { LockManager, ZooKeeperConnection, type Lock } from '../../src/zookeeper/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { type Lock, LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { runZkoc, spawnZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-locks';
@@ -17,7 +16,16 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
     stack = await startStack({ provider: 'local' });
     holderZk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
     waiterZk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
-    connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE, '--timeout-ms', '3000'];
+    connection = [
+      '--zk',
+      stack.zookeeper.connectString,
+      '--redis',
+      stack.redis.url,
+      '-n',
+      NAMESPACE,
+      '--timeout-ms',
+      '3000',
+    ];
   });
   afterAll(async () => {
     await holderZk?.close();
@@ -45,7 +53,11 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
       expect(lines[1]).toMatch(/\s\d+(\.\d)?m?s\s+1: .* pid \d+ "waiting-worker"$/);
 
       const json = JSON.parse((await runZkoc(['locks', ...connection, '--json'])).stdout) as {
-        locks: { key: string; holder: { holder: { label: string; pid: number } }; waiters: { holder: { label: string } }[] }[];
+        locks: {
+          key: string;
+          holder: { holder: { label: string; pid: number } };
+          waiters: { holder: { label: string } }[];
+        }[];
       };
       expect(json.locks).toHaveLength(1);
       expect(json.locks[0]!.key).toBe(ODD_KEY);
@@ -81,13 +93,23 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
       const key = 'watched key/ü';
       const lock = await manager.acquire(key);
       const acquiredAt = performance.now();
-      await watch.waitFor((stdout) => /acquired\s+"watched key\/ü" by .* pid \d+ "watched-worker"/.test(stdout), 1_000, 'the acquire line');
+      await watch.waitFor(
+        (stdout) => /acquired\s+"watched key\/ü" by .* pid \d+ "watched-worker"/.test(stdout),
+        1_000,
+        'the acquire line',
+      );
       const acquireSeenMs = performance.now() - acquiredAt;
       await lock.release();
       const releasedAt = performance.now();
-      await watch.waitFor((stdout) => /released\s+"watched key\/ü" by .* "watched-worker", held for/.test(stdout), 1_000, 'the release line');
+      await watch.waitFor(
+        (stdout) => /released\s+"watched key\/ü" by .* "watched-worker", held for/.test(stdout),
+        1_000,
+        'the release line',
+      );
       const releaseSeenMs = performance.now() - releasedAt;
-      console.log(`zkoc watch saw acquire after ${acquireSeenMs.toFixed(0)} ms, release after ${releaseSeenMs.toFixed(0)} ms`);
+      console.log(
+        `zkoc watch saw acquire after ${acquireSeenMs.toFixed(0)} ms, release after ${releaseSeenMs.toFixed(0)} ms`,
+      );
     } finally {
       exitCode = await watch.interrupt();
     }
@@ -96,7 +118,11 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
   });
 });
 
-async function expectEventually(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, describe: () => string = () => 'condition not met'): Promise<void> {
+async function expectEventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  describe: () => string = () => 'condition not met',
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`${describe()} (waited ${timeoutMs} ms)`);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/cli/redactor.js';
 import { formatDuration, formatRemaining } from '../../src/cli/render/duration.js';
 import { toJsonText } from '../../src/cli/render/json.js';
 import { renderFields, renderTable } from '../../src/cli/render/table.js';
 import { displayWidth, preview, printable } from '../../src/cli/render/text.js';
-import { Redactor } from '../../src/cli/redactor.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -27,17 +27,25 @@ describe('formatDuration', () => {
 
 describe('tables', () => {
   it('aligns columns by display width, Unicode and wide characters included', () => {
-    const lines = renderTable(['key', 'ts'], [
-      ['a/b c', '1'],
-      ['価格:商品', '9223372036854775807'],
-    ]);
+    const lines = renderTable(
+      ['key', 'ts'],
+      [
+        ['a/b c', '1'],
+        ['価格:商品', '9223372036854775807'],
+      ],
+    );
     expect(lines).toEqual(['KEY        TS', 'a/b c      1', '価格:商品  9223372036854775807']);
     expect(displayWidth('価格')).toBe(4);
   });
 
   it('escapes control characters but keeps "/", spaces and Unicode as given', () => {
     expect(printable('a/b c ü\n\x1b[2J')).toBe('a/b c ü\\n\\x1b[2J');
-    expect(renderFields([['key', 'x y/z'], ['timestamp', '42']])).toEqual(['key:       x y/z', 'timestamp: 42']);
+    expect(
+      renderFields([
+        ['key', 'x y/z'],
+        ['timestamp', '42'],
+      ]),
+    ).toEqual(['key:       x y/z', 'timestamp: 42']);
   });
 
   it('previews long text with an ellipsis, counting code points', () => {
@@ -48,12 +56,21 @@ describe('tables', () => {
 
 describe('JSON output', () => {
   it('prints bigints as exact decimal strings', () => {
-    expect(JSON.parse(toJsonText({ timestamp: 9223372036854775807n, n: 1 }))).toEqual({ timestamp: '9223372036854775807', n: 1 });
+    expect(JSON.parse(toJsonText({ timestamp: 9223372036854775807n, n: 1 }))).toEqual({
+      timestamp: '9223372036854775807',
+      n: 1,
+    });
   });
 });
 
 describe('Redactor', () => {
-  const redactor = new Redactor(['node', 'zkoc', '--redis', 'redis://:p%40ss-w0rd@host:6379', 'postgres://app:dbsecret@db/x']);
+  const redactor = new Redactor([
+    'node',
+    'zkoc',
+    '--redis',
+    'redis://:p%40ss-w0rd@host:6379',
+    'postgres://app:dbsecret@db/x',
+  ]);
 
   it('masks URL passwords and the same passwords wherever they appear bare, raw or decoded', () => {
     expect(redactor.redact('redis://:other-password@h:1')).toBe('redis://:***@h:1');
@@ -62,6 +79,8 @@ describe('Redactor', () => {
 
   it('leaves timestamps intact when a password is very short', () => {
     const short = new Redactor(['redis://:1@h:6379']);
-    expect(short.redact('timestamp 9223372036854775807, redis://:1@h:6379')).toBe('timestamp 9223372036854775807, redis://:***@h:6379');
+    expect(short.redact('timestamp 9223372036854775807, redis://:1@h:6379')).toBe(
+      'timestamp 9223372036854775807, redis://:***@h:6379',
+    );
   });
 });

@@ -16,20 +16,28 @@ export interface ZkocRun {
  * Runs the built `zkoc` with `args` and resolves with its exit code, stdout and stderr.
  * The child gets a clean connection environment (no ZKOC_* / DATABASE_URL from the caller) plus `env`.
  */
-export function runZkoc(args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ZkocRun> {
+export function runZkoc(
+  args: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ZkocRun> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('ZKOC_') || name === 'DATABASE_URL') delete env[name];
   Object.assign(env, options.env);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [ZKOC_BIN, ...args], { env, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const durationMs = performance.now() - started;
-      if (error && typeof error.code !== 'number') {
-        reject(new Error(`zkoc ${args.join(' ')} did not exit by itself (${error.message}); stderr: ${stderr}`));
-        return;
-      }
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr, durationMs });
-    });
+    execFile(
+      process.execPath,
+      [ZKOC_BIN, ...args],
+      { env, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const durationMs = performance.now() - started;
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`zkoc ${args.join(' ')} did not exit by itself (${error.message}); stderr: ${stderr}`));
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr, durationMs });
+      },
+    );
   });
 }
 
@@ -58,7 +66,9 @@ export function spawnZkoc(args: readonly string[]): RunningZkoc {
       const deadline = performance.now() + timeoutMs;
       while (!condition(stdout, stderr)) {
         if (child.exitCode !== null || performance.now() > deadline) {
-          throw new Error(`${what}: not seen within ${timeoutMs} ms (exit code ${child.exitCode}); stdout: ${stdout}; stderr: ${stderr}`);
+          throw new Error(
+            `${what}: not seen within ${timeoutMs} ms (exit code ${child.exitCode}); stdout: ${stdout}; stderr: ${stderr}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-writes';
@@ -10,7 +10,16 @@ describe('zkoc set and invalidate (through the lock and the compare script)', ()
 
   beforeAll(async () => {
     stack = await startStack({ provider: 'local' });
-    connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE, '--timeout-ms', '3000'];
+    connection = [
+      '--zk',
+      stack.zookeeper.connectString,
+      '--redis',
+      stack.redis.url,
+      '-n',
+      NAMESPACE,
+      '--timeout-ms',
+      '3000',
+    ];
   });
   afterAll(async () => {
     await stack?.stop();
@@ -25,12 +34,30 @@ describe('zkoc set and invalidate (through the lock and the compare script)', ()
 
     const stale = await runZkoc(['set', key, '{"price":100}', '--ts', '5', ...connection]);
     expect(stale.code).toBe(0);
-    expect(stale.stdout).toBe(`stale: "${key}" already holds timestamp 9223372036854775806, newer than 5; nothing changed\n`);
+    expect(stale.stdout).toBe(
+      `stale: "${key}" already holds timestamp 9223372036854775806, newer than 5; nothing changed\n`,
+    );
 
-    const duplicate = await runZkoc(['set', key, '{"price":50}', '--ts', '9223372036854775806', ...connection, '--json']);
-    expect(JSON.parse(duplicate.stdout)).toEqual({ key, kind: 'value', status: 'duplicate', timestamp: '9223372036854775806', current: '9223372036854775806' });
+    const duplicate = await runZkoc([
+      'set',
+      key,
+      '{"price":50}',
+      '--ts',
+      '9223372036854775806',
+      ...connection,
+      '--json',
+    ]);
+    expect(JSON.parse(duplicate.stdout)).toEqual({
+      key,
+      kind: 'value',
+      status: 'duplicate',
+      timestamp: '9223372036854775806',
+      current: '9223372036854775806',
+    });
 
-    const get = JSON.parse((await runZkoc(['get', key, ...connection, '--json'])).stdout) as { entry: { value: unknown; writer: string } };
+    const get = JSON.parse((await runZkoc(['get', key, ...connection, '--json'])).stdout) as {
+      entry: { value: unknown; writer: string };
+    };
     expect(get.entry.value).toEqual({ price: 50 });
     expect(get.entry.writer).toBe('zkoc');
   });
@@ -39,7 +66,13 @@ describe('zkoc set and invalidate (through the lock and the compare script)', ()
     await runZkoc(['set', 'n', '42', '--ts', '1', ...connection]);
     await runZkoc(['set', 's', 'hello world', '--ts', '1', ...connection]);
     await runZkoc(['set', 'q', '42', '--ts', '1', '--string', ...connection]);
-    const values = await Promise.all(['n', 's', 'q'].map(async (k) => (JSON.parse((await runZkoc(['get', k, ...connection, '--json'])).stdout) as { entry: { value: unknown } }).entry.value));
+    const values = await Promise.all(
+      ['n', 's', 'q'].map(
+        async (k) =>
+          (JSON.parse((await runZkoc(['get', k, ...connection, '--json'])).stdout) as { entry: { value: unknown } })
+            .entry.value,
+      ),
+    );
     expect(values).toEqual([42, 'hello world', '42']);
   });
 

@@ -15,7 +15,12 @@ describe('bufferCodec', () => {
     expect([...encoded]).toEqual([1, 2, 3]);
   });
 
-  it.each([['a string', 'abc'], ['a number', 5], ['null', null], ['undefined', undefined]])('rejects %s with InvalidValueError', (_what, value) => {
+  it.each([
+    ['a string', 'abc'],
+    ['a number', 5],
+    ['null', null],
+    ['undefined', undefined],
+  ])('rejects %s with InvalidValueError', (_what, value) => {
     expect(() => bufferCodec.encode(value as unknown as Buffer)).toThrow(InvalidValueError);
     expect(() => bufferCodec.encode(value as unknown as Buffer)).toThrow(/must be a Buffer or Uint8Array/);
   });

@@ -48,6 +48,9 @@ describe('jsonCodec', () => {
     for (const value of [deep, withToJson, { a: undefined, b: 1 }, [1, undefined, 2], 'text', 0, false, null]) {
       expect(jsonCodec.encode(value)).toBe(JSON.stringify(value));
     }
-    expect(jsonCodec.decode(Buffer.from(jsonCodec.encode(withToJson)))).toEqual({ when: '1970-01-01T00:00:00.000Z', custom: { ok: true } });
+    expect(jsonCodec.decode(Buffer.from(jsonCodec.encode(withToJson)))).toEqual({
+      when: '1970-01-01T00:00:00.000Z',
+      custom: { ok: true },
+    });
   });
 });

@@ -22,7 +22,18 @@ describe('key validation', () => {
 });
 
 describe('znode name encoding', () => {
-  const keys = ['product:123', 'a/b', '..', '.', 'with space', 'ключ/🔑', '%41', '_c_x-lock-0000000001', 'x'.repeat(1024), '\u0000\u007f'];
+  const keys = [
+    'product:123',
+    'a/b',
+    '..',
+    '.',
+    'with space',
+    'ключ/🔑',
+    '%41',
+    '_c_x-lock-0000000001',
+    'x'.repeat(1024),
+    '\u0000\u007f',
+  ];
 
   it.each(keys)('round-trips %j', (key) => {
     const name = encodeKeyAsZnodeName(key);

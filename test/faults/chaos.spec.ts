@@ -2,8 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { InvalidOptionsError, ZkocError } from '../../src/errors.js';
-import { ALL_CHAOS_FAULTS, startChaos, startStack, type StartedStack } from '../../src/testing/index.js';
-import { compareCacheWithDatabase, createProducts, openPool, runWorkload, type RetryPolicy } from './workload.js';
+import { ALL_CHAOS_FAULTS, type StartedStack, startChaos, startStack } from '../../src/testing/index.js';
+import { compareCacheWithDatabase, createProducts, openPool, type RetryPolicy, runWorkload } from './workload.js';
 
 // Seed 8 draws zookeeper:restart, postgres:pause, postgres:restart, zookeeper:pause, redis:kill
 // first: every server kind and every action within five faults.
@@ -38,7 +38,11 @@ describe('chaos: servers paused, restarted and killed at random under ordered re
   const caches: OrderedCache<number>[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false }, redis: { cluster: { masters: 3 } } });
+    stack = await startStack({
+      provider: 'local',
+      zookeeper: { servers: 3, fsync: false },
+      redis: { cluster: { masters: 3 } },
+    });
     pool = openPool(stack.postgres.url, 12);
     keys = await createProducts(pool, 20);
     for (let i = 0; i < 4; i += 1) {
@@ -90,7 +94,13 @@ describe('chaos: servers paused, restarted and killed at random under ordered re
         `${mismatches.filter((m) => m.cache === 'absent').length} keys not cached at the end (a restarted Redis master comes back empty)`,
     );
     expect(report.seed).toBe(SEED);
-    expect(report.events.slice(0, FAULTS_TO_RUN).map((e) => e.fault)).toEqual(['zookeeper:restart', 'postgres:pause', 'postgres:restart', 'zookeeper:pause', 'redis:kill']);
+    expect(report.events.slice(0, FAULTS_TO_RUN).map((e) => e.fault)).toEqual([
+      'zookeeper:restart',
+      'postgres:pause',
+      'postgres:restart',
+      'zookeeper:pause',
+      'redis:kill',
+    ]);
     expect(report.events.filter((e) => e.error)).toEqual([]);
     expect(stack.zookeeper.servers.every((s) => s.isRunning && !s.isPaused)).toBe(true);
     expect(stack.redis.nodes.every((s) => s.isRunning && !s.isPaused)).toBe(true);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { WorkerProcess } from '../cache/worker-process.js';
 import { createProducts, openPool, productLoader } from './workload.js';
 
@@ -20,7 +20,9 @@ describe('a client process killed with SIGKILL while holding locks', () => {
     pool = openPool(stack.postgres.url, 4);
     keys = await createProducts(pool, 3);
     // test/fixtures/cache-worker.mjs counts its loads here.
-    await pool.query('CREATE TABLE load_counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO load_counter VALUES (1, 0)');
+    await pool.query(
+      'CREATE TABLE load_counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO load_counter VALUES (1, 0)',
+    );
     cache = await OrderedCache.connect<number>({
       zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 6_000 },
       redis: stack.redis.url,
@@ -46,7 +48,9 @@ describe('a client process killed with SIGKILL while holding locks', () => {
     });
     const worker = doomed;
     // The worker takes three keys' locks and stays inside their loaders (it never replies).
-    keys.forEach((key, i) => void worker.call('load-and-hold', { key, rowId: i + 1, tag: key }, 60_000).catch(() => {}));
+    keys.forEach(
+      (key, i) => void worker.call('load-and-hold', { key, rowId: i + 1, tag: key }, 60_000).catch(() => {}),
+    );
     await Promise.all(keys.map((key) => worker.nextEvent((m) => m.event === 'loaded' && m.tag === key)));
     const holders = await Promise.all(keys.map(async (key) => (await cache.locks.state(key)).holder));
     expect(holders.map((h) => h?.holder?.pid)).toEqual(keys.map(() => worker.pid));
@@ -55,11 +59,15 @@ describe('a client process killed with SIGKILL while holding locks', () => {
     expect(await stack.zookeeper.fourLetterWord('dump')).toContain(doomedInDump);
 
     // Waiters from this process queue behind it.
-    const waits = keys.map((key) => cache.get(key, productLoader(pool, key)).then((value) => ({ value, at: Date.now() })));
+    const waits = keys.map((key) =>
+      cache.get(key, productLoader(pool, key)).then((value) => ({ value, at: Date.now() })),
+    );
     const queuedDeadline = Date.now() + 5_000;
     let queued = 0;
     while (Date.now() < queuedDeadline && queued < keys.length) {
-      queued = (await Promise.all(keys.map((key) => cache.locks.state(key)))).filter((s) => s.waiters.length === 1).length;
+      queued = (await Promise.all(keys.map((key) => cache.locks.state(key)))).filter(
+        (s) => s.waiters.length === 1,
+      ).length;
     }
     expect(queued).toBe(keys.length);
 
@@ -67,7 +75,9 @@ describe('a client process killed with SIGKILL while holding locks', () => {
     const killedAt = Date.now();
     const results = await Promise.all(waits);
     const proceededAfterMs = results.map((r) => r.at - killedAt);
-    console.info(`SIGKILL with 3 locks held; session timeout ${DOOMED_SESSION_TIMEOUT_MS} ms; waiters proceeded after ${proceededAfterMs.join(', ')} ms`);
+    console.info(
+      `SIGKILL with 3 locks held; session timeout ${DOOMED_SESSION_TIMEOUT_MS} ms; waiters proceeded after ${proceededAfterMs.join(', ')} ms`,
+    );
 
     // The waiters got the rows (their own loads, not the dead worker's).
     const { rows } = await pool.query<{ id: number; price: number }>('SELECT id, price FROM products ORDER BY id');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ZkocError } from '../../src/errors.js';
 import { loadVersioned } from '../../src/postgres/index.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { createProducts, keyOf, openPool, productLoader } from './workload.js';
 
 describe('PostgreSQL stopped during loads', () => {
@@ -17,7 +17,13 @@ describe('PostgreSQL stopped during loads', () => {
     pool = openPool(stack.postgres.url, 8);
     keys = await createProducts(pool, 6);
     for (let i = 0; i < 3; i += 1) {
-      caches.push(await OrderedCache.connect<number>({ zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 4_000 }, redis: stack.redis.url, namespace: 'pg-down' }));
+      caches.push(
+        await OrderedCache.connect<number>({
+          zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 4_000 },
+          redis: stack.redis.url,
+          namespace: 'pg-down',
+        }),
+      );
     }
   });
   afterAll(async () => {
@@ -29,7 +35,12 @@ describe('PostgreSQL stopped during loads', () => {
   /** Every cache sees no lock holder and no waiter on any key, and Redis holds nothing for any key. */
   async function expectNothingHeldOrWritten(): Promise<void> {
     for (const cache of caches) {
-      for (const state of await cache.locks.list()) expect({ key: state.key, holder: state.holder, waiters: state.waiters }).toEqual({ key: state.key, holder: undefined, waiters: [] });
+      for (const state of await cache.locks.list())
+        expect({ key: state.key, holder: state.holder, waiters: state.waiters }).toEqual({
+          key: state.key,
+          holder: undefined,
+          waiters: [],
+        });
     }
     for (const key of keys) {
       const inspection = await caches[0]!.inspect(key);
@@ -43,13 +54,23 @@ describe('PostgreSQL stopped during loads', () => {
     const loaderErrors = new Map<string, unknown>();
     const slowLoader = (key: string) => async () => {
       try {
-        return await loadVersioned<number>(pool, 'SELECT p.id, p.price, p.cache_version FROM products p, pg_sleep(30) WHERE p.id = $1', [Number(key.split(':')[1])], { valueColumn: 'price' });
+        return await loadVersioned<number>(
+          pool,
+          'SELECT p.id, p.price, p.cache_version FROM products p, pg_sleep(30) WHERE p.id = $1',
+          [Number(key.split(':')[1])],
+          { valueColumn: 'price' },
+        );
       } catch (error) {
         loaderErrors.set(key, error);
         throw error;
       }
     };
-    const gets = keys.map((key, i) => caches[i % caches.length]!.get(key, slowLoader(key)).then(() => 'resolved', (error: unknown) => error));
+    const gets = keys.map((key, i) =>
+      caches[i % caches.length]!.get(key, slowLoader(key)).then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+    );
 
     // Wait (bounded) until all six statements are running on the server, then stop it.
     const probe = new pg.Client({ connectionString: stack.postgres.url });
@@ -58,7 +79,11 @@ describe('PostgreSQL stopped during loads', () => {
       const deadline = Date.now() + 10_000;
       let running = 0;
       while (Date.now() < deadline && running < keys.length) {
-        running = (await probe.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")).rows[0]!.n;
+        running = (
+          await probe.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+          )
+        ).rows[0]!.n;
       }
       expect(running).toBe(keys.length);
       // Each load runs under its key's lock: six holders, one per key.
@@ -75,7 +100,9 @@ describe('PostgreSQL stopped during loads', () => {
       expect(outcomes[i]).toBe(loaderErrors.get(key));
       expect(outcomes[i]).toBeInstanceOf(Error);
       expect(outcomes[i]).not.toBeInstanceOf(ZkocError);
-      expect((outcomes[i] as Error).message).toMatch(/terminating connection due to administrator command|Connection terminated/);
+      expect((outcomes[i] as Error).message).toMatch(
+        /terminating connection due to administrator command|Connection terminated/,
+      );
     }
     await expectNothingHeldOrWritten();
 
@@ -86,7 +113,9 @@ describe('PostgreSQL stopped during loads', () => {
     await expectNothingHeldOrWritten();
 
     await stack.postgres.start();
-    const { rows } = await pool.query<{ id: number; price: number; v: string }>('SELECT id, price, cache_version::text AS v FROM products ORDER BY id');
+    const { rows } = await pool.query<{ id: number; price: number; v: string }>(
+      'SELECT id, price, cache_version::text AS v FROM products ORDER BY id',
+    );
     for (const row of rows) {
       const key = keyOf(row.id);
       expect(await caches[row.id % caches.length]!.get(key, productLoader(pool, key))).toBe(row.price);

@@ -4,9 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ConnectionError } from '../../src/errors.js';
 import { entryRedisKey } from '../../src/redis/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { slotRange } from '../../src/testing/local/redis-cluster.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { compareCacheWithDatabase, createProducts, errorCode, openPool, runWorkload, type RetryPolicy } from './workload.js';
+import {
+  compareCacheWithDatabase,
+  createProducts,
+  errorCode,
+  openPool,
+  type RetryPolicy,
+  runWorkload,
+} from './workload.js';
 
 const NAMESPACE = 'cluster-pause';
 const COMMAND_TIMEOUT_MS = 500;
@@ -95,7 +102,9 @@ describe('one Redis Cluster master paused and resumed during writes', () => {
     const stats = await workload.stop();
 
     // Operations that finished well inside the pause (after one command timeout had passed).
-    const during = (node: number): number => completions.filter((c) => c.node === node && c.at > pausedAt + COMMAND_TIMEOUT_MS + 200 && c.at < resumedAt).length;
+    const during = (node: number): number =>
+      completions.filter((c) => c.node === node && c.at > pausedAt + COMMAND_TIMEOUT_MS + 200 && c.at < resumedAt)
+        .length;
     const after1 = completions.filter((c) => c.node === 1 && c.at > resumedAt).length;
     console.info(
       `keys per master ${keysByNode.map((k) => k.length).join('/')}; during the ${PAUSE_MS} ms pause: master0 ${during(0)} ops, master1 ${during(1)}, master2 ${during(2)}; ` +
@@ -128,7 +137,9 @@ describe('one Redis Cluster master paused and resumed during writes', () => {
     const elapsedMs = Date.now() - started;
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error).toMatchObject({ code: 'E_CONNECTION', server: 'redis' });
-    expect((error as Error).message).toMatch(/Redis did not complete the compare-write script on zkoc:cluster-pause:.*Command timed out/);
+    expect((error as Error).message).toMatch(
+      /Redis did not complete the compare-write script on zkoc:cluster-pause:.*Command timed out/,
+    );
     expect(elapsedMs).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 50);
     expect(elapsedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 2_000);
     // The timed-out script may still run when the master resumes; either way the retry is safe.

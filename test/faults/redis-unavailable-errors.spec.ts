@@ -12,7 +12,10 @@ describe('which Redis failures become ConnectionError (what a retry policy can a
     ['CLUSTERDOWN', reply('CLUSTERDOWN Hash slot not served')],
     ['TRYAGAIN', reply('TRYAGAIN Multiple keys request during rehashing of slot')],
     ['LOADING', reply('LOADING Redis is loading the dataset in memory')],
-    ['a script refused while the cluster is down', reply('ERR Script attempted to execute a write command while the cluster is down and readonly script: e8e0')],
+    [
+      'a script refused while the cluster is down',
+      reply('ERR Script attempted to execute a write command while the cluster is down and readonly script: e8e0'),
+    ],
   ])('%s → ConnectionError (server redis), original as cause', (_what, original) => {
     const mapped = asRedisFailure(original, 'HMGET zkoc:n:e:k');
     expect(mapped).toBeInstanceOf(ConnectionError);

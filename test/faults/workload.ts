@@ -24,7 +24,10 @@ const idOf = (key: string): number => Number(key.slice('product:'.length));
 
 /** The loader a worker passes to `get`: value and version from one statement. */
 export function productLoader(pool: pg.Pool, key: string) {
-  return () => loadVersioned<number>(pool, 'SELECT id, price, cache_version FROM products WHERE id = $1', [idOf(key)], { valueColumn: 'price' });
+  return () =>
+    loadVersioned<number>(pool, 'SELECT id, price, cache_version FROM products WHERE id = $1', [idOf(key)], {
+      valueColumn: 'price',
+    });
 }
 
 /**
@@ -95,7 +98,12 @@ export function runWorkload(options: WorkloadOptions): { stop(): Promise<Workloa
           await new Promise((resolve) => setTimeout(resolve, options.policy.backoffMs));
           continue;
         }
-        stats.failures.push({ op, key, code: errorCode(error), message: error instanceof Error ? error.message : String(error) });
+        stats.failures.push({
+          op,
+          key,
+          code: errorCode(error),
+          message: error instanceof Error ? error.message : String(error),
+        });
         return undefined;
       }
     }
@@ -116,7 +124,12 @@ export function runWorkload(options: WorkloadOptions): { stop(): Promise<Workloa
       }
       // The database first (its own transaction, committed), then the ordered cache write.
       const updated = await attempt('update', key, () =>
-        updateVersioned<number>(options.pool, 'UPDATE products SET price = price + 1 WHERE id = $1 RETURNING id, price, cache_version', [idOf(key)], { valueColumn: 'price' }),
+        updateVersioned<number>(
+          options.pool,
+          'UPDATE products SET price = price + 1 WHERE id = $1 RETURNING id, price, cache_version',
+          [idOf(key)],
+          { valueColumn: 'price' },
+        ),
       );
       if (!updated) continue;
       const result = await attempt('update', key, () => cache.set(key, updated.value, updated.timestamp));
@@ -151,8 +164,14 @@ export interface Mismatch {
  * version below the row's is a stale value; `absent` entries are listed too (the caller decides
  * whether a key that was never cached counts).
  */
-export async function compareCacheWithDatabase(cache: OrderedCache<number>, pool: pg.Pool, keys: readonly string[]): Promise<Mismatch[]> {
-  const { rows } = await pool.query<{ id: number; price: number; v: string }>('SELECT id, price, cache_version::text AS v FROM products');
+export async function compareCacheWithDatabase(
+  cache: OrderedCache<number>,
+  pool: pg.Pool,
+  keys: readonly string[],
+): Promise<Mismatch[]> {
+  const { rows } = await pool.query<{ id: number; price: number; v: string }>(
+    'SELECT id, price, cache_version::text AS v FROM products',
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   const mismatches: Mismatch[] = [];
   for (const key of keys) {
@@ -161,7 +180,11 @@ export async function compareCacheWithDatabase(cache: OrderedCache<number>, pool
     const database = { price: row.price, version: row.v };
     if (!entry) mismatches.push({ key, database, cache: 'absent' });
     else if (entry.kind !== 'value' || entry.timestamp.toString() !== row.v || entry.value !== row.price) {
-      mismatches.push({ key, database, cache: { price: entry.kind === 'value' ? entry.value : entry.kind, version: entry.timestamp.toString() } });
+      mismatches.push({
+        key,
+        database,
+        cache: { price: entry.kind === 'value' ? entry.value : entry.kind, version: entry.timestamp.toString() },
+      });
     }
   }
   return mismatches;

@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { startStack, type StartedStack, type StartedZooKeeperServer } from '../../src/testing/index.js';
-import { compareCacheWithDatabase, createProducts, errorCode, openPool, runWorkload, type RetryPolicy } from './workload.js';
+import { type StartedStack, type StartedZooKeeperServer, startStack } from '../../src/testing/index.js';
+import {
+  compareCacheWithDatabase,
+  createProducts,
+  errorCode,
+  openPool,
+  type RetryPolicy,
+  runWorkload,
+} from './workload.js';
 
 const WORKERS = 50;
 const SESSION_TIMEOUT_MS = 6_000;
@@ -67,7 +74,15 @@ describe('killing the ZooKeeper leader while 50 workers lock and write', () => {
     expect(onOldLeader.length).toBeGreaterThan(0);
 
     const retryReasons = new Set<string>();
-    const workload = runWorkload({ caches, workers: WORKERS, pool, keys, policy: RETRY_ONCE, readShare: 0.3, onRetry: (op, _key, error) => retryReasons.add(`${op}: ${(error as Error).message}`) });
+    const workload = runWorkload({
+      caches,
+      workers: WORKERS,
+      pool,
+      keys,
+      policy: RETRY_ONCE,
+      readShare: 0.3,
+      onRetry: (op, _key, error) => retryReasons.add(`${op}: ${(error as Error).message}`),
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const beforeKill = workload.stats.updates + workload.stats.reads;
 
@@ -91,7 +106,7 @@ describe('killing the ZooKeeper leader while 50 workers lock and write', () => {
     const afterKill = stats.updates + stats.reads - beforeKill;
     console.info(
       `leader ${oldLeader.id} killed; new leader ${newLeader.id} after ${electionMs} ms; ${onOldLeader.length} sessions moved within ${movedMs} ms; ` +
-        `ops before kill ${beforeKill}, after ${afterKill}; set outcomes ${JSON.stringify(stats.setStatus)}; retries ${JSON.stringify(stats.retried)}: ${[...retryReasons].slice(0, 4).join(" / ")}`,
+        `ops before kill ${beforeKill}, after ${afterKill}; set outcomes ${JSON.stringify(stats.setStatus)}; retries ${JSON.stringify(stats.retried)}: ${[...retryReasons].slice(0, 4).join(' / ')}`,
     );
     expect(newLeader.id).not.toBe(oldLeader.id);
     // Sessions survive the failover: the same ids, now on the surviving servers.

@@ -38,12 +38,16 @@ describe('deleteVersioned', () => {
     const pending = deleteVersioned(deleter, 'locked', 'id = $1', [1]);
     // Wait (bounded) until the delete is blocked on the row lock, then let the update take a higher version and commit.
     const giveUpAt = Date.now() + 5_000;
-    while ((await fx.pool.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [deleterPid])).rows[0]?.wait_event_type !== 'Lock') {
+    while (
+      (await fx.pool.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [deleterPid])).rows[0]
+        ?.wait_event_type !== 'Lock'
+    ) {
       if (Date.now() > giveUpAt) throw new Error('the delete never waited on the row lock within 5000 ms');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await updater.query(`UPDATE locked SET v = 'c' WHERE id = 1`);
-    const lastUpdate = (await updater.query(`SELECT cache_version::text AS v FROM locked WHERE id = 1`)).rows[0].v as string;
+    const lastUpdate = (await updater.query(`SELECT cache_version::text AS v FROM locked WHERE id = 1`)).rows[0]
+      .v as string;
     await updater.query('COMMIT');
 
     const deleted = await pending;

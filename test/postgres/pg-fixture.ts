@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 
 /** A started stack and a pool on its fresh database, shared by the tests of one file. */
 export interface PgFixture {
@@ -16,7 +16,11 @@ export function usePgFixture(): PgFixture {
   const clients: pg.Client[] = [];
   beforeAll(async () => {
     fixture.stack = await startStack({ provider: 'local' });
-    fixture.pool = new pg.Pool({ connectionString: fixture.stack.postgres.url, max: 12, connectionTimeoutMillis: 5_000 });
+    fixture.pool = new pg.Pool({
+      connectionString: fixture.stack.postgres.url,
+      max: 12,
+      connectionTimeoutMillis: 5_000,
+    });
     fixture.connect = async () => {
       const client = new pg.Client({ connectionString: fixture.stack.postgres.url, connectionTimeoutMillis: 5_000 });
       await client.connect();

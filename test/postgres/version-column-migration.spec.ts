@@ -27,12 +27,25 @@ describe('ensureVersionColumn', () => {
       `SELECT format_type(atttypid, atttypmod) AS type, attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'cache_version'`,
     );
     expect(column.rows).toEqual([{ type: 'bigint', attnotnull: true }]);
-    expect((await fx.pool.query(`SELECT cache_size::int FROM pg_sequences WHERE sequencename = 'products_cache_version_seq'`)).rows).toEqual([{ cache_size: 1 }]);
-    expect((await fx.pool.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'products'::regclass AND NOT tgisinternal`)).rows[0].n).toBe(1);
+    expect(
+      (
+        await fx.pool.query(
+          `SELECT cache_size::int FROM pg_sequences WHERE sequencename = 'products_cache_version_seq'`,
+        )
+      ).rows,
+    ).toEqual([{ cache_size: 1 }]);
+    expect(
+      (
+        await fx.pool.query(
+          `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'products'::regclass AND NOT tgisinternal`,
+        )
+      ).rows[0].n,
+    ).toBe(1);
 
     // Existing rows got distinct versions; inserts and updates get new, higher ones.
     const existing = await fx.pool.query(`SELECT cache_version::text AS v FROM products`);
     expect(new Set(existing.rows.map((r) => r.v)).size).toBe(5);
+    // biome-ignore lint/complexity/useMathMinMax: bigint values; Math.max takes numbers
     const maxExisting = existing.rows.map((r) => BigInt(r.v)).reduce((a, b) => (a > b ? a : b));
     await fx.pool.query(`INSERT INTO products (id, price, cache_version) VALUES (6, 60, 1)`); // the trigger overrides 1
     const inserted = await loadVersioned(fx.pool, `SELECT * FROM products WHERE id = 6`);
@@ -45,7 +58,9 @@ describe('ensureVersionColumn', () => {
 
   it('is safe when many connections run it at once on a fresh table', async () => {
     await fx.pool.query(`CREATE TABLE raced (id int PRIMARY KEY)`);
-    const results = await Promise.all(Array.from({ length: 6 }, () => ensureVersionColumn(fx.pool, { table: 'raced' })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => ensureVersionColumn(fx.pool, { table: 'raced' })),
+    );
     expect(results.filter((r) => r.addedColumn)).toHaveLength(1);
     expect(results.filter((r) => r.createdSequence)).toHaveLength(1);
     expect(results.filter((r) => r.createdTrigger)).toHaveLength(1);
@@ -56,17 +71,25 @@ describe('ensureVersionColumn', () => {
   it('quotes schema-qualified, mixed-case and odd identifiers', async () => {
     await fx.pool.query(`CREATE SCHEMA "Shop Floor"`);
     await fx.pool.query(`CREATE TABLE "Shop Floor"."Odd ""Items""" (id int PRIMARY KEY, "Name" text)`);
-    const result = await ensureVersionColumn(fx.pool, { table: { schema: 'Shop Floor', name: 'Odd "Items"' }, column: 'Row Version' });
+    const result = await ensureVersionColumn(fx.pool, {
+      table: { schema: 'Shop Floor', name: 'Odd "Items"' },
+      column: 'Row Version',
+    });
     expect(result.table).toBe('"Shop Floor"."Odd ""Items"""');
     expect(result.sequence).toBe('"Shop Floor"."Odd ""Items""_Row Version_seq"');
     await fx.pool.query(`INSERT INTO "Shop Floor"."Odd ""Items""" (id, "Name") VALUES (1, 'x')`);
-    const loaded = await loadVersioned(fx.pool, `SELECT * FROM "Shop Floor"."Odd ""Items"""`, [], { versionColumn: 'Row Version', valueColumn: 'Name' });
+    const loaded = await loadVersioned(fx.pool, `SELECT * FROM "Shop Floor"."Odd ""Items"""`, [], {
+      versionColumn: 'Row Version',
+      valueColumn: 'Name',
+    });
     expect(loaded?.value).toBe('x');
     expect(loaded!.timestamp).toBe(1n);
   });
 
   it('rejects a missing table, a non-bigint column and a cached sequence, leaving nothing behind', async () => {
-    await expect(ensureVersionColumn(fx.pool, { table: 'nope' })).rejects.toThrow(/options\.table "nope" does not exist/);
+    await expect(ensureVersionColumn(fx.pool, { table: 'nope' })).rejects.toThrow(
+      /options\.table "nope" does not exist/,
+    );
     await fx.pool.query(`CREATE TABLE wrong_type (id int, cache_version int)`);
     const err = await ensureVersionColumn(fx.pool, { table: 'wrong_type' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidOptionsError);
@@ -76,7 +99,9 @@ describe('ensureVersionColumn', () => {
 
     await fx.pool.query(`CREATE TABLE cached (id int)`);
     await fx.pool.query(`CREATE SEQUENCE cached_seq CACHE 20`);
-    await expect(ensureVersionColumn(fx.pool, { table: 'cached', sequence: 'cached_seq' })).rejects.toThrow(/CACHE 20.*CACHE 1/);
+    await expect(ensureVersionColumn(fx.pool, { table: 'cached', sequence: 'cached_seq' })).rejects.toThrow(
+      /CACHE 20.*CACHE 1/,
+    );
     await expect(ensureVersionColumn(fx.pool, { table: 'x'.repeat(64) })).rejects.toThrow(/at most 63/);
   });
 
@@ -89,7 +114,13 @@ describe('ensureVersionColumn', () => {
     const rows = (await client.query(`SELECT id, cache_version::text AS v FROM adopted ORDER BY id`)).rows;
     expect(rows[2]).toEqual({ id: 3, v: '77' });
     expect(rows.every((r) => r.v !== null)).toBe(true);
-    expect((await client.query(`SELECT attnotnull FROM pg_attribute WHERE attrelid = 'adopted'::regclass AND attname = 'cache_version'`)).rows[0].attnotnull).toBe(true);
+    expect(
+      (
+        await client.query(
+          `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'adopted'::regclass AND attname = 'cache_version'`,
+        )
+      ).rows[0].attnotnull,
+    ).toBe(true);
     // The client is usable afterwards: not left inside a transaction.
     expect((await client.query(`SELECT now() = statement_timestamp() AS outside`)).rows[0].outside).toBe(true);
   });

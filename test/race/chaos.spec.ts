@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors.js';
-import { isTransientFailure, parseRaceOptions, renderRaceReport, runRace, type RaceReport } from '../../src/testing/race/index.js';
+import {
+  isTransientFailure,
+  parseRaceOptions,
+  type RaceReport,
+  renderRaceReport,
+  runRace,
+} from '../../src/testing/race/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
 import { cellOf, tallyOf } from './fixture.js';
 
@@ -63,13 +69,19 @@ describe('race under chaos: servers paused, restarted and killed during the scen
   });
 
   it('labels unavailable iterations as their own outcome, counted per strategy', () => {
-    const unavailableStates = report.cells.flatMap((c) => c.outcomes.filter((o) => o.state.startsWith('unavailable')).map((o) => ({ strategy: c.strategy, o })));
+    const unavailableStates = report.cells.flatMap((c) =>
+      c.outcomes.filter((o) => o.state.startsWith('unavailable')).map((o) => ({ strategy: c.strategy, o })),
+    );
     for (const strategy of ['naive', 'ordered'] as const) {
-      const counted = unavailableStates.filter((u) => u.strategy === strategy).reduce((sum, u) => sum + u.o.occurrences, 0);
+      const counted = unavailableStates
+        .filter((u) => u.strategy === strategy)
+        .reduce((sum, u) => sum + u.o.occurrences, 0);
       expect(report.chaos!.unavailableByStrategy[strategy]).toBe(counted);
     }
     for (const { o } of unavailableStates) {
-      expect(o.state).toMatch(/^unavailable \((E_CONNECTION|E_LOCK_TIMEOUT|E_LOCK_LOST|postgres .+|E[A-Z]+|redis connection)\)/);
+      expect(o.state).toMatch(
+        /^unavailable \((E_CONNECTION|E_LOCK_TIMEOUT|E_LOCK_LOST|postgres .+|E[A-Z]+|redis connection)\)/,
+      );
     }
   });
 });
@@ -78,14 +90,28 @@ describe('race chaos options', () => {
   it('refuses chaos on servers it did not start, and bad chaos settings, before starting anything', () => {
     const servers = { zookeeper: '127.0.0.1:1', redis: 'redis://127.0.0.1:1', postgres: 'postgres://127.0.0.1:1/x' };
     expect(() => parseRaceOptions({ chaos: true, servers })).toThrow(InvalidOptionsError);
-    expect(() => parseRaceOptions({ chaos: { intervalMs: -5 } })).toThrow(/chaos.intervalMs must be a whole number ≥ 0, got -5/);
-    expect(() => parseRaceOptions({ chaos: { faults: ['redis:melt' as never] } })).toThrow(/chaos.faults: unknown fault "redis:melt"/);
+    expect(() => parseRaceOptions({ chaos: { intervalMs: -5 } })).toThrow(
+      /chaos.intervalMs must be a whole number ≥ 0, got -5/,
+    );
+    expect(() => parseRaceOptions({ chaos: { faults: ['redis:melt' as never] } })).toThrow(
+      /chaos.faults: unknown fault "redis:melt"/,
+    );
     expect(parseRaceOptions({ seed: 9, chaos: true }).chaos).toMatchObject({ seed: 9, intervalMs: 1_000 });
     expect(parseRaceOptions({}).chaos).toBeUndefined();
   });
 
   it('zkoc race --chaos: usage errors exit 2 and name the flag', async () => {
-    const given = await runZkoc(['race', 'stale-set', '--chaos', '--zk', '127.0.0.1:1', '--redis', 'redis://127.0.0.1:1', '--database-url', 'postgres://127.0.0.1:1/x']);
+    const given = await runZkoc([
+      'race',
+      'stale-set',
+      '--chaos',
+      '--zk',
+      '127.0.0.1:1',
+      '--redis',
+      'redis://127.0.0.1:1',
+      '--database-url',
+      'postgres://127.0.0.1:1/x',
+    ]);
     expect(given.code).toBe(2);
     expect(given.stderr).toContain('--chaos starts its own servers');
     const orphan = await runZkoc(['race', 'stale-set', '--chaos-interval-ms', '500']);
@@ -99,7 +125,13 @@ describe('race chaos options', () => {
   it('tells transient failures (server unavailable) from bugs', () => {
     expect(isTransientFailure({ code: 'E_CONNECTION' })).toBe(true);
     expect(isTransientFailure({ code: 'E_LOCK_LOST' })).toBe(true);
-    expect(isTransientFailure({ name: 'error', code: '57P01', message: 'terminating connection due to administrator command' })).toBe(true);
+    expect(
+      isTransientFailure({
+        name: 'error',
+        code: '57P01',
+        message: 'terminating connection due to administrator command',
+      }),
+    ).toBe(true);
     expect(isTransientFailure({ code: 'ECONNREFUSED' })).toBe(true);
     expect(isTransientFailure({ name: 'Error', message: 'Connection terminated unexpectedly' })).toBe(true);
     expect(isTransientFailure({ code: 'E_INVALID_KEY' })).toBe(false);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type RaceReport, type StartedStack } from '../../src/testing/index.js';
+import { type RaceReport, type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
 
 // The built `zkoc race` against this file's servers: tables on stdout, JSON under --json, exit 0
@@ -17,18 +17,29 @@ describe('zkoc race', () => {
   });
 
   it('--json: one JSON report on stdout; naive stampedes, ordered loads once; exit 0', async () => {
-    const run = await runZkoc(['race', 'stampede', '--iterations', '2', '--strategy', 'naive,ordered', '--seed', '5', '--json', ...servers], { timeoutMs: 60_000 });
+    const run = await runZkoc(
+      ['race', 'stampede', '--iterations', '2', '--strategy', 'naive,ordered', '--seed', '5', '--json', ...servers],
+      { timeoutMs: 60_000 },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as RaceReport;
     expect(report.seed).toBe(5);
-    expect(report.cells.map((c) => [c.strategy, c.iterations])).toEqual([['naive', 2], ['ordered', 2]]);
+    expect(report.cells.map((c) => [c.strategy, c.iterations])).toEqual([
+      ['naive', 2],
+      ['ordered', 2],
+    ]);
     expect(report.totals.forbiddenByStrategy).toEqual({ naive: 2, 'lock-only': 0, ordered: 0 });
-    expect(report.cells[1]!.outcomes).toEqual([expect.objectContaining({ state: '1 load', expectation: 'ACCEPTABLE', occurrences: 2 })]);
+    expect(report.cells[1]!.outcomes).toEqual([
+      expect.objectContaining({ state: '1 load', expectation: 'ACCEPTABLE', occurrences: 2 }),
+    ]);
   });
 
   it('prints the outcome table and the totals; no progress bar when stderr is not a terminal', async () => {
-    const run = await runZkoc(['race', 'concurrent-writers', '--iterations', '3', '--strategy', 'ordered', '--seed', '1', ...servers], { timeoutMs: 60_000 });
+    const run = await runZkoc(
+      ['race', 'concurrent-writers', '--iterations', '3', '--strategy', 'ordered', '--seed', '1', ...servers],
+      { timeoutMs: 60_000 },
+    );
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('concurrent-writers — two writers update the row and the cache at once');

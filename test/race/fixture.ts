@@ -1,4 +1,11 @@
-import type { RaceCell, RaceReport, RaceScenarioName, RaceServers, RaceStrategy, StartedStack } from '../../src/testing/index.js';
+import type {
+  RaceCell,
+  RaceReport,
+  RaceScenarioName,
+  RaceServers,
+  RaceStrategy,
+  StartedStack,
+} from '../../src/testing/index.js';
 
 /** The stack's addresses in the shape `runRace({ servers })` takes. */
 export function serversOf(stack: StartedStack): RaceServers {

@@ -11,7 +11,9 @@ describe('bench latency chart (hand-written SVG)', () => {
     const svg = renderLatencyChart(series, 'Lock latency');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    const bars = [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)" height="12" fill="[^"]+"><title>([^<]+)<\/title>/g)];
+    const bars = [
+      ...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)" height="12" fill="[^"]+"><title>([^<]+)<\/title>/g),
+    ];
     expect(bars).toHaveLength(8);
     const widths = bars.map((b) => Number(b[1]));
     expect(widths[0]!).toBeLessThan(widths[1]!);
@@ -30,6 +32,13 @@ describe('bench latency chart (hand-written SVG)', () => {
   });
 
   it('collects every section’s distributions by scenario name', () => {
-    expect(Object.keys(collectLatencies([{ title: 'a', rows: [], latencies: series }, { title: 'b', rows: [] }]))).toEqual(Object.keys(series));
+    expect(
+      Object.keys(
+        collectLatencies([
+          { title: 'a', rows: [], latencies: series },
+          { title: 'b', rows: [] },
+        ]),
+      ),
+    ).toEqual(Object.keys(series));
   });
 });

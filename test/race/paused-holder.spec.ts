@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRace, startStack, type RaceReport, type StartedStack } from '../../src/testing/index.js';
+import { type RaceReport, runRace, type StartedStack, startStack } from '../../src/testing/index.js';
 import { cellOf, serversOf, tallyOf } from './fixture.js';
 
 // A holder paused (SIGSTOP) past its ZooKeeper session: the lock moves on, a writer commits $50,
@@ -10,7 +10,13 @@ describe('race: paused-holder', () => {
 
   beforeAll(async () => {
     stack = await startStack({ provider: 'local' });
-    report = await runRace({ servers: serversOf(stack), scenarios: ['paused-holder'], iterations: 2, pausedSessionTimeoutMs: 1_000, seed: 7 });
+    report = await runRace({
+      servers: serversOf(stack),
+      scenarios: ['paused-holder'],
+      iterations: 2,
+      pausedSessionTimeoutMs: 1_000,
+      seed: 7,
+    });
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -19,7 +25,9 @@ describe('race: paused-holder', () => {
   it('lock-only: the resumed holder overwrites the newer value every time', () => {
     const cell = cellOf(report, 'paused-holder', 'lock-only');
     expect(tallyOf(cell)).toEqual({ occurrences: 2, forbidden: 2 });
-    expect(cell.outcomes).toEqual([expect.objectContaining({ state: 'cache = $100, database = $50', expectation: 'FORBIDDEN' })]);
+    expect(cell.outcomes).toEqual([
+      expect.objectContaining({ state: 'cache = $100, database = $50', expectation: 'FORBIDDEN' }),
+    ]);
     // The writer waited for the paused holder's session to expire: at least a session timeout per iteration.
     expect(cell.durationMs).toBeGreaterThanOrEqual(2 * 1_000);
   });
@@ -30,7 +38,9 @@ describe('race: paused-holder', () => {
 
   it('ordered: the resumed holder is rejected by its older timestamp; the cache keeps $50', () => {
     const cell = cellOf(report, 'paused-holder', 'ordered');
-    expect(cell.outcomes).toEqual([expect.objectContaining({ state: 'cache = $50, database = $50', expectation: 'ACCEPTABLE', occurrences: 2 })]);
+    expect(cell.outcomes).toEqual([
+      expect.objectContaining({ state: 'cache = $50, database = $50', expectation: 'ACCEPTABLE', occurrences: 2 }),
+    ]);
     expect(cell.durationMs).toBeGreaterThanOrEqual(2 * 1_000);
     expect(report.orderedViolated).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRace, startStack, type RaceReport, type StartedStack } from '../../src/testing/index.js';
+import { type RaceReport, runRace, type StartedStack, startStack } from '../../src/testing/index.js';
 import { cellOf, serversOf, tallyOf } from './fixture.js';
 
 // The harness's promise, checked on real servers with real worker processes: naive cache-aside
@@ -25,9 +25,15 @@ describe('race: stale-set, concurrent-writers, stampede under every strategy', (
 
   it('runs every scenario under every strategy, with bookkeeping that adds up', () => {
     expect(report.cells.map((c) => `${c.scenario}/${c.strategy}`)).toEqual([
-      'stale-set/naive', 'stale-set/lock-only', 'stale-set/ordered',
-      'concurrent-writers/naive', 'concurrent-writers/lock-only', 'concurrent-writers/ordered',
-      'stampede/naive', 'stampede/lock-only', 'stampede/ordered',
+      'stale-set/naive',
+      'stale-set/lock-only',
+      'stale-set/ordered',
+      'concurrent-writers/naive',
+      'concurrent-writers/lock-only',
+      'concurrent-writers/ordered',
+      'stampede/naive',
+      'stampede/lock-only',
+      'stampede/ordered',
     ]);
     for (const cell of report.cells) {
       expect(cell.iterations).toBe(30);
@@ -47,24 +53,32 @@ describe('race: stale-set, concurrent-writers, stampede under every strategy', (
   it('naive: crossing write-through writers leave the cache unequal to the database (lost update)', () => {
     const cell = cellOf(report, 'concurrent-writers', 'naive');
     expect(cell.forbidden).toBeGreaterThan(0);
-    for (const o of cell.outcomes.filter((x) => x.expectation === 'FORBIDDEN')) expect(o.state).toMatch(/^cache = \$(70|80), database = \$(70|80)$/);
+    for (const o of cell.outcomes.filter((x) => x.expectation === 'FORBIDDEN'))
+      expect(o.state).toMatch(/^cache = \$(70|80), database = \$(70|80)$/);
   });
 
   it('naive: every cold read loads (stampede)', () => {
     const cell = cellOf(report, 'stampede', 'naive');
     expect(cell.forbidden).toBe(30);
     // 2 workers × 10 concurrent reads: most iterations load for every read; none loads once
-    for (const o of cell.outcomes) expect(o.state).toMatch(/^(20 loads \(every read\)|[23] loads|4–9 loads|10–19 loads)$/);
+    for (const o of cell.outcomes)
+      expect(o.state).toMatch(/^(20 loads \(every read\)|[23] loads|4–9 loads|10–19 loads)$/);
   });
 
   it('lock-only: the lock alone prevents these three races (no FORBIDDEN outcome)', () => {
-    for (const scenario of ['stale-set', 'concurrent-writers', 'stampede'] as const) expect(cellOf(report, scenario, 'lock-only').forbidden).toBe(0);
-    expect(cellOf(report, 'stampede', 'lock-only').outcomes).toEqual([expect.objectContaining({ state: '1 load', occurrences: 30 })]);
+    for (const scenario of ['stale-set', 'concurrent-writers', 'stampede'] as const)
+      expect(cellOf(report, scenario, 'lock-only').forbidden).toBe(0);
+    expect(cellOf(report, 'stampede', 'lock-only').outcomes).toEqual([
+      expect.objectContaining({ state: '1 load', occurrences: 30 }),
+    ]);
   });
 
   it('ordered: no FORBIDDEN outcome in any scenario, one load per cold key', () => {
-    for (const scenario of ['stale-set', 'concurrent-writers', 'stampede'] as const) expect(cellOf(report, scenario, 'ordered').forbidden).toBe(0);
-    expect(cellOf(report, 'stampede', 'ordered').outcomes).toEqual([expect.objectContaining({ state: '1 load', occurrences: 30 })]);
+    for (const scenario of ['stale-set', 'concurrent-writers', 'stampede'] as const)
+      expect(cellOf(report, scenario, 'ordered').forbidden).toBe(0);
+    expect(cellOf(report, 'stampede', 'ordered').outcomes).toEqual([
+      expect.objectContaining({ state: '1 load', occurrences: 30 }),
+    ]);
     expect(report.orderedViolated).toBe(false);
     expect(report.totals.forbiddenByStrategy.ordered).toBe(0);
   });

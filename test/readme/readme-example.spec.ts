@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,7 +34,12 @@ describe('README', () => {
     const file = `${root}.zkoc/readme-example.mjs`;
     await writeFile(file, example);
     const { stdout } = await promisify(execFile)(process.execPath, [file], {
-      env: { ...process.env, ZKOC_ZK: stack.zookeeper.connectString, ZKOC_REDIS: stack.redis.url, DATABASE_URL: stack.postgres.url },
+      env: {
+        ...process.env,
+        ZKOC_ZK: stack.zookeeper.connectString,
+        ZKOC_REDIS: stack.redis.url,
+        DATABASE_URL: stack.postgres.url,
+      },
       timeout: 30_000,
     });
     expect(stdout).toBe(expected);

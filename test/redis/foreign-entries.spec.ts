@@ -58,9 +58,21 @@ describe('foreign data under an entry key is reported and left untouched', () =>
     ['a malformed kind', { zkoc: '1', k: 'x', ts: '5', exp: '1', v: '1' }, /malformed kind/],
     ['a non-digit timestamp', { zkoc: '1', k: 'v', ts: '5e3', exp: '1', v: '1' }, /malformed timestamp/],
     ['a non-canonical timestamp', { zkoc: '1', k: 'v', ts: '007', exp: '1', v: '1' }, /malformed timestamp/],
-    ['a timestamp longer than 19 digits', { zkoc: '1', k: 'v', ts: '12345678901234567890', exp: '1', v: '1' }, /malformed timestamp/],
-    ['a non-digit in a 18-character timestamp', { zkoc: '1', k: 'v', ts: '12345678901234567x', exp: '1', v: '1' }, /malformed timestamp/],
-    ['a malformed expiry', { zkoc: '1', k: 'v', ts: '5', exp: 'soon', v: '1' }, /malformed expiry field exp|malformed time field exp/],
+    [
+      'a timestamp longer than 19 digits',
+      { zkoc: '1', k: 'v', ts: '12345678901234567890', exp: '1', v: '1' },
+      /malformed timestamp/,
+    ],
+    [
+      'a non-digit in a 18-character timestamp',
+      { zkoc: '1', k: 'v', ts: '12345678901234567x', exp: '1', v: '1' },
+      /malformed timestamp/,
+    ],
+    [
+      'a malformed expiry',
+      { zkoc: '1', k: 'v', ts: '5', exp: 'soon', v: '1' },
+      /malformed expiry field exp|malformed time field exp/,
+    ],
   ])('a marked hash with %s', async (_what, fields, detail) => {
     const store = fx.store();
     const key = `bad-${_what}`;

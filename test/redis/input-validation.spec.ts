@@ -11,24 +11,45 @@ cyclic.self = cyclic;
 describe('bad input gets a typed error and nothing is written', () => {
   const fx = useRedisFixture();
 
-  const cases: [string, (store: OrderedStore<unknown>) => Promise<unknown>, new (...args: never[]) => Error, RegExp][] = [
-    ['empty key', (s) => s.write('', 1, 1), InvalidKeyError, /key must not be empty/],
-    ['key over 1024 bytes', (s) => s.write('é'.repeat(513), 1, 1), InvalidKeyError, /1026 UTF-8 bytes; the limit is 1024/],
-    ['key with a lone surrogate', (s) => s.invalidate('a\uD800', 1), InvalidKeyError, /lone UTF-16 surrogate/],
-    ['non-string key', (s) => s.read(42 as unknown as string), InvalidKeyError, /must be a string/],
-    ['negative timestamp', (s) => s.write('k', 1, -1), InvalidTimestampError, /must not be negative/],
-    ['fractional timestamp', (s) => s.writeMissing('k', 1.5), InvalidTimestampError, /must be an integer/],
-    ['NaN timestamp', (s) => s.write('k', 1, Number.NaN), InvalidTimestampError, /NaN/],
-    ['unsafe number timestamp', (s) => s.write('k', 1, 2 ** 53), InvalidTimestampError, /MAX_SAFE_INTEGER/],
-    ['timestamp above 2^63-1', (s) => s.write('k', 1, 2n ** 63n), InvalidTimestampError, /above the maximum 2\^63-1/],
-    ['string timestamp above 2^63-1', (s) => s.invalidate('k', '9223372036854775808'), InvalidTimestampError, /above the maximum/],
-    ['non-digit timestamp', (s) => s.write('k', 1, '12a'), InvalidTimestampError, /decimal digits only/],
-    ['undefined value', (s) => s.write('k', undefined, 1), InvalidValueError, /must not be undefined/],
-    ['BigInt inside a value', (s) => s.write('k', { id: 1n }, 1), InvalidValueError, /property "id" is a BigInt/],
-    ['cyclic value', (s) => s.write('k', cyclic, 1), InvalidValueError, /not JSON-encodable/],
-    ['value over maxValueBytes', (s) => s.write('k', 'x'.repeat(5000), 1), InvalidValueError, /5002 bytes \(codec json\); the limit is maxValueBytes=4096/],
-    ['per-write ttlMs of 0', (s) => s.write('k', 1, 1, { ttlMs: 0 }), InvalidOptionsError, /options\.ttlMs must be an integer/],
-  ];
+  const cases: [string, (store: OrderedStore<unknown>) => Promise<unknown>, new (...args: never[]) => Error, RegExp][] =
+    [
+      ['empty key', (s) => s.write('', 1, 1), InvalidKeyError, /key must not be empty/],
+      [
+        'key over 1024 bytes',
+        (s) => s.write('é'.repeat(513), 1, 1),
+        InvalidKeyError,
+        /1026 UTF-8 bytes; the limit is 1024/,
+      ],
+      ['key with a lone surrogate', (s) => s.invalidate('a\uD800', 1), InvalidKeyError, /lone UTF-16 surrogate/],
+      ['non-string key', (s) => s.read(42 as unknown as string), InvalidKeyError, /must be a string/],
+      ['negative timestamp', (s) => s.write('k', 1, -1), InvalidTimestampError, /must not be negative/],
+      ['fractional timestamp', (s) => s.writeMissing('k', 1.5), InvalidTimestampError, /must be an integer/],
+      ['NaN timestamp', (s) => s.write('k', 1, Number.NaN), InvalidTimestampError, /NaN/],
+      ['unsafe number timestamp', (s) => s.write('k', 1, 2 ** 53), InvalidTimestampError, /MAX_SAFE_INTEGER/],
+      ['timestamp above 2^63-1', (s) => s.write('k', 1, 2n ** 63n), InvalidTimestampError, /above the maximum 2\^63-1/],
+      [
+        'string timestamp above 2^63-1',
+        (s) => s.invalidate('k', '9223372036854775808'),
+        InvalidTimestampError,
+        /above the maximum/,
+      ],
+      ['non-digit timestamp', (s) => s.write('k', 1, '12a'), InvalidTimestampError, /decimal digits only/],
+      ['undefined value', (s) => s.write('k', undefined, 1), InvalidValueError, /must not be undefined/],
+      ['BigInt inside a value', (s) => s.write('k', { id: 1n }, 1), InvalidValueError, /property "id" is a BigInt/],
+      ['cyclic value', (s) => s.write('k', cyclic, 1), InvalidValueError, /not JSON-encodable/],
+      [
+        'value over maxValueBytes',
+        (s) => s.write('k', 'x'.repeat(5000), 1),
+        InvalidValueError,
+        /5002 bytes \(codec json\); the limit is maxValueBytes=4096/,
+      ],
+      [
+        'per-write ttlMs of 0',
+        (s) => s.write('k', 1, 1, { ttlMs: 0 }),
+        InvalidOptionsError,
+        /options\.ttlMs must be an integer/,
+      ],
+    ];
 
   it.each(cases)('%s', async (_what, call, ErrorClass, message) => {
     const store = fx.store({ maxValueBytes: 4096 });

@@ -8,7 +8,10 @@ export async function commandsSentBy(redis: Redis, action: () => Promise<unknown
     const sentinel = `sentinel-${randomUUID()}`;
     const seen: string[][] = [];
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`MONITOR did not show the sentinel ECHO within 5000 ms; saw ${JSON.stringify(seen)}`)), 5_000);
+      const timer = setTimeout(
+        () => reject(new Error(`MONITOR did not show the sentinel ECHO within 5000 ms; saw ${JSON.stringify(seen)}`)),
+        5_000,
+      );
       monitor.on('monitor', (_time: string, args: string[]) => {
         if (args[0]?.toLowerCase() === 'echo' && args[1] === sentinel) {
           clearTimeout(timer);

@@ -30,9 +30,20 @@ describe('MONITOR shows the exact commands', () => {
       entry = await store.readForServing('served');
     });
     expect(sent).toEqual([['hmget', rk, 'zkoc', 'k', 'ts', 'v', 'exp']]);
-    expect(entry).toEqual({ key: 'served', kind: 'value', value: 'v', timestamp: 9_007_199_254_740_993n, expiresAt: expect.any(Number), isFresh: true });
+    expect(entry).toEqual({
+      key: 'served',
+      kind: 'value',
+      value: 'v',
+      timestamp: 9_007_199_254_740_993n,
+      expiresAt: expect.any(Number),
+      isFresh: true,
+    });
     await store.invalidate('served', 9_007_199_254_740_994n);
-    expect(await store.readForServing('served')).toMatchObject({ kind: 'tombstone', timestamp: 9_007_199_254_740_994n, isFresh: false });
+    expect(await store.readForServing('served')).toMatchObject({
+      kind: 'tombstone',
+      timestamp: 9_007_199_254_740_994n,
+      isFresh: false,
+    });
     expect(await store.readForServing('never-written')).toBeUndefined();
   });
 

@@ -5,7 +5,12 @@ import { useRedisFixture } from './redis-fixture.js';
 type Kind = 'value' | 'tombstone' | 'missing';
 
 // DESIGN.md "Ordering rules", row by row; missing orders like a value.
-const TABLE: { stored?: [Kind, bigint]; incoming: [Kind, bigint]; status: 'written' | 'duplicate' | 'stale'; current: bigint }[] = [
+const TABLE: {
+  stored?: [Kind, bigint];
+  incoming: [Kind, bigint];
+  status: 'written' | 'duplicate' | 'stale';
+  current: bigint;
+}[] = [
   { incoming: ['value', 5n], status: 'written', current: 5n },
   { stored: ['value', 5n], incoming: ['value', 6n], status: 'written', current: 6n },
   { stored: ['value', 5n], incoming: ['value', 5n], status: 'duplicate', current: 5n },
@@ -77,7 +82,10 @@ describe('compare script: the ordering table', () => {
     expect(await store.write(key, 'c', p53 + 1n)).toEqual({ status: 'written', current: p53 + 1n });
     // As doubles 2^53 == 2^53+1, which would make this a duplicate.
     expect(await store.write(key, 'd', p53)).toEqual({ status: 'stale', current: p53 + 1n });
-    expect(await store.write(key, 'e', '9223372036854775806')).toEqual({ status: 'written', current: 9223372036854775806n });
+    expect(await store.write(key, 'e', '9223372036854775806')).toEqual({
+      status: 'written',
+      current: 9223372036854775806n,
+    });
     expect(await store.write(key, 'f', 2n ** 63n - 1n)).toEqual({ status: 'written', current: 2n ** 63n - 1n });
     expect(await store.write(key, 'g', 9223372036854775806n)).toEqual({ status: 'stale', current: 2n ** 63n - 1n });
     expect(await store.invalidate(key, 2n ** 63n - 1n)).toEqual({ status: 'stale', current: 2n ** 63n - 1n });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { OrderedStore, type OrderedStoreOptions } from '../../src/redis/index.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 
 /** A started stack plus one ioredis connection, shared by the tests of one file. */
 export interface RedisFixture {

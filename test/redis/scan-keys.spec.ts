@@ -36,7 +36,12 @@ describe('scan lists the namespace entries with their original keys', () => {
     expect(new Set(withA)).toEqual(new Set(['a/b', 'a*', 'a?x', 'a[1]', 'a\\b']));
 
     // Glob characters in the prefix are literal.
-    for (const [prefix, expected] of [['a*', ['a*']], ['a?', ['a?x']], ['a[', ['a[1]']], ['a\\', ['a\\b']]] as const) {
+    for (const [prefix, expected] of [
+      ['a*', ['a*']],
+      ['a?', ['a?x']],
+      ['a[', ['a[1]']],
+      ['a\\', ['a\\b']],
+    ] as const) {
       const found: string[] = [];
       for await (const key of store.scan(prefix)) found.push(key);
       expect(found).toEqual(expected);

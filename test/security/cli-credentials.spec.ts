@@ -1,13 +1,19 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc, type ZkocRun } from '../cli/run-zkoc.js';
 
 const NAMESPACE = 'cli-sec';
 const ZK_CREDENTIAL = 'zkoc:zk-cli-pass-81f';
 const REDIS_PASSWORD = 'redis-cli-pass-27a';
-const SECRETS = ['zk-cli-pass-81f', 'redis-cli-pass-27a', 'zk-wrong-pass-6c3', 'redis-wrong-pass-19d', 'pg-cli-pass-5b2'];
+const SECRETS = [
+  'zk-cli-pass-81f',
+  'redis-cli-pass-27a',
+  'zk-wrong-pass-6c3',
+  'redis-wrong-pass-19d',
+  'pg-cli-pass-5b2',
+];
 
 // The built zkoc against an ACL'd lock root and an ACL Redis user: it works with the credentials,
 // fails with a message that says which credential is missing without them, and never prints any.
@@ -31,12 +37,38 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
     await admin.connect();
     await admin.call('ACL', 'SETUSER', 'zkoc-cli', 'on', `>${REDIS_PASSWORD}`, 'resetkeys', '~zkoc:*', '+@all');
     // docs/access-control.md: the library's minimal ACL plus what scan and doctor need
-    await admin.call('ACL', 'SETUSER', 'zkoc-ops', 'on', `>${REDIS_PASSWORD}`, 'resetkeys', '~zkoc:*', 'resetchannels', '-@all',
-      '+hmget', '+evalsha', '+eval', '+hset', '+pexpire', '+exists', '+type', '+time', '+info', '+scan', '+ping', '+acl|whoami', '+script|exists');
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'zkoc-ops',
+      'on',
+      `>${REDIS_PASSWORD}`,
+      'resetkeys',
+      '~zkoc:*',
+      'resetchannels',
+      '-@all',
+      '+hmget',
+      '+evalsha',
+      '+eval',
+      '+hset',
+      '+pexpire',
+      '+exists',
+      '+type',
+      '+time',
+      '+info',
+      '+scan',
+      '+ping',
+      '+acl|whoami',
+      '+script|exists',
+    );
     redisUrl = `redis://zkoc-cli:${REDIS_PASSWORD}@${stack.redis.host}:${stack.redis.port}`;
     // the application creates the ACL'd lock root
     owner = await OrderedCache.connect({
-      zookeeper: { connectString: stack.zookeeper.connectString, auth: [{ scheme: 'digest', credentials: ZK_CREDENTIAL }], acl: 'creator' },
+      zookeeper: {
+        connectString: stack.zookeeper.connectString,
+        auth: [{ scheme: 'digest', credentials: ZK_CREDENTIAL }],
+        acl: 'creator',
+      },
       redis: redisUrl,
       namespace: NAMESPACE,
     });
@@ -50,8 +82,19 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
     await stack?.stop();
   });
 
-  it('with --zk-auth and a user:password Redis URL, set writes through the ACL\'d lock; nothing secret is printed', async () => {
-    const run = await runZkoc(['set', 'product:1', '42', '--ts', '5', ...common, '--redis', redisUrl, '--zk-auth', ZK_CREDENTIAL]);
+  it("with --zk-auth and a user:password Redis URL, set writes through the ACL'd lock; nothing secret is printed", async () => {
+    const run = await runZkoc([
+      'set',
+      'product:1',
+      '42',
+      '--ts',
+      '5',
+      ...common,
+      '--redis',
+      redisUrl,
+      '--zk-auth',
+      ZK_CREDENTIAL,
+    ]);
     expectNoSecrets(run);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -60,7 +103,9 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
   });
 
   it('the credential can come from ZKOC_ZK_AUTH, with --json', async () => {
-    const run = await runZkoc(['set', 'product:2', '7', '--ts', '3', '--json', ...common, '--redis', redisUrl], { env: { ZKOC_ZK_AUTH: ZK_CREDENTIAL } });
+    const run = await runZkoc(['set', 'product:2', '7', '--ts', '3', '--json', ...common, '--redis', redisUrl], {
+      env: { ZKOC_ZK_AUTH: ZK_CREDENTIAL },
+    });
     expectNoSecrets(run);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ key: 'product:2', status: 'written', timestamp: '3' });
@@ -79,7 +124,13 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
   });
 
   it('a wrong Redis password fails with a masked URL; the password never appears', async () => {
-    const run = await runZkoc(['get', 'seeded', ...common, '--redis', `redis://zkoc-cli:redis-wrong-pass-19d@${stack.redis.host}:${stack.redis.port}`]);
+    const run = await runZkoc([
+      'get',
+      'seeded',
+      ...common,
+      '--redis',
+      `redis://zkoc-cli:redis-wrong-pass-19d@${stack.redis.host}:${stack.redis.port}`,
+    ]);
     expectNoSecrets(run);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('redis://zkoc-cli:***@');
@@ -99,14 +150,31 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
 
   it('doctor passes ?sslmode= to the pg driver (the harness PostgreSQL has no SSL: require fails, disable works), password masked', async () => {
     const { host, port, database } = stack.postgres;
-    const pgUrl = (sslmode: string): string => `postgres://postgres:pg-cli-pass-5b2@${host}:${port}/${database}?sslmode=${sslmode}`;
-    const doctor = (sslmode: string) => runZkoc(['doctor', ...common, '--redis', redisUrl, '--zk-auth', ZK_CREDENTIAL, '--database-url', pgUrl(sslmode), '--json']);
+    const pgUrl = (sslmode: string): string =>
+      `postgres://postgres:pg-cli-pass-5b2@${host}:${port}/${database}?sslmode=${sslmode}`;
+    const doctor = (sslmode: string) =>
+      runZkoc([
+        'doctor',
+        ...common,
+        '--redis',
+        redisUrl,
+        '--zk-auth',
+        ZK_CREDENTIAL,
+        '--database-url',
+        pgUrl(sslmode),
+        '--json',
+      ]);
     const postgresReachable = (run: ZkocRun) =>
-      (JSON.parse(run.stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }).checks.find((c) => c.server === 'postgres' && c.check === 'reachable');
+      (
+        JSON.parse(run.stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }
+      ).checks.find((c) => c.server === 'postgres' && c.check === 'reachable');
 
     const required = await doctor('require');
     expectNoSecrets(required);
-    expect(postgresReachable(required)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/does not support SSL/) });
+    expect(postgresReachable(required)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/does not support SSL/),
+    });
     expect(required.stdout).toContain('postgres://postgres:***@');
 
     const disabled = await doctor('disable');
@@ -126,7 +194,9 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
     expect((await withOps(['scan'])).stdout).toContain('ops:1');
     const doctor = await withOps(['doctor', '--json']);
     expectNoSecrets(doctor);
-    const redisChecks = (JSON.parse(doctor.stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }).checks.filter((c) => c.server === 'redis');
+    const redisChecks = (
+      JSON.parse(doctor.stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }
+    ).checks.filter((c) => c.server === 'redis');
     expect(redisChecks.length).toBeGreaterThan(2);
     for (const check of redisChecks) expect(check.status, `${check.check}: ${check.detail}`).not.toBe('fail');
     expect(redisChecks.map((c) => c.detail).join('\n')).toContain('zkoc-ops');

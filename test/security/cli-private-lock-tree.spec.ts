@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { LockManager, ZooKeeperConnection, type Lock } from '../../src/zookeeper/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { type Lock, LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
 
 const NAMESPACE = 'cli-private';
@@ -22,8 +22,19 @@ describe('zkoc doctor and watch on a lock tree that is not world-readable', () =
       acl: 'creator',
       readableByAnyone: false,
     });
-    held = await new LockManager(owner, { root: `/zkoc/${NAMESPACE}/locks`, label: 'private-worker' }).acquire('private-key');
-    common = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE, '--timeout-ms', '3000'];
+    held = await new LockManager(owner, { root: `/zkoc/${NAMESPACE}/locks`, label: 'private-worker' }).acquire(
+      'private-key',
+    );
+    common = [
+      '--zk',
+      stack.zookeeper.connectString,
+      '--redis',
+      stack.redis.url,
+      '-n',
+      NAMESPACE,
+      '--timeout-ms',
+      '3000',
+    ];
   });
   afterAll(async () => {
     await held?.release();
@@ -31,7 +42,10 @@ describe('zkoc doctor and watch on a lock tree that is not world-readable', () =
     await stack?.stop();
   });
 
-  const aclCheck = (stdout: string) => (JSON.parse(stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }).checks.find((c) => c.server === 'zookeeper' && c.check === 'acl');
+  const aclCheck = (stdout: string) =>
+    (JSON.parse(stdout) as { checks: { server: string; check: string; status: string; detail: string }[] }).checks.find(
+      (c) => c.server === 'zookeeper' && c.check === 'acl',
+    );
 
   it('doctor without --zk-auth cannot read the root ACL and fails that check', async () => {
     const run = await runZkoc(['doctor', '--json', ...common]);
@@ -41,7 +55,10 @@ describe('zkoc doctor and watch on a lock tree that is not world-readable', () =
 
   it('doctor with --zk-auth reads it, says which user it used, and never prints the password', async () => {
     const run = await runZkoc(['doctor', '--json', ...common, '--zk-auth', CREDENTIAL]);
-    expect(aclCheck(run.stdout)).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^\/zkoc\/cli-private ACL digest:zkoc:\S+:cdrwa$/) });
+    expect(aclCheck(run.stdout)).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^\/zkoc\/cli-private ACL digest:zkoc:\S+:cdrwa$/),
+    });
     expect(run.stdout).toMatch(/session established in .*, with digest credential zkoc/);
     expect(run.stdout + run.stderr).not.toContain(PASSWORD);
   });

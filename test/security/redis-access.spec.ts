@@ -1,16 +1,40 @@
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { AccessDeniedError, ConnectionError } from '../../src/errors.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 
 // The minimal ACL documented in docs/access-control.md: HMGET for reads, EVALSHA (EVAL on NOSCRIPT)
 // for writes, the commands the compare-write script calls, and INFO for ioredis's ready check.
-const MINIMAL_ACL = ['resetkeys', '~zkoc:*', 'resetchannels', '-@all', '+hmget', '+evalsha', '+eval', '+info', '+hset', '+pexpire', '+exists', '+type', '+time'];
+const MINIMAL_ACL = [
+  'resetkeys',
+  '~zkoc:*',
+  'resetchannels',
+  '-@all',
+  '+hmget',
+  '+evalsha',
+  '+eval',
+  '+info',
+  '+hset',
+  '+pexpire',
+  '+exists',
+  '+type',
+  '+time',
+];
 const SECRETS = ['writer-pass-9f2', 'narrow-pass-7c1', 'noscript-pass-3d8', 'server-pass-5e6', 'wrong-pass-0a4'];
-const EVENT_NAMES = ['hit', 'miss', 'load', 'written', 'stale', 'duplicate', 'lock-acquired', 'lock-lost', 'grace-served'] as const;
+const EVENT_NAMES = [
+  'hit',
+  'miss',
+  'load',
+  'written',
+  'stale',
+  'duplicate',
+  'lock-acquired',
+  'lock-lost',
+  'grace-served',
+] as const;
 
 describe('Redis AUTH and ACL users', () => {
   let stack: StartedStack;
@@ -53,7 +77,18 @@ describe('Redis AUTH and ACL users', () => {
     await admin.connect();
     await admin.call('ACL', 'SETUSER', 'zkoc-writer', 'on', '>writer-pass-9f2', ...MINIMAL_ACL);
     await admin.call('ACL', 'SETUSER', 'zkoc-narrow', 'on', '>narrow-pass-7c1', 'resetkeys', '~other:*', '+@all');
-    await admin.call('ACL', 'SETUSER', 'zkoc-noscript', 'on', '>noscript-pass-3d8', 'resetkeys', '~zkoc:*', '-@all', '+hmget', '+info');
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'zkoc-noscript',
+      'on',
+      '>noscript-pass-3d8',
+      'resetkeys',
+      '~zkoc:*',
+      '-@all',
+      '+hmget',
+      '+info',
+    );
   });
   afterEach(async () => {
     await Promise.all(caches.splice(0).map((cache) => cache.close()));
@@ -69,10 +104,17 @@ describe('Redis AUTH and ACL users', () => {
   });
 
   it('a user with only the minimal ACL reads, loads, writes and invalidates (URL and options object)', async () => {
-    for (const redis of [urlFor('zkoc-writer', 'writer-pass-9f2'), { host, port, username: 'zkoc-writer', password: 'writer-pass-9f2' }]) {
+    for (const redis of [
+      urlFor('zkoc-writer', 'writer-pass-9f2'),
+      { host, port, username: 'zkoc-writer', password: 'writer-pass-9f2' },
+    ]) {
       const cache = await open(redis);
-      expect(await cache.get('product:1', async () => ({ value: { price: 100 }, timestamp: 5n }))).toEqual({ price: 100 });
-      expect(await cache.get('product:1', async () => ({ value: 'not loaded', timestamp: 1n }))).toEqual({ price: 100 });
+      expect(await cache.get('product:1', async () => ({ value: { price: 100 }, timestamp: 5n }))).toEqual({
+        price: 100,
+      });
+      expect(await cache.get('product:1', async () => ({ value: 'not loaded', timestamp: 1n }))).toEqual({
+        price: 100,
+      });
       expect((await cache.set('product:1', { price: 50 }, 7n)).status).toBe('written');
       expect((await cache.set('product:1', { price: 100 }, 6n)).status).toBe('stale');
       expect((await cache.invalidate('product:1', 8n)).status).toBe('written');
@@ -107,7 +149,11 @@ describe('Redis AUTH and ACL users', () => {
 
   it('requirepass: no password or a wrong one fails to connect with a ConnectionError that shows no password; the right one works', async () => {
     await admin.config('SET', 'requirepass', 'server-pass-5e6');
-    for (const redis of [`redis://${host}:${port}`, `redis://:wrong-pass-0a4@${host}:${port}`, { host, port, password: 'wrong-pass-0a4' }]) {
+    for (const redis of [
+      `redis://${host}:${port}`,
+      `redis://:wrong-pass-0a4@${host}:${port}`,
+      { host, port, password: 'wrong-pass-0a4' },
+    ]) {
       const error = await rejection(open(redis));
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as ConnectionError).server).toBe('redis');

@@ -2,9 +2,23 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { AccessDeniedError, ConnectionError } from '../../src/errors.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 
-const MINIMAL_ACL = ['resetkeys', '~zkoc:*', 'resetchannels', '-@all', '+hmget', '+evalsha', '+eval', '+info', '+hset', '+pexpire', '+exists', '+type', '+time'];
+const MINIMAL_ACL = [
+  'resetkeys',
+  '~zkoc:*',
+  'resetchannels',
+  '-@all',
+  '+hmget',
+  '+evalsha',
+  '+eval',
+  '+info',
+  '+hset',
+  '+pexpire',
+  '+exists',
+  '+type',
+  '+time',
+];
 
 // docs/access-control.md: on a Redis Cluster the minimal ACL needs +cluster|slots and +cluster|info
 // (ioredis's slot discovery and ready check) as well.
@@ -18,7 +32,16 @@ describe('Redis Cluster with an ACL user', () => {
       const admin = new Redis(node.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await admin.connect();
       admins.push(admin);
-      await admin.call('ACL', 'SETUSER', 'zkoc-cluster', 'on', '>cluster-pass-4e7', ...MINIMAL_ACL, '+cluster|slots', '+cluster|info');
+      await admin.call(
+        'ACL',
+        'SETUSER',
+        'zkoc-cluster',
+        'on',
+        '>cluster-pass-4e7',
+        ...MINIMAL_ACL,
+        '+cluster|slots',
+        '+cluster|info',
+      );
       await admin.call('ACL', 'SETUSER', 'zkoc-noslots', 'on', '>cluster-pass-4e7', ...MINIMAL_ACL, '+cluster|info');
     }
   });
@@ -30,7 +53,8 @@ describe('Redis Cluster with an ACL user', () => {
     await stack?.stop();
   });
 
-  const seeds = (user: string): string[] => stack.redis.nodes.map((n) => `redis://${user}:cluster-pass-4e7@${n.host}:${n.port}`);
+  const seeds = (user: string): string[] =>
+    stack.redis.nodes.map((n) => `redis://${user}:cluster-pass-4e7@${n.host}:${n.port}`);
   const connect = (user: string, namespace: string) =>
     OrderedCache.connect({
       zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 4_000 },

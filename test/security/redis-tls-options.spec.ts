@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
+import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ConnectionError } from '../../src/errors.js';
 
 // No TLS-enabled Redis here: a plain TCP listener records the first bytes the client sends. A TLS
@@ -32,7 +32,9 @@ describe('Redis TLS options pass through to ioredis', () => {
   }
 
   /** Connects a cache (which must fail: the listener is not Redis) and returns the client's first bytes and the error. */
-  async function firstBytesOf(redis: (port: number) => OrderedCacheOptions['redis']): Promise<{ bytes: Buffer; error: unknown }> {
+  async function firstBytesOf(
+    redis: (port: number) => OrderedCacheOptions['redis'],
+  ): Promise<{ bytes: Buffer; error: unknown }> {
     const { port, firstBytes } = await recorder();
     const error = await OrderedCache.connect({
       // never reached: Redis is opened first and fails
@@ -58,7 +60,13 @@ describe('Redis TLS options pass through to ioredis', () => {
   });
 
   it('an options object with tls: { servername } speaks TLS with that SNI name', async () => {
-    const { bytes, error } = await firstBytesOf((port) => ({ host: '127.0.0.1', port, username: 'zkoc', password: 'tls-pass-4b1', tls: { servername: 'cache.zkoc.test' } }));
+    const { bytes, error } = await firstBytesOf((port) => ({
+      host: '127.0.0.1',
+      port,
+      username: 'zkoc',
+      password: 'tls-pass-4b1',
+      tls: { servername: 'cache.zkoc.test' },
+    }));
     expect(isClientHello(bytes)).toBe(true);
     expect(bytes.includes(Buffer.from('cache.zkoc.test'))).toBe(true);
     expect(error).toBeInstanceOf(ConnectionError);
@@ -66,7 +74,12 @@ describe('Redis TLS options pass through to ioredis', () => {
   });
 
   it('without tls the same options speak plain RESP (the check above can fail)', async () => {
-    const { bytes } = await firstBytesOf((port) => ({ host: '127.0.0.1', port, username: 'zkoc', password: 'tls-pass-4b1' }));
+    const { bytes } = await firstBytesOf((port) => ({
+      host: '127.0.0.1',
+      port,
+      username: 'zkoc',
+      password: 'tls-pass-4b1',
+    }));
     expect(isClientHello(bytes)).toBe(false);
     expect(bytes.toString('latin1')).toMatch(/^\*\d+\r\n\$\d+\r\n(auth|AUTH)\r\n/);
   });

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperError } from '../../src/errors.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { digestAclId, LockManager, ZooKeeperConnection, type ZooKeeperConnectionOptions } from '../../src/zookeeper/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import {
+  digestAclId,
+  LockManager,
+  ZooKeeperConnection,
+  type ZooKeeperConnectionOptions,
+} from '../../src/zookeeper/index.js';
 
 const CREDENTIAL = 'zkoc:s3cret-lock-pass';
 const PASSWORD = 's3cret-lock-pass';
@@ -13,13 +18,19 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
   const opened: ZooKeeperConnection[] = [];
 
   const connect = async (options: Partial<ZooKeeperConnectionOptions> = {}): Promise<ZooKeeperConnection> => {
-    const zk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString, sessionTimeoutMs: 4_000, connectTimeoutMs: 3_000, ...options });
+    const zk = await ZooKeeperConnection.connect({
+      connectString: stack.zookeeper.connectString,
+      sessionTimeoutMs: 4_000,
+      connectTimeoutMs: 3_000,
+      ...options,
+    });
     opened.push(zk);
     return zk;
   };
   const newRoot = (): string => `/zkoc/acl-${process.pid}-${++roots}/locks`;
   // parentLingerMs 0: a key's parent goes with its last node, so "nothing left" is observable at once
-  const manager = (zk: ZooKeeperConnection, root: string): LockManager => new LockManager(zk, { root, timeoutMs: 4_000, parentLingerMs: 0 });
+  const manager = (zk: ZooKeeperConnection, root: string): LockManager =>
+    new LockManager(zk, { root, timeoutMs: 4_000, parentLingerMs: 0 });
 
   /** The rejection of `work`, which must be a NO_AUTH ZooKeeperError naming `path` and the missing credential. */
   const refusedNoAuth = async (work: Promise<unknown>, path: string): Promise<ZooKeeperError> => {
@@ -56,8 +67,17 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
         { scheme: 'digest', id: digestAclId(CREDENTIAL), permission: 31 },
         { scheme: 'world', id: 'anyone', permission: 1 },
       ];
-      for (const path of [root.slice(0, root.lastIndexOf('/')), root, lock.path.slice(0, lock.path.lastIndexOf('/')), lock.path]) {
-        const acl = (await session.getAcl(path)).map((a) => ({ scheme: a.id.scheme, id: a.id.id, permission: a.permission }));
+      for (const path of [
+        root.slice(0, root.lastIndexOf('/')),
+        root,
+        lock.path.slice(0, lock.path.lastIndexOf('/')),
+        lock.path,
+      ]) {
+        const acl = (await session.getAcl(path)).map((a) => ({
+          scheme: a.id.scheme,
+          id: a.id.id,
+          permission: a.permission,
+        }));
         expect(acl, path).toEqual(expected);
       }
     } finally {
@@ -65,7 +85,7 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
     }
   });
 
-  it('a client without the credential cannot delete the holder\'s node nor create one, and is told so at once', async () => {
+  it("a client without the credential cannot delete the holder's node nor create one, and is told so at once", async () => {
     const owner = await connect(OWNER);
     const intruder = await connect();
     const root = newRoot();
@@ -85,7 +105,9 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
         expect(performance.now() - started).toBeLessThan(2_000);
       }
       expect(await intruderSession.getChildren(root)).toEqual([held.path.split('/').at(-2)]);
-      expect(await intruderSession.getChildren(held.path.slice(0, held.path.lastIndexOf('/')))).toEqual([held.path.split('/').at(-1)]);
+      expect(await intruderSession.getChildren(held.path.slice(0, held.path.lastIndexOf('/')))).toEqual([
+        held.path.split('/').at(-1),
+      ]);
 
       // world READ: tools without the credential still see who holds it
       const state = await intruderLocks.state('product:2');
@@ -115,7 +137,10 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
     const root = newRoot();
     const held = await manager(first, root).acquire('product:4');
     const waiting = manager(second, root).acquire('product:4', { timeoutMs: 8_000 });
-    const waiterSeen = await waitFor(async () => (await manager(first, root).state('product:4')).waiters.length === 1, 3_000);
+    const waiterSeen = await waitFor(
+      async () => (await manager(first, root).state('product:4')).waiters.length === 1,
+      3_000,
+    );
     expect(waiterSeen).toBe(true);
     await held.release();
     const next = await waiting;
@@ -140,7 +165,11 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
     // not under /zkoc: the earlier tests created /zkoc with zkoc's creator ACL, so "ops" may not create there
     const root = `/ops-${process.pid}/locks`;
     const ops = { scheme: 'digest' as const, credentials: 'ops:ops-pass-123' };
-    const admin = await connect({ auth: [ops], acl: [{ scheme: 'digest', id: digestAclId(ops.credentials), perms: ['all'] }], readableByAnyone: false });
+    const admin = await connect({
+      auth: [ops],
+      acl: [{ scheme: 'digest', id: digestAclId(ops.credentials), perms: ['all'] }],
+      readableByAnyone: false,
+    });
     const sameUser = await connect({ auth: [ops] });
     const otherUser = await connect({ auth: [{ scheme: 'digest', credentials: CREDENTIAL }] });
     const held = await manager(admin, root).acquire('product:6');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startStack, type StartedStack, type StartStackOptions } from '../../src/testing/index.js';
+import { type StartedStack, type StartStackOptions, startStack } from '../../src/testing/index.js';
 
 /**
  * Starts a fresh local stack before the file's tests and stops it after them; returns a getter

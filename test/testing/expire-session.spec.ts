@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
-import { useLocalStack } from '../support/local-stack.js';
 import { assertNoConnectionOnSession, expireSession } from '../../src/testing/expire-session.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
 describe('expireSession', () => {
@@ -31,7 +31,11 @@ describe('expireSession', () => {
     try {
       // A live session stands in for an orphaned one: `cons` lists its connection either way.
       const hexId = `0x${owner.raw.getSessionId().toString('hex').replace(/^0+/, '')}`;
-      const error = await assertNoConnectionOnSession([{ host: '127.0.0.1', port: stack().zookeeper.port }], hexId, stack().zookeeper.connectString).then(
+      const error = await assertNoConnectionOnSession(
+        [{ host: '127.0.0.1', port: stack().zookeeper.port }],
+        hexId,
+        stack().zookeeper.connectString,
+      ).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -45,15 +49,24 @@ describe('expireSession', () => {
   });
 
   it('resolves at once for a session the server does not know (already expired)', async () => {
-    await expect(stack().expireSession(Buffer.from('0123456789abcdef', 'hex'), Buffer.alloc(16), { timeoutMs: 2_000 })).resolves.toBeUndefined();
+    await expect(
+      stack().expireSession(Buffer.from('0123456789abcdef', 'hex'), Buffer.alloc(16), { timeoutMs: 2_000 }),
+    ).resolves.toBeUndefined();
   });
 
   it('fails with ConnectionError naming the session and the cause when no server answers', async () => {
-    const error = await expireSession('127.0.0.1:1', Buffer.from('0123456789abcdef', 'hex'), Buffer.alloc(16), 300).then(
+    const error = await expireSession(
+      '127.0.0.1:1',
+      Buffer.from('0123456789abcdef', 'hex'),
+      Buffer.alloc(16),
+      300,
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ConnectionError);
-    expect((error as Error).message).toMatch(/session 0x123456789abcdef at 127\.0\.0\.1:1 was not confirmed expired within timeoutMs=300 \(.*ECONNREFUSED/);
+    expect((error as Error).message).toMatch(
+      /session 0x123456789abcdef at 127\.0\.0\.1:1 was not confirmed expired within timeoutMs=300 \(.*ECONNREFUSED/,
+    );
   });
 });

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { connectTestClient, CreateMode } from './zookeeper-test-client.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { CreateMode, connectTestClient } from './zookeeper-test-client.js';
 
 // A paused server keeps its sockets open and answers nothing: every probe needs its own deadline.
 const SHORT_DEADLINE_MS = 400;
@@ -23,7 +23,9 @@ describe('fault injection on a local stack', () => {
     await stack.zookeeper.pause();
     try {
       expect(stack.zookeeper.isPaused).toBe(true);
-      await expect(stack.zookeeper.fourLetterWord('ruok', { timeoutMs: SHORT_DEADLINE_MS })).rejects.toBeInstanceOf(ConnectionError);
+      await expect(stack.zookeeper.fourLetterWord('ruok', { timeoutMs: SHORT_DEADLINE_MS })).rejects.toBeInstanceOf(
+        ConnectionError,
+      );
     } finally {
       await stack.zookeeper.resume();
     }
@@ -32,7 +34,11 @@ describe('fault injection on a local stack', () => {
   });
 
   it('pause silences Redis and resume brings it back', async () => {
-    const redis = new Redis(stack.redis.url, { lazyConnect: true, commandTimeout: SHORT_DEADLINE_MS, maxRetriesPerRequest: 0 });
+    const redis = new Redis(stack.redis.url, {
+      lazyConnect: true,
+      commandTimeout: SHORT_DEADLINE_MS,
+      maxRetriesPerRequest: 0,
+    });
     await redis.connect();
     try {
       expect(await redis.ping()).toBe('PONG');
@@ -49,7 +55,11 @@ describe('fault injection on a local stack', () => {
   });
 
   it('pause silences every PostgreSQL process and resume brings them back', async () => {
-    const client = new pg.Client({ connectionString: stack.postgres.url, query_timeout: SHORT_DEADLINE_MS, connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({
+      connectionString: stack.postgres.url,
+      query_timeout: SHORT_DEADLINE_MS,
+      connectionTimeoutMillis: 5_000,
+    });
     client.on('error', () => {});
     await client.connect();
     try {
@@ -64,7 +74,11 @@ describe('fault injection on a local stack', () => {
     } finally {
       await client.end().catch(() => {});
     }
-    const fresh = new pg.Client({ connectionString: stack.postgres.url, query_timeout: 5_000, connectionTimeoutMillis: 5_000 });
+    const fresh = new pg.Client({
+      connectionString: stack.postgres.url,
+      query_timeout: 5_000,
+      connectionTimeoutMillis: 5_000,
+    });
     await fresh.connect();
     try {
       expect((await fresh.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
@@ -145,7 +159,9 @@ describe('fault injection on a local stack', () => {
     const check = new pg.Client({ connectionString: stack.postgres.url });
     await check.connect();
     try {
-      expect((await check.query(`SELECT to_regclass('kept_across_restart')::text AS t`)).rows).toEqual([{ t: 'kept_across_restart' }]);
+      expect((await check.query(`SELECT to_regclass('kept_across_restart')::text AS t`)).rows).toEqual([
+        { t: 'kept_across_restart' },
+      ]);
     } finally {
       await check.end();
     }

@@ -2,7 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { entryRedisKey, keyFromEntryRedisKey } from '../../src/redis/index.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
 
 const NAMESPACE = 'topo';
@@ -28,7 +28,11 @@ describe('OrderedCache and zkoc on a ZooKeeper ensemble and a Redis Cluster', ()
   let cache: OrderedCache<{ price: number }>;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false }, redis: { cluster: { masters: 3 } } });
+    stack = await startStack({
+      provider: 'local',
+      zookeeper: { servers: 3, fsync: false },
+      redis: { cluster: { masters: 3 } },
+    });
     cache = await OrderedCache.connect({
       zookeeper: { connectString: stack.zookeeper.connectString, sessionTimeoutMs: 4_000 },
       redis: [...stack.redis.urls],
@@ -73,7 +77,11 @@ describe('OrderedCache and zkoc on a ZooKeeper ensemble and a Redis Cluster', ()
         order.push(`${who}:out`);
         inside -= 1;
       };
-      await Promise.all(Array.from({ length: 6 }, (_, i) => ((i % 2 === 0 ? cache : other).withLock('contended', () => critical(`w${i}`)))));
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 === 0 ? cache : other).withLock('contended', () => critical(`w${i}`)),
+        ),
+      );
       expect(order).toHaveLength(12);
       for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i]!.replace(':in', ':out'));
     } finally {
@@ -82,7 +90,10 @@ describe('OrderedCache and zkoc on a ZooKeeper ensemble and a Redis Cluster', ()
   });
 
   it('accepts an ioredis Cluster the caller owns, and leaves it open on close()', async () => {
-    const cluster = new Cluster(stack.redis.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })), { lazyConnect: true });
+    const cluster = new Cluster(
+      stack.redis.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
+      { lazyConnect: true },
+    );
     await cluster.connect();
     try {
       const own = await OrderedCache.connect<{ price: number }>({
@@ -100,17 +111,31 @@ describe('OrderedCache and zkoc on a ZooKeeper ensemble and a Redis Cluster', ()
   });
 
   it('zkoc scan lists the entries of every master; zkoc get finds a key on any of them', async () => {
-    const connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.urls.join(','), '-n', NAMESPACE, '--timeout-ms', '5000'];
+    const connection = [
+      '--zk',
+      stack.zookeeper.connectString,
+      '--redis',
+      stack.redis.urls.join(','),
+      '-n',
+      NAMESPACE,
+      '--timeout-ms',
+      '5000',
+    ];
     const scan = await runZkoc(['scan', ...connection, '--prefix', 'product:', '--json']);
     expect(scan.stderr).toBe('');
     expect(scan.code).toBe(0);
-    const doc = JSON.parse(scan.stdout) as { entries: { key: string; timestamp: string; kind: string }[]; truncated: boolean };
+    const doc = JSON.parse(scan.stdout) as {
+      entries: { key: string; timestamp: string; kind: string }[];
+      truncated: boolean;
+    };
     expect(doc.truncated).toBe(false);
     const expected = KEYS.map((key, i) => [key, i === 0 ? '100' : String(10 + i)]).sort();
     expect(doc.entries.map((e) => [e.key, e.timestamp]).sort()).toEqual(expected);
 
     // One key held by each master (each run is a process start, so not all 24).
-    const onEachNode = (await keysPerNode(stack)).map((keys) => keys.filter((k) => k !== KEYS[0] && k.startsWith('product:')).sort()[0]!);
+    const onEachNode = (await keysPerNode(stack)).map(
+      (keys) => keys.filter((k) => k !== KEYS[0] && k.startsWith('product:')).sort()[0]!,
+    );
     expect(onEachNode).toHaveLength(3);
     for (const key of onEachNode) {
       const i = KEYS.indexOf(key);

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
 describe('local stack', () => {

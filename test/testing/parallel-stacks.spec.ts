@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
 function isAlive(pid: number): boolean {
@@ -90,7 +90,9 @@ describe('stopping a stack', () => {
       expect(server.pid).toBeUndefined();
     }
     await expect(
-      new Promise((resolve, reject) => connect({ host: '127.0.0.1', port: redisPort }).on('connect', resolve).on('error', reject)),
+      new Promise((resolve, reject) =>
+        connect({ host: '127.0.0.1', port: redisPort }).on('connect', resolve).on('error', reject),
+      ),
     ).rejects.toThrow(/ECONNREFUSED/);
     expect(existsSync(`/proc/${pids[0]}`)).toBe(false);
   });

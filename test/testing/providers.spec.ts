@@ -2,10 +2,24 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors.js';
-import { checkServerBinaries, dockerEngineAnswers, resolveStackProvider, startStack, type StartedStack } from '../../src/testing/index.js';
+import {
+  checkServerBinaries,
+  dockerEngineAnswers,
+  resolveStackProvider,
+  type StartedStack,
+  startStack,
+} from '../../src/testing/index.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
-const ENV_NAMES = ['ZKOC_ZK', 'ZKOC_REDIS', 'DATABASE_URL', 'ZKOC_STACK_PROVIDER', 'ZKOC_REDIS_SERVER', 'ZKOC_PG_BIN', 'ZKOC_ZOOKEEPER_JAR'] as const;
+const ENV_NAMES = [
+  'ZKOC_ZK',
+  'ZKOC_REDIS',
+  'DATABASE_URL',
+  'ZKOC_STACK_PROVIDER',
+  'ZKOC_REDIS_SERVER',
+  'ZKOC_PG_BIN',
+  'ZKOC_ZOOKEEPER_JAR',
+] as const;
 const savedEnv = Object.fromEntries(ENV_NAMES.map((name) => [name, process.env[name]]));
 afterEach(() => {
   for (const name of ENV_NAMES) {
@@ -61,8 +75,15 @@ describe('external provider', () => {
     process.env.ZKOC_REDIS = local.redis.url;
     process.env.DATABASE_URL = local.postgres.url;
     const external = await startStack({ provider: 'external' });
-    for (const attempt of [() => external.redis.pause(), () => external.zookeeper.restart(), () => external.postgres.stop()]) {
-      const error = await attempt().then(() => undefined, (e: unknown) => e);
+    for (const attempt of [
+      () => external.redis.pause(),
+      () => external.zookeeper.restart(),
+      () => external.postgres.stop(),
+    ]) {
+      const error = await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InvalidOptionsError);
       expect((error as Error).message).toMatch(/provider 'external' cannot/);
     }
@@ -73,7 +94,10 @@ describe('external provider', () => {
     process.env.ZKOC_REDIS = `${local.redis.url},redis://127.0.0.1:2`;
     process.env.DATABASE_URL = local.postgres.url;
     const external = await startStack({ provider: 'external' });
-    expect(external.zookeeper.servers.map((s) => [s.id, s.port])).toEqual([[1, local.zookeeper.port], [2, 1]]);
+    expect(external.zookeeper.servers.map((s) => [s.id, s.port])).toEqual([
+      [1, local.zookeeper.port],
+      [2, 1],
+    ]);
     // The answering server is found; the one on port 1 refuses and is skipped.
     expect((await external.zookeeper.leader({ timeoutMs: 3_000 })).port).toBe(local.zookeeper.port);
     expect(external.redis.isCluster).toBe(true);
@@ -102,8 +126,12 @@ describe('provider choice', () => {
 
   it('rejects an unknown provider and bad numbers with InvalidOptionsError', async () => {
     await expect(startStack({ provider: 'kubernetes' as never })).rejects.toThrow(InvalidOptionsError);
-    await expect(startStack({ provider: 'local', startTimeoutMs: -1 })).rejects.toThrow(/startTimeoutMs must be a positive integer/);
-    await expect(startStack({ provider: 'local', zookeeper: { tickTimeMs: 1.5 } })).rejects.toThrow(/zookeeper\.tickTimeMs/);
+    await expect(startStack({ provider: 'local', startTimeoutMs: -1 })).rejects.toThrow(
+      /startTimeoutMs must be a positive integer/,
+    );
+    await expect(startStack({ provider: 'local', zookeeper: { tickTimeMs: 1.5 } })).rejects.toThrow(
+      /zookeeper\.tickTimeMs/,
+    );
   });
 });
 

@@ -13,9 +13,17 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Transpiles all of src/ (type-free, per file) into `outDir`, inside the repo so node_modules resolve. */
 async function transpileSources(outDir: string): Promise<void> {
   const walk = async (dir: string): Promise<string[]> =>
-    (await readdir(dir, { withFileTypes: true })).flatMap((e) => (e.isDirectory() ? [] : [join(dir, e.name)])).concat(
-      ...(await Promise.all((await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => walk(join(dir, e.name))))),
-    );
+    (await readdir(dir, { withFileTypes: true }))
+      .flatMap((e) => (e.isDirectory() ? [] : [join(dir, e.name)]))
+      .concat(
+        ...(await Promise.all(
+          (
+            await readdir(dir, { withFileTypes: true })
+          )
+            .filter((e) => e.isDirectory())
+            .map((e) => walk(join(dir, e.name))),
+        )),
+      );
   // All of src/: the harness's exports reach into the library (race scenarios use the cache and postgres helpers).
   const sources = (await walk(join(repoRoot, 'src')))
     .map((file) => (file.startsWith('/') ? relative(repoRoot, file) : file))
@@ -74,12 +82,17 @@ setInterval(() => {}, 1000); // stay alive until killed
     const exited = new Promise((resolve) => owner.once('exit', resolve));
     try {
       const firstLine = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the owner process did not report its stack within 30 s')), 30_000);
+        const timer = setTimeout(
+          () => reject(new Error('the owner process did not report its stack within 30 s')),
+          30_000,
+        );
         createInterface({ input: owner.stdout! }).once('line', (line) => {
           clearTimeout(timer);
           resolve(line);
         });
-        owner.once('exit', (code) => reject(new Error(`the owner process exited with ${code} before reporting its stack`)));
+        owner.once('exit', (code) =>
+          reject(new Error(`the owner process exited with ${code} before reporting its stack`)),
+        );
       });
       const pids = JSON.parse(firstLine) as { zookeeper: number; redis: number; postgres: number };
       const zkConfig = readFileSync(`/proc/${pids.zookeeper}/cmdline`, 'utf8').split('\0').filter(Boolean).at(-1)!;
@@ -87,13 +100,21 @@ setInterval(() => {}, 1000); // stay alive until killed
       expect([pids.zookeeper, pids.redis, pids.postgres].filter(isGone)).toEqual([]);
       expect(existsSync(stackDir)).toBe(true);
       // PostgreSQL's auxiliary processes (checkpointer, walwriter, …) leave the postmaster's process group.
-      const everyPid = [pids.zookeeper, pids.redis, pids.postgres, ...descendantPids(pids.postgres).filter((pid) => !isGone(pid))];
+      const everyPid = [
+        pids.zookeeper,
+        pids.redis,
+        pids.postgres,
+        ...descendantPids(pids.postgres).filter((pid) => !isGone(pid)),
+      ];
       expect(everyPid.length).toBeGreaterThan(3);
 
       owner.kill('SIGKILL');
       await exited;
 
-      expect(await waitUntil(() => everyPid.every(isGone), 5_000), `still running: ${everyPid.filter((p) => !isGone(p))}`).toBe(true);
+      expect(
+        await waitUntil(() => everyPid.every(isGone), 5_000),
+        `still running: ${everyPid.filter((p) => !isGone(p))}`,
+      ).toBe(true);
       expect(await waitUntil(() => !existsSync(stackDir), 5_000), `${stackDir} still exists`).toBe(true);
     } finally {
       owner.kill('SIGKILL');

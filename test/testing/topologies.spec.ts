@@ -1,18 +1,23 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, InvalidOptionsError } from '../../src/errors.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { slotRange } from '../../src/testing/local/redis-cluster.js';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { connectTestClient, CreateMode } from './zookeeper-test-client.js';
+import { CreateMode, connectTestClient } from './zookeeper-test-client.js';
 
-const modeOf = async (server: { fourLetterWord(w: string, o?: { timeoutMs?: number }): Promise<string> }): Promise<string> =>
-  /^Mode: (\w+)/m.exec(await server.fourLetterWord('srvr', { timeoutMs: 2_000 }))?.[1] ?? 'none';
+const modeOf = async (server: {
+  fourLetterWord(w: string, o?: { timeoutMs?: number }): Promise<string>;
+}): Promise<string> => /^Mode: (\w+)/m.exec(await server.fourLetterWord('srvr', { timeoutMs: 2_000 }))?.[1] ?? 'none';
 
 describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback', () => {
   let stack: StartedStack;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false }, redis: { cluster: { masters: 3 } } });
+    stack = await startStack({
+      provider: 'local',
+      zookeeper: { servers: 3, fsync: false },
+      redis: { cluster: { masters: 3 } },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -84,8 +89,11 @@ describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback
       expect(error).toBeInstanceOf(ConnectionError);
       const message = (error as Error).message;
       expect(message).toMatch(/^no ZooKeeper server reported Mode: leader within timeoutMs=3000; /);
-      for (const paused of [leader, follower]) expect(message).toContain(`server ${paused.id} (port ${paused.port}): paused`);
-      expect(message).toMatch(new RegExp(`server ${survivor.id} \\(port ${survivor.port}\\): (not serving|follower|looking)`));
+      for (const paused of [leader, follower])
+        expect(message).toContain(`server ${paused.id} (port ${paused.port}): paused`);
+      expect(message).toMatch(
+        new RegExp(`server ${survivor.id} \\(port ${survivor.port}\\): (not serving|follower|looking)`),
+      );
     } finally {
       await leader.resume();
       await follower.resume();
@@ -96,14 +104,22 @@ describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback
   it('forms a Redis Cluster: every node agrees, slots split evenly over three masters', async () => {
     expect(stack.redis.isCluster).toBe(true);
     expect(stack.redis.urls).toEqual(stack.redis.nodes.map((n) => `redis://127.0.0.1:${n.port}`));
-    const cluster = new Cluster(stack.redis.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })), { lazyConnect: true });
+    const cluster = new Cluster(
+      stack.redis.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
+      { lazyConnect: true },
+    );
     try {
       await cluster.connect();
       const slots = await cluster.cluster('SLOTS');
-      const byPort = slots.map(([first, last, owner]) => ({ first, last, port: owner?.[1] })).sort((a, b) => a.first - b.first);
+      const byPort = slots
+        .map(([first, last, owner]) => ({ first, last, port: owner?.[1] }))
+        .sort((a, b) => a.first - b.first);
       expect(byPort).toEqual(stack.redis.nodes.map((n, i) => ({ ...slotRange(i, 3), port: n.port })));
       for (const node of stack.redis.nodes) {
-        const info = await cluster.nodes('master').find((m) => m.options.port === node.port)!.cluster('INFO');
+        const info = await cluster
+          .nodes('master')
+          .find((m) => m.options.port === node.port)!
+          .cluster('INFO');
         expect(info).toMatch(/^cluster_state:ok/m);
         expect(info).toMatch(/^cluster_known_nodes:3\b/m);
       }
@@ -113,11 +129,14 @@ describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback
   });
 
   it('a paused master takes only its own slots away; the others keep taking writes', async () => {
-    const cluster = new Cluster(stack.redis.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })), {
-      lazyConnect: true,
-      redisOptions: { commandTimeout: 500, maxRetriesPerRequest: 0 },
-      clusterRetryStrategy: () => 100,
-    });
+    const cluster = new Cluster(
+      stack.redis.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
+      {
+        lazyConnect: true,
+        redisOptions: { commandTimeout: 500, maxRetriesPerRequest: 0 },
+        clusterRetryStrategy: () => 100,
+      },
+    );
     try {
       await cluster.connect();
       // Keys pinned to each node's slots with hash tags found by asking the cluster.
@@ -155,7 +174,10 @@ describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback
       await cluster.connect();
       expect(await cluster.cluster('INFO')).toMatch(/^cluster_state:ok/m);
       const slots = await cluster.cluster('SLOTS');
-      expect(slots.find(([, , owner]) => owner?.[1] === node.port)?.slice(0, 2)).toEqual([slotRange(2, 3).first, slotRange(2, 3).last]);
+      expect(slots.find(([, , owner]) => owner?.[1] === node.port)?.slice(0, 2)).toEqual([
+        slotRange(2, 3).first,
+        slotRange(2, 3).last,
+      ]);
     } finally {
       cluster.disconnect();
     }
@@ -190,7 +212,10 @@ describe('topology options', () => {
     [{ zookeeper: { servers: 9 } }, /zookeeper\.servers must be 1 or an odd number from 3 to 7.*got 9/],
     [{ zookeeper: { servers: 3, singleMemberEnsemble: true } }, /singleMemberEnsemble applies to one server only/],
     [{ redis: { cluster: { masters: 2 } } }, /redis\.cluster\.masters must be an integer from 3 to 16.*got 2/],
-    [{ redis: { cluster: { masters: 3, nodeTimeoutMs: 0 } } }, /redis\.cluster\.nodeTimeoutMs must be a positive integer/],
+    [
+      { redis: { cluster: { masters: 3, nodeTimeoutMs: 0 } } },
+      /redis\.cluster\.nodeTimeoutMs must be a positive integer/,
+    ],
   ])('rejects %j before starting anything', async (options, message) => {
     const error = await startStack({ provider: 'local', ...options }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidOptionsError);
@@ -200,6 +225,8 @@ describe('topology options', () => {
   it('refuses an ensemble from a provider that cannot start one, and says what to use', async () => {
     const error = await startStack({ provider: 'external', zookeeper: { servers: 3 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as Error).message).toMatch(/need provider 'local'.*docker-compose\.yml's profiles 'ensemble' and 'cluster'/);
+    expect((error as Error).message).toMatch(
+      /need provider 'local'.*docker-compose\.yml's profiles 'ensemble' and 'cluster'/,
+    );
   });
 });

@@ -33,9 +33,16 @@ export interface TestZooKeeperClient {
   close(): void;
 }
 
-function withDeadline<T>(what: string | (() => string), timeoutMs: number, run: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
+function withDeadline<T>(
+  what: string | (() => string),
+  timeoutMs: number,
+  run: (resolve: (value: T) => void, reject: (error: Error) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${typeof what === 'function' ? what() : what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${typeof what === 'function' ? what() : what}: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     run(
       (value) => {
         clearTimeout(timer);
@@ -50,7 +57,11 @@ function withDeadline<T>(what: string | (() => string), timeoutMs: number, run: 
 }
 
 /** Connects (bounded) and returns the client with helpers. */
-export async function connectTestClient(connectString: string, sessionTimeoutMs: number, connectTimeoutMs = 5_000): Promise<TestZooKeeperClient> {
+export async function connectTestClient(
+  connectString: string,
+  sessionTimeoutMs: number,
+  connectTimeoutMs = 5_000,
+): Promise<TestZooKeeperClient> {
   const raw = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 100 });
   const states: string[] = [];
   const waiters: { name: string; resolve: () => void }[] = [];
@@ -62,9 +73,13 @@ export async function connectTestClient(connectString: string, sessionTimeoutMs:
   const client: TestZooKeeperClient = {
     raw,
     nextState: (name, timeoutMs) =>
-      withDeadline(() => `waiting for ZooKeeper state ${name} (states so far: ${states.join(',') || 'none'})`, timeoutMs, (resolve) => {
-        waiters.push({ name, resolve: () => resolve(undefined) });
-      }),
+      withDeadline(
+        () => `waiting for ZooKeeper state ${name} (states so far: ${states.join(',') || 'none'})`,
+        timeoutMs,
+        (resolve) => {
+          waiters.push({ name, resolve: () => resolve(undefined) });
+        },
+      ),
     create: (path, data, mode = zookeeper.CreateMode.PERSISTENT, timeoutMs = 5_000) =>
       withDeadline(`create ${path}`, timeoutMs, (resolve, reject) =>
         raw.create(path, Buffer.from(data), mode, (error, created) => (error ? reject(error) : resolve(created))),

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { ClosedError, ConnectionError, InvalidOptionsError } from '../../src/errors.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { connect } from './helpers.js';
 
 let stack: StartedStack;
@@ -27,7 +27,10 @@ describe('bounded connect and close', () => {
   it('an unreachable address rejects with ConnectionError within connectTimeoutMs', async () => {
     const port = await portNobodyListensOn();
     const started = performance.now();
-    const error = await ZooKeeperConnection.connect({ connectString: `127.0.0.1:${port}`, connectTimeoutMs: 500 }).catch((e: unknown) => e);
+    const error = await ZooKeeperConnection.connect({
+      connectString: `127.0.0.1:${port}`,
+      connectTimeoutMs: 500,
+    }).catch((e: unknown) => e);
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).message).toContain('connectTimeoutMs=500');
@@ -39,7 +42,9 @@ describe('bounded connect and close', () => {
     await stack.zookeeper.pause();
     try {
       const started = performance.now();
-      await expect(ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString, connectTimeoutMs: 500 })).rejects.toBeInstanceOf(ConnectionError);
+      await expect(
+        ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString, connectTimeoutMs: 500 }),
+      ).rejects.toBeInstanceOf(ConnectionError);
       expect(performance.now() - started).toBeLessThan(900);
     } finally {
       await stack.zookeeper.resume();
@@ -48,7 +53,9 @@ describe('bounded connect and close', () => {
 
   it('bad options are rejected before connecting', async () => {
     await expect(ZooKeeperConnection.connect({ connectString: '' })).rejects.toBeInstanceOf(InvalidOptionsError);
-    await expect(ZooKeeperConnection.connect({ connectString: '127.0.0.1:1', sessionTimeoutMs: -1 })).rejects.toThrow(/sessionTimeoutMs/);
+    await expect(ZooKeeperConnection.connect({ connectString: '127.0.0.1:1', sessionTimeoutMs: -1 })).rejects.toThrow(
+      /sessionTimeoutMs/,
+    );
     await using zk = await connect(stack);
     expect(() => new LockManager(zk, { root: 'relative/path' })).toThrow(InvalidOptionsError);
     expect(() => new LockManager(zk, { root: '/a/../b' })).toThrow(/root/);

@@ -5,7 +5,8 @@ import type { ZkSession } from '../../src/zookeeper/zk-session.js';
 
 // Pure logic: the signal's life cycle, with a stand-in session (no server is involved).
 const session = { sessionId: '00000000000000aa' } as unknown as ZkSession;
-const newLock = () => new HeldLock('product:1', '/locks/product%3A1/_c_x-lock-0000000001', session, 1, () => Promise.resolve());
+const newLock = () =>
+  new HeldLock('product:1', '/locks/product%3A1/_c_x-lock-0000000001', session, 1, () => Promise.resolve());
 
 describe('HeldLock signal', () => {
   it('a loss recorded before anyone read the signal still aborts it, with that reason', () => {

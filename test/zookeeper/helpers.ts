@@ -1,10 +1,18 @@
-import { ZooKeeperConnection, type ZooKeeperConnectionOptions } from '../../src/zookeeper/index.js';
-import type { StartedStack } from '../../src/testing/index.js';
 import { LockLostError } from '../../src/errors.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { ZooKeeperConnection, type ZooKeeperConnectionOptions } from '../../src/zookeeper/index.js';
 
 /** Opens a connection to the stack's ZooKeeper; the caller closes it (or uses `await using`). */
-export function connect(stack: StartedStack, options: Partial<ZooKeeperConnectionOptions> = {}): Promise<ZooKeeperConnection> {
-  return ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString, sessionTimeoutMs: 4000, connectTimeoutMs: 2000, ...options });
+export function connect(
+  stack: StartedStack,
+  options: Partial<ZooKeeperConnectionOptions> = {},
+): Promise<ZooKeeperConnection> {
+  return ZooKeeperConnection.connect({
+    connectString: stack.zookeeper.connectString,
+    sessionTimeoutMs: 4000,
+    connectTimeoutMs: 2000,
+    ...options,
+  });
 }
 
 /** Resolves with the LockLostError the signal aborts with; rejects when it does not abort within `withinMs`. */
@@ -23,10 +31,17 @@ export function lockLost(signal: AbortSignal, withinMs: number): Promise<LockLos
 }
 
 /** Resolves when `zk` reaches `state`; rejects after `withinMs`. */
-export function reachesState(zk: ZooKeeperConnection, state: ZooKeeperConnection['state'], withinMs: number): Promise<void> {
+export function reachesState(
+  zk: ZooKeeperConnection,
+  state: ZooKeeperConnection['state'],
+  withinMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (zk.state === state) return resolve();
-    const timer = setTimeout(() => reject(new Error(`connection did not reach ${state} within ${withinMs} ms (it is ${zk.state})`)), withinMs);
+    const timer = setTimeout(
+      () => reject(new Error(`connection did not reach ${state} within ${withinMs} ms (it is ${zk.state})`)),
+      withinMs,
+    );
     const onState = (next: string): void => {
       if (next !== state) return;
       clearTimeout(timer);
@@ -56,8 +71,7 @@ export function parseWchp(text: string): Map<string, string[]> {
     if (line.startsWith('/')) {
       current = [];
       watches.set(line.trim(), current);
-    }
-    else if (line.trim().startsWith('0x') && current) current.push(line.trim());
+    } else if (line.trim().startsWith('0x') && current) current.push(line.trim());
   }
   return watches;
 }
@@ -70,7 +84,11 @@ export function mntrValue(text: string, name: string): number {
 }
 
 /** Polls `check` every 20 ms until it returns true; throws with `what` after `withinMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, withinMs: number, what: string): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  withinMs: number,
+  what: string,
+): Promise<void> {
   const until = Date.now() + withinMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`not within ${withinMs} ms: ${what}`);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, LockTimeoutError } from '../../src/errors.js';
-import { Interruption, SESSION_ENDED, type EndingSession } from '../../src/zookeeper/interruption.js';
+import { type EndingSession, Interruption, SESSION_ENDED } from '../../src/zookeeper/interruption.js';
 
 // Pure logic: how an acquire's current step is cut short (no server is involved).
 const never = (): Promise<never> => new Promise<never>(() => undefined);
@@ -53,14 +53,17 @@ describe('Interruption', () => {
     await expect(cut.race(Promise.resolve(1))).rejects.toBeInstanceOf(LockTimeoutError);
   });
 
-  it.each([2 ** 31, 1e10, Infinity])('a timeoutMs of %d never fires (Node would fire an overlong timer after 1 ms)', async (timeoutMs) => {
-    const long = interruption(timeoutMs);
-    let settled = false;
-    void long.race(never()).catch(() => (settled = true));
-    await pause(30);
-    expect(settled).toBe(false);
-    expect(long.error).toBeUndefined();
-  });
+  it.each([2 ** 31, 1e10, Infinity])(
+    'a timeoutMs of %d never fires (Node would fire an overlong timer after 1 ms)',
+    async (timeoutMs) => {
+      const long = interruption(timeoutMs);
+      let settled = false;
+      void long.race(never()).catch(() => (settled = true));
+      await pause(30);
+      expect(settled).toBe(false);
+      expect(long.error).toBeUndefined();
+    },
+  );
 
   it("rejects with AbortError when the caller's signal aborts, before or during a step", async () => {
     const early = new AbortController();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getsTheLock, newProtectedPrefix, parseLockName, sortLockNames } from '../../src/zookeeper/lock-node-name.js';
 import { LocalFifo } from '../../src/zookeeper/local-fifo.js';
+import { getsTheLock, newProtectedPrefix, parseLockName, sortLockNames } from '../../src/zookeeper/lock-node-name.js';
 
 const name = (uuidDigit: string, seq: number): string =>
   `_c_${uuidDigit.repeat(8)}-0000-0000-0000-000000000000-lock-${String(seq).padStart(10, '0')}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
-import { LockManager, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { AbortError, ConnectionError, InvalidKeyError, LockTimeoutError } from '../../src/errors.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { LockManager, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { childrenOf, connect, eventually, mntrValue, parseWchp } from './helpers.js';
 
 let stack: StartedStack;
@@ -46,7 +46,9 @@ describe('lock recipe against a real ZooKeeper', () => {
       const next = await Promise.race(waiting);
       expect(next.path).toBe(state.waiters[0]!.path);
       // one release woke exactly one waiter: the other four still wait
-      expect((await managers[0]!.state('hot')).waiters.map((n) => n.path)).toEqual(state.waiters.slice(1).map((n) => n.path));
+      expect((await managers[0]!.state('hot')).waiters.map((n) => n.path)).toEqual(
+        state.waiters.slice(1).map((n) => n.path),
+      );
       await next.release();
       // the waiters queued concurrently, so `next` may be any of the five promises: release the rest as they come
       await Promise.all(waiting.map((p) => p.then((lock) => (lock === next ? undefined : lock.release()))));
@@ -72,7 +74,12 @@ describe('lock recipe against a real ZooKeeper', () => {
           }),
         );
         // the first five go to ZooKeeper: wait until each node exists so creation order is call order
-        if (i < 5) await eventually(async () => (await holderManager!.state('k')).waiters.length === i + 1, 5000, `waiter ${i} queued`);
+        if (i < 5)
+          await eventually(
+            async () => (await holderManager!.state('k')).waiters.length === i + 1,
+            5000,
+            `waiter ${i} queued`,
+          );
       }
       await holder.release();
       await Promise.all(done);
@@ -131,7 +138,9 @@ describe('lock recipe against a real ZooKeeper', () => {
 
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user gave up')), 100);
-    await expect(waiter.acquire('k', { signal: controller.signal, timeoutMs: 10_000 })).rejects.toBeInstanceOf(AbortError);
+    await expect(waiter.acquire('k', { signal: controller.signal, timeoutMs: 10_000 })).rejects.toBeInstanceOf(
+      AbortError,
+    );
     expect((await waiter.state('k')).waiters).toEqual([]);
 
     // a timeout that fires while our create is still in flight still deletes the node
@@ -154,7 +163,11 @@ describe('lock recipe against a real ZooKeeper', () => {
     const released = performance.now();
     await (await lazy.acquire('k')).release();
     expect(await childrenOf(observer, '/linger/lazy')).toEqual(['k']); // kept for the next acquire
-    await eventually(async () => (await childrenOf(observer, '/linger/lazy')).length === 0, 2000, 'parent deleted after the linger');
+    await eventually(
+      async () => (await childrenOf(observer, '/linger/lazy')).length === 0,
+      2000,
+      'parent deleted after the linger',
+    );
     expect(performance.now() - released).toBeGreaterThanOrEqual(290);
   });
 
@@ -234,8 +247,16 @@ describe('lock recipe against a real ZooKeeper', () => {
     await eventually(async () => (await holderLocks.state('product:1')).waiters.length === 1, 3000, 'waiter queued');
     const state = await waiterLocks.state('product:1');
     expect(state.key).toBe('product:1');
-    expect(state.holder).toMatchObject({ path: lock.path, sessionId: a.sessionId, ephemeralOwner: `0x${a.sessionId!.replace(/^0+/, '')}` });
-    expect(state.holder!.holder).toMatchObject({ pid: process.pid, label: 'worker-A', library: expect.stringMatching(/^zk-ordered-cache@/) });
+    expect(state.holder).toMatchObject({
+      path: lock.path,
+      sessionId: a.sessionId,
+      ephemeralOwner: `0x${a.sessionId!.replace(/^0+/, '')}`,
+    });
+    expect(state.holder!.holder).toMatchObject({
+      pid: process.pid,
+      label: 'worker-A',
+      library: expect.stringMatching(/^zk-ordered-cache@/),
+    });
     expect(state.waiters[0]!.sessionId).toBe(b.sessionId);
     expect(state.waiters[0]!.holder!.label).toBe('worker-B');
     expect(state.waiters[0]!.sequence).toBeGreaterThan(state.holder!.sequence);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type StartedStack } from '../../src/testing/index.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { LockManager } from '../../src/zookeeper/index.js';
 import { connect, lockLost, reachesState } from './helpers.js';
 

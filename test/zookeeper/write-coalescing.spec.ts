@@ -16,7 +16,8 @@ interface SpiedSocket {
  * `_writev` per corked batch). Reaches into node-zookeeper-client's connection, as ZkSession does.
  */
 function countSocketWrites(session: ZkSession): { readonly writes: number } {
-  const socket = (session as unknown as { client: { connectionManager: { socket: SpiedSocket } } }).client.connectionManager.socket;
+  const socket = (session as unknown as { client: { connectionManager: { socket: SpiedSocket } } }).client
+    .connectionManager.socket;
   const counter = { writes: 0 };
   for (const method of ['_write', '_writev'] as const) {
     const original = socket[method].bind(socket);
@@ -34,7 +35,9 @@ describe('write coalescing', () => {
     const session = await zk.liveSession();
     await session.mkdirp('/coalesce/batch');
     const counter = countSocketWrites(session);
-    const paths = await Promise.all(Array.from({ length: 20 }, () => session.create('/coalesce/batch/n-', null, 2 /* PERSISTENT_SEQUENTIAL */)));
+    const paths = await Promise.all(
+      Array.from({ length: 20 }, () => session.create('/coalesce/batch/n-', null, 2 /* PERSISTENT_SEQUENTIAL */)),
+    );
     expect(counter.writes).toBe(1);
     const sequences = paths.map((path) => Number(path.slice(-10)));
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b)); // sent (and created) in call order

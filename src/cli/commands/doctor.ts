@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
-import { type CheckResult } from '../doctor/check.js';
+import type { CheckResult } from '../doctor/check.js';
 import { checkPostgres } from '../doctor/postgres-checks.js';
 import { checkRedis } from '../doctor/redis-checks.js';
-import { checkZooKeeper } from '../doctor/zookeeper-checks.js';
 import { storeScripts } from '../doctor/store-scripts.js';
+import { checkZooKeeper } from '../doctor/zookeeper-checks.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderTable } from '../render/table.js';
 
@@ -34,13 +34,27 @@ Exit status: 0 when every check is ok or warn, 1 when any check fails.`,
     const failed = checks.filter((c) => c.status === 'fail');
     const warned = checks.filter((c) => c.status === 'warn');
     if (out.json) {
-      out.document({ ok: failed.length === 0, namespace: connection.namespace, checks: checks.map((c) => ({ ...c, latencyMs: c.latencyMs === undefined ? undefined : round(c.latencyMs) })) });
+      out.document({
+        ok: failed.length === 0,
+        namespace: connection.namespace,
+        checks: checks.map((c) => ({ ...c, latencyMs: c.latencyMs === undefined ? undefined : round(c.latencyMs) })),
+      });
     } else {
       out.line(`zkoc doctor — namespace ${connection.namespace}`);
-      for (const line of renderTable(['status', 'server', 'check', 'detail'], checks.map((c) => [statusLabel(c.status), c.server, c.check, c.detail]))) out.line(line);
+      for (const line of renderTable(
+        ['status', 'server', 'check', 'detail'],
+        checks.map((c) => [statusLabel(c.status), c.server, c.check, c.detail]),
+      ))
+        out.line(line);
       out.line();
-      if (failed.length > 0) out.line(`${failed.length} check${failed.length === 1 ? '' : 's'} FAILED: ${failed.map((c) => `${c.server} ${c.check}`).join(', ')}`);
-      else out.line(`all checks passed${warned.length > 0 ? ` (${warned.length} warning${warned.length === 1 ? '' : 's'})` : ''}`);
+      if (failed.length > 0)
+        out.line(
+          `${failed.length} check${failed.length === 1 ? '' : 's'} FAILED: ${failed.map((c) => `${c.server} ${c.check}`).join(', ')}`,
+        );
+      else
+        out.line(
+          `all checks passed${warned.length > 0 ? ` (${warned.length} warning${warned.length === 1 ? '' : 's'})` : ''}`,
+        );
     }
     return failed.length > 0 ? ExitCode.runtime : ExitCode.ok;
   });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { keyArgument } from '../arguments.js';
 import { openStore } from '../clients.js';
 import { addConnectionOptions } from '../connection-options.js';
@@ -11,7 +11,9 @@ import { renderFields } from '../render/table.js';
 export function createGetCommand(env: CliEnvironment): Command {
   const command = addConnectionOptions(
     new Command('get')
-      .description('the stored entry: kind, exact timestamp, written at/by, TTL left, retention left, value preview (exit 3 when absent)')
+      .description(
+        'the stored entry: kind, exact timestamp, written at/by, TTL left, retention left, value preview (exit 3 when absent)',
+      )
       .addArgument(keyArgument())
       .addOption(new Option('--raw', 'show the whole value instead of a preview').default(false)),
   ).addHelpText(

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { keyParentPath } from '../../zookeeper/lock-paths.js';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { keyArgument } from '../arguments.js';
 import { lockRoot, openLocks } from '../clients.js';
 import { addConnectionOptions } from '../connection-options.js';
@@ -12,7 +12,9 @@ import { renderFields, renderTable } from '../render/table.js';
 /** `zkoc lock <key>`: the queue for one key, holder first. Exit 3 when nobody holds or waits. */
 export function createLockCommand(env: CliEnvironment): Command {
   const command = addConnectionOptions(
-    new Command('lock').description("one key's lock queue: position, znode, sequence, session, holder info, age (exit 3 when empty)").addArgument(keyArgument()),
+    new Command('lock')
+      .description("one key's lock queue: position, znode, sequence, session, holder info, age (exit 3 when empty)")
+      .addArgument(keyArgument()),
   ).addHelpText(
     'after',
     `
@@ -26,7 +28,13 @@ Example:
     const queue = state.holder ? [state.holder, ...state.waiters] : state.waiters;
     const parentPath = keyParentPath(lockRoot(connection.namespace), key);
     if (out.json) {
-      out.document({ key, namespace: connection.namespace, path: parentPath, holder: state.holder ? lockNodeForJson(state.holder) : null, waiters: state.waiters.map(lockNodeForJson) });
+      out.document({
+        key,
+        namespace: connection.namespace,
+        path: parentPath,
+        holder: state.holder ? lockNodeForJson(state.holder) : null,
+        waiters: state.waiters.map(lockNodeForJson),
+      });
     } else if (queue.length === 0) {
       out.line(`no lock held or waited for on key ${JSON.stringify(key)} in namespace ${connection.namespace}`);
     } else {
@@ -49,7 +57,11 @@ Example:
         formatDuration(node.ageMs),
         node.name,
       ]);
-      for (const line of renderTable(['pos', 'role', 'sequence', 'session', 'host', 'pid', 'label', 'age', 'znode'], rows)) out.line(line);
+      for (const line of renderTable(
+        ['pos', 'role', 'sequence', 'session', 'host', 'pid', 'label', 'age', 'znode'],
+        rows,
+      ))
+        out.line(line);
     }
     return queue.length === 0 ? ExitCode.notFound : ExitCode.ok;
   });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { prefixOption } from '../arguments.js';
 import { openLocks } from '../clients.js';
 import { addConnectionOptions } from '../connection-options.js';
@@ -12,7 +12,9 @@ const MAX_WAITERS_SHOWN = 3;
 /** `zkoc locks [--prefix P]`: every key with a holder or waiters. */
 export function createLocksCommand(env: CliEnvironment): Command {
   const command = addConnectionOptions(
-    new Command('locks').description('every key whose lock is held or waited for: holder (host, pid, label, session), held for, waiters').addOption(prefixOption()),
+    new Command('locks')
+      .description('every key whose lock is held or waited for: holder (host, pid, label, session), held for, waiters')
+      .addOption(prefixOption()),
   ).addHelpText(
     'after',
     `
@@ -29,12 +31,18 @@ Example:
     if (out.json) {
       out.document({
         namespace: connection.namespace,
-        locks: states.map((s) => ({ key: s.key, holder: s.holder ? lockNodeForJson(s.holder) : null, waiters: s.waiters.map(lockNodeForJson) })),
+        locks: states.map((s) => ({
+          key: s.key,
+          holder: s.holder ? lockNodeForJson(s.holder) : null,
+          waiters: s.waiters.map(lockNodeForJson),
+        })),
       });
       return;
     }
     if (states.length === 0) {
-      out.line(`no locks held or waited for in namespace ${connection.namespace}${prefix ? ` with prefix ${JSON.stringify(prefix)}` : ''}`);
+      out.line(
+        `no locks held or waited for in namespace ${connection.namespace}${prefix ? ` with prefix ${JSON.stringify(prefix)}` : ''}`,
+      );
       return;
     }
     const rows = states.map((s) => [

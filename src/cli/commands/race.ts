@@ -1,10 +1,17 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { ZkocError } from '../../errors.js';
-import { parseDurationMs } from '../../testing/race/parse-duration.js';
-import { renderRaceReport } from '../../testing/race/outcome-table.js';
-import { RACE_CHAOS_FAULTS, runRace } from '../../testing/race/run-race.js';
 import { ALL_CHAOS_FAULTS, type ChaosFault } from '../../testing/chaos.js';
-import { RACE_SCENARIOS, RACE_STRATEGIES, type RaceOptions, type RaceProgress, type RaceScenarioName, type RaceStrategy } from '../../testing/race/types.js';
+import { renderRaceReport } from '../../testing/race/outcome-table.js';
+import { parseDurationMs } from '../../testing/race/parse-duration.js';
+import { RACE_CHAOS_FAULTS, runRace } from '../../testing/race/run-race.js';
+import {
+  RACE_SCENARIOS,
+  RACE_STRATEGIES,
+  type RaceOptions,
+  type RaceProgress,
+  type RaceScenarioName,
+  type RaceStrategy,
+} from '../../testing/race/types.js';
 import type { CliEnvironment } from '../action.js';
 import { describeError, ExitCode } from '../exit-codes.js';
 import { Output } from '../output.js';
@@ -16,20 +23,74 @@ import { Output } from '../output.js';
  */
 export function createRaceCommand(env: CliEnvironment): Command {
   const command = new Command('race')
-    .description('stress a cache race with real worker processes under naive, lock-only and ordered; print the outcome table')
-    .addArgument(new Argument('<scenario>', `${RACE_SCENARIOS.join(', ')}, or all (comma-separated for several)`).argParser(parseScenarios))
-    .addOption(new Option('--iterations <n>', 'iterations per scenario and strategy (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3)').argParser(wholeNumber('--iterations', 1)))
-    .addOption(new Option('--duration <d>', 'run for about this long instead (30s, 10m, 1h), split evenly between scenarios × strategies').argParser(durationOption))
-    .addOption(new Option('--workers <n>', 'worker processes per scenario').default(2).argParser(wholeNumber('--workers', 2)))
-    .addOption(new Option('--seed <n>', 'seed of the random delays (default: random, printed)').argParser(wholeNumber('--seed', 0)))
-    .addOption(new Option('--strategy <list>', `comma-separated strategies (${RACE_STRATEGIES.join(', ')})`).default([...RACE_STRATEGIES], 'all three').argParser(parseStrategies))
-    .addOption(new Option('--zk <connectString>', 'use this ZooKeeper instead of starting servers (with --redis and --database-url)').env('ZKOC_ZK'))
+    .description(
+      'stress a cache race with real worker processes under naive, lock-only and ordered; print the outcome table',
+    )
+    .addArgument(
+      new Argument('<scenario>', `${RACE_SCENARIOS.join(', ')}, or all (comma-separated for several)`).argParser(
+        parseScenarios,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--iterations <n>',
+        'iterations per scenario and strategy (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3)',
+      ).argParser(wholeNumber('--iterations', 1)),
+    )
+    .addOption(
+      new Option(
+        '--duration <d>',
+        'run for about this long instead (30s, 10m, 1h), split evenly between scenarios × strategies',
+      ).argParser(durationOption),
+    )
+    .addOption(
+      new Option('--workers <n>', 'worker processes per scenario').default(2).argParser(wholeNumber('--workers', 2)),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed of the random delays (default: random, printed)').argParser(
+        wholeNumber('--seed', 0),
+      ),
+    )
+    .addOption(
+      new Option('--strategy <list>', `comma-separated strategies (${RACE_STRATEGIES.join(', ')})`)
+        .default([...RACE_STRATEGIES], 'all three')
+        .argParser(parseStrategies),
+    )
+    .addOption(
+      new Option(
+        '--zk <connectString>',
+        'use this ZooKeeper instead of starting servers (with --redis and --database-url)',
+      ).env('ZKOC_ZK'),
+    )
     .addOption(new Option('--redis <url>', 'use this Redis (with --zk and --database-url)').env('ZKOC_REDIS'))
-    .addOption(new Option('--database-url <url>', 'use this PostgreSQL (with --zk and --redis); creates table zkoc_race_products').env('DATABASE_URL'))
-    .addOption(new Option('--chaos', 'start a 3-server ZooKeeper ensemble, Redis and PostgreSQL and pause/restart/kill one random server at a time during the race').default(false))
-    .addOption(new Option('--chaos-interval-ms <n>', 'with --chaos: quiet time between faults (default 1000)').argParser(wholeNumber('--chaos-interval-ms', 0)))
-    .addOption(new Option('--chaos-seed <n>', 'with --chaos: seed of the fault schedule (default: --seed)').argParser(wholeNumber('--chaos-seed', 0)))
-    .addOption(new Option('--chaos-faults <list>', `with --chaos: comma-separated faults (default ${RACE_CHAOS_FAULTS.join(',')})`).argParser(parseFaults))
+    .addOption(
+      new Option(
+        '--database-url <url>',
+        'use this PostgreSQL (with --zk and --redis); creates table zkoc_race_products',
+      ).env('DATABASE_URL'),
+    )
+    .addOption(
+      new Option(
+        '--chaos',
+        'start a 3-server ZooKeeper ensemble, Redis and PostgreSQL and pause/restart/kill one random server at a time during the race',
+      ).default(false),
+    )
+    .addOption(
+      new Option('--chaos-interval-ms <n>', 'with --chaos: quiet time between faults (default 1000)').argParser(
+        wholeNumber('--chaos-interval-ms', 0),
+      ),
+    )
+    .addOption(
+      new Option('--chaos-seed <n>', 'with --chaos: seed of the fault schedule (default: --seed)').argParser(
+        wholeNumber('--chaos-seed', 0),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--chaos-faults <list>',
+        `with --chaos: comma-separated faults (default ${RACE_CHAOS_FAULTS.join(',')})`,
+      ).argParser(parseFaults),
+    )
     .addOption(new Option('--json', 'print the report as one JSON document to stdout').default(false))
     .addHelpText(
       'after',
@@ -71,11 +132,18 @@ Examples:
     try {
       const given = [opts.zk, opts.redis, opts.databaseUrl].filter((s) => s !== undefined).length;
       if (given !== 0 && given !== 3) {
-        throw new InvalidArgumentError('--zk, --redis and --database-url go together: give all three to use your servers, or none to start a local stack');
+        throw new InvalidArgumentError(
+          '--zk, --redis and --database-url go together: give all three to use your servers, or none to start a local stack',
+        );
       }
-      if (opts.chaos && given !== 0) throw new InvalidArgumentError('--chaos starts its own servers (it pauses and restarts them): drop --zk, --redis and --database-url (and ZKOC_ZK, ZKOC_REDIS, DATABASE_URL)');
-      const chaosTuned = opts.chaosIntervalMs !== undefined || opts.chaosSeed !== undefined || opts.chaosFaults !== undefined;
-      if (chaosTuned && !opts.chaos) throw new InvalidArgumentError('--chaos-interval-ms, --chaos-seed and --chaos-faults need --chaos');
+      if (opts.chaos && given !== 0)
+        throw new InvalidArgumentError(
+          '--chaos starts its own servers (it pauses and restarts them): drop --zk, --redis and --database-url (and ZKOC_ZK, ZKOC_REDIS, DATABASE_URL)',
+        );
+      const chaosTuned =
+        opts.chaosIntervalMs !== undefined || opts.chaosSeed !== undefined || opts.chaosFaults !== undefined;
+      if (chaosTuned && !opts.chaos)
+        throw new InvalidArgumentError('--chaos-interval-ms, --chaos-seed and --chaos-faults need --chaos');
       const raceOptions: RaceOptions = {
         scenarios: command.processedArgs[0] as RaceScenarioName[],
         strategies: opts.strategy,
@@ -105,7 +173,8 @@ Examples:
       progress?.clear();
       const described = describeError(error instanceof InvalidArgumentError ? new UsageError(error.message) : error);
       out.diagnostic(`zkoc race: ${described.message}`);
-      if (out.json) out.document({ error: { code: described.code, message: described.message, server: described.server } });
+      if (out.json)
+        out.document({ error: { code: described.code, message: described.message, server: described.server } });
       process.exitCode = error instanceof InvalidArgumentError ? ExitCode.usage : described.exitCode;
     } finally {
       unregister();
@@ -155,7 +224,10 @@ function parseScenarios(text: string): RaceScenarioName[] {
   if (text === 'all') return [...RACE_SCENARIOS];
   const names = text.split(',').map((s) => s.trim());
   for (const name of names) {
-    if (!(RACE_SCENARIOS as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown scenario ${JSON.stringify(name)}; expected ${RACE_SCENARIOS.join(', ')} or all`);
+    if (!(RACE_SCENARIOS as readonly string[]).includes(name))
+      throw new InvalidArgumentError(
+        `unknown scenario ${JSON.stringify(name)}; expected ${RACE_SCENARIOS.join(', ')} or all`,
+      );
   }
   return names as RaceScenarioName[];
 }
@@ -163,7 +235,10 @@ function parseScenarios(text: string): RaceScenarioName[] {
 function parseStrategies(text: string): RaceStrategy[] {
   const names = text.split(',').map((s) => s.trim());
   for (const name of names) {
-    if (!(RACE_STRATEGIES as readonly string[]).includes(name)) throw new InvalidArgumentError(`--strategy: unknown strategy ${JSON.stringify(name)}; expected a comma-separated list of ${RACE_STRATEGIES.join(', ')}`);
+    if (!(RACE_STRATEGIES as readonly string[]).includes(name))
+      throw new InvalidArgumentError(
+        `--strategy: unknown strategy ${JSON.stringify(name)}; expected a comma-separated list of ${RACE_STRATEGIES.join(', ')}`,
+      );
   }
   return names as RaceStrategy[];
 }
@@ -171,7 +246,10 @@ function parseStrategies(text: string): RaceStrategy[] {
 function parseFaults(text: string): ChaosFault[] {
   const names = text.split(',').map((s) => s.trim());
   for (const name of names) {
-    if (!(ALL_CHAOS_FAULTS as readonly string[]).includes(name)) throw new InvalidArgumentError(`--chaos-faults: unknown fault ${JSON.stringify(name)}; expected a comma-separated list of ${ALL_CHAOS_FAULTS.join(', ')}`);
+    if (!(ALL_CHAOS_FAULTS as readonly string[]).includes(name))
+      throw new InvalidArgumentError(
+        `--chaos-faults: unknown fault ${JSON.stringify(name)}; expected a comma-separated list of ${ALL_CHAOS_FAULTS.join(', ')}`,
+      );
   }
   return names as ChaosFault[];
 }
@@ -179,7 +257,8 @@ function parseFaults(text: string): ChaosFault[] {
 function wholeNumber(flag: string, min: number): (text: string) => number {
   return (text) => {
     const n = Number(text);
-    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
     return n;
   };
 }

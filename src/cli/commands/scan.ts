@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Entry } from '../../redis/index.js';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { prefixOption } from '../arguments.js';
 import { openStore } from '../clients.js';
 import { addConnectionOptions } from '../connection-options.js';
@@ -48,17 +48,28 @@ Example:
       return;
     }
     if (entries.length === 0) {
-      out.line(`no entries in namespace ${connection.namespace}${options.prefix ? ` with prefix ${JSON.stringify(options.prefix)}` : ''}`);
+      out.line(
+        `no entries in namespace ${connection.namespace}${options.prefix ? ` with prefix ${JSON.stringify(options.prefix)}` : ''}`,
+      );
       return;
     }
-    const rows = entries.map((e) => [e.key, e.kind, e.timestamp.toString(), ttlLeft(e, nowMs), retentionLeft(e, nowMs), e.writer]);
-    for (const line of renderTable(['key', 'kind', 'timestamp', 'ttl left', 'retention left', 'written by'], rows)) out.line(line);
+    const rows = entries.map((e) => [
+      e.key,
+      e.kind,
+      e.timestamp.toString(),
+      ttlLeft(e, nowMs),
+      retentionLeft(e, nowMs),
+      e.writer,
+    ]);
+    for (const line of renderTable(['key', 'kind', 'timestamp', 'ttl left', 'retention left', 'written by'], rows))
+      out.line(line);
     if (truncated) out.diagnostic(`stopped after --limit ${limit} keys; there are more`);
   });
 }
 
 function parseLimit(text: string): number {
   const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`--limit must be a positive integer, got ${JSON.stringify(text)}`);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--limit must be a positive integer, got ${JSON.stringify(text)}`);
   return n;
 }

@@ -1,13 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Entry } from '../../redis/index.js';
 import type { HolderInfo } from '../../zookeeper/index.js';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { prefixOption } from '../arguments.js';
 import { lockRoot, openStore } from '../clients.js';
 import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import type { StoredValue } from '../render/stored-value.js';
-import { LockTreeWatcher, type LockChange } from '../watch/lock-tree-watcher.js';
+import { type LockChange, LockTreeWatcher } from '../watch/lock-tree-watcher.js';
 
 /**
  * `zkoc watch [--prefix P]`: a live view until Ctrl-C (exit 130). Lock changes come from ZooKeeper
@@ -17,9 +17,13 @@ import { LockTreeWatcher, type LockChange } from '../watch/lock-tree-watcher.js'
 export function createWatchCommand(env: CliEnvironment): Command {
   const command = addConnectionOptions(
     new Command('watch')
-      .description('live view of locks taken/released (ZooKeeper watches) and entries changing (light Redis poll), until Ctrl-C')
+      .description(
+        'live view of locks taken/released (ZooKeeper watches) and entries changing (light Redis poll), until Ctrl-C',
+      )
       .addOption(prefixOption())
-      .addOption(new Option('--poll-ms <ms>', 'how often Redis entries are re-read').default(1000).argParser(parsePollMs)),
+      .addOption(
+        new Option('--poll-ms <ms>', 'how often Redis entries are re-read').default(1000).argParser(parsePollMs),
+      ),
   ).addHelpText(
     'after',
     `
@@ -31,10 +35,16 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
     const prefix = String(options.prefix ?? '');
     const pollMs = Number(options.pollMs);
     const print = (event: Record<string, unknown>, text: string): void => {
-      if (out.json) out.write(JSON.stringify({ at: new Date().toISOString(), ...event }) + '\n');
+      if (out.json) out.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
       else out.line(`${clock()}  ${text}`);
     };
-    const { watcher, initial } = await LockTreeWatcher.start(connection.zk, lockRoot(connection.namespace), prefix, connection.timeoutMs, zookeeperAccess(connection).auth);
+    const { watcher, initial } = await LockTreeWatcher.start(
+      connection.zk,
+      lockRoot(connection.namespace),
+      prefix,
+      connection.timeoutMs,
+      zookeeperAccess(connection).auth,
+    );
     const opened = await openStore(connection).catch((error: unknown) => {
       watcher.close();
       throw error;
@@ -43,7 +53,9 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
     watcher.on('change', (change) => print({ ...change }, describeChange(change, false)));
 
     let entries = await snapshot(opened.store.scan(prefix), (key) => opened.store.read(key));
-    out.diagnostic(`watching namespace ${connection.namespace}${prefix ? ` prefix ${JSON.stringify(prefix)}` : ''}: ${entries.size} entries; Ctrl-C to stop`);
+    out.diagnostic(
+      `watching namespace ${connection.namespace}${prefix ? ` prefix ${JSON.stringify(prefix)}` : ''}: ${entries.size} entries; Ctrl-C to stop`,
+    );
 
     await new Promise<void>((_, reject) => {
       let polling = false;
@@ -55,7 +67,9 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
             for (const change of diffEntries(entries, next)) print(change.event, change.text);
             entries = next;
           })
-          .catch((error: unknown) => out.diagnostic(`redis poll failed: ${error instanceof Error ? error.message : String(error)}`))
+          .catch((error: unknown) =>
+            out.diagnostic(`redis poll failed: ${error instanceof Error ? error.message : String(error)}`),
+          )
           .finally(() => (polling = false));
       }, pollMs);
       const stop = (): void => {
@@ -80,7 +94,9 @@ function describeChange(change: LockChange, initial: boolean): string {
   const key = JSON.stringify(change.key);
   switch (change.type) {
     case 'acquired':
-      return initial ? `held      ${key} by ${who}` : `acquired  ${key} by ${who} after waiting ${formatDuration(change.waitedMs)}`;
+      return initial
+        ? `held      ${key} by ${who}`
+        : `acquired  ${key} by ${who} after waiting ${formatDuration(change.waitedMs)}`;
     case 'waiting':
       return `waiting   ${key} ${who} at position ${change.position}`;
     case 'released':
@@ -97,7 +113,10 @@ function describeHolder(holder: HolderInfo | undefined): string {
 
 type Snapshot = Map<string, { kind: string; timestamp: string }>;
 
-async function snapshot(keys: AsyncIterable<string>, read: (key: string) => Promise<Entry<StoredValue> | undefined>): Promise<Snapshot> {
+async function snapshot(
+  keys: AsyncIterable<string>,
+  read: (key: string) => Promise<Entry<StoredValue> | undefined>,
+): Promise<Snapshot> {
   const out: Snapshot = new Map();
   const list = new Set<string>();
   for await (const key of keys) list.add(key);
@@ -121,7 +140,11 @@ function diffEntries(before: Snapshot, after: Snapshot): { event: Record<string,
     });
   }
   for (const [key, was] of before) {
-    if (!after.has(key)) changes.push({ event: { type: 'entry-gone', key, timestamp: was.timestamp }, text: `gone      ${JSON.stringify(key)} (${was.kind} at ${was.timestamp} expired or deleted)` });
+    if (!after.has(key))
+      changes.push({
+        event: { type: 'entry-gone', key, timestamp: was.timestamp },
+        text: `gone      ${JSON.stringify(key)} (${was.kind} at ${was.timestamp} expired or deleted)`,
+      });
   }
   return changes;
 }
@@ -132,7 +155,7 @@ function clock(): string {
 
 function parsePollMs(text: string): number {
   const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < 50) throw new InvalidArgumentError(`--poll-ms must be an integer of at least 50, got ${JSON.stringify(text)}`);
+  if (!/^[0-9]+$/.test(text) || n < 50)
+    throw new InvalidArgumentError(`--poll-ms must be an integer of at least 50, got ${JSON.stringify(text)}`);
   return n;
 }
-

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { OrderedCache } from '../../cache/ordered-cache.js';
 import type { WriteResult } from '../../redis/index.js';
-import { defineAction, type CliEnvironment } from '../action.js';
+import { type CliEnvironment, defineAction } from '../action.js';
 import { keyArgument, timestampOption } from '../arguments.js';
 import { CLI_LABEL } from '../clients.js';
-import { addConnectionOptions, zookeeperAccess, type ConnectionOptions } from '../connection-options.js';
+import { addConnectionOptions, type ConnectionOptions, zookeeperAccess } from '../connection-options.js';
 
 /**
  * `zkoc set <key> <value> --ts T`: an ordered write through the key's lock and the compare script.
@@ -40,7 +40,9 @@ Exit status 0 for written, stale and duplicate alike (they are outcomes, not err
 export function createInvalidateCommand(env: CliEnvironment): Command {
   const command = addConnectionOptions(
     new Command('invalidate')
-      .description('write a tombstone at --ts through the lock and the compare script: rejects every write older than it')
+      .description(
+        'write a tombstone at --ts through the lock and the compare script: rejects every write older than it',
+      )
       .addArgument(keyArgument())
       .addOption(timestampOption()),
   ).addHelpText(
@@ -58,9 +60,17 @@ Example:
 }
 
 function connectCache(connection: ConnectionOptions): Promise<OrderedCache> {
-  const seeds = connection.redis.split(',').map((s) => s.trim()).filter(Boolean);
+  const seeds = connection.redis
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return OrderedCache.connect({
-    zookeeper: { connectString: connection.zk, connectTimeoutMs: connection.timeoutMs, sessionTimeoutMs: Math.max(4_000, connection.timeoutMs * 2), ...zookeeperAccess(connection) },
+    zookeeper: {
+      connectString: connection.zk,
+      connectTimeoutMs: connection.timeoutMs,
+      sessionTimeoutMs: Math.max(4_000, connection.timeoutMs * 2),
+      ...zookeeperAccess(connection),
+    },
     redis: seeds.length > 1 ? seeds : connection.redis,
     namespace: connection.namespace,
     lockTimeoutMs: connection.timeoutMs,
@@ -79,7 +89,13 @@ export function parseJsonOrText(text: string): unknown {
   }
 }
 
-function report(out: import('../output.js').Output, key: string, ts: string, kind: 'value' | 'tombstone', result: WriteResult): void {
+function report(
+  out: import('../output.js').Output,
+  key: string,
+  ts: string,
+  kind: 'value' | 'tombstone',
+  result: WriteResult,
+): void {
   const current = result.current.toString();
   if (out.json) {
     out.document({ key, kind, status: result.status, timestamp: ts, current });
@@ -87,6 +103,7 @@ function report(out: import('../output.js').Output, key: string, ts: string, kin
   }
   const what = kind === 'tombstone' ? 'tombstone' : 'value';
   if (result.status === 'written') out.line(`written: ${what} for ${JSON.stringify(key)} at timestamp ${ts}`);
-  else if (result.status === 'duplicate') out.line(`duplicate: timestamp ${ts} is already stored for ${JSON.stringify(key)}; nothing changed`);
+  else if (result.status === 'duplicate')
+    out.line(`duplicate: timestamp ${ts} is already stored for ${JSON.stringify(key)}; nothing changed`);
   else out.line(`stale: ${JSON.stringify(key)} already holds timestamp ${current}, newer than ${ts}; nothing changed`);
 }

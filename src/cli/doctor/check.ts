@@ -25,7 +25,10 @@ export const SKEW_FAIL_MS = 5_000;
 export function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${formatDuration(timeoutMs)} (--timeout-ms=${timeoutMs})`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer within ${formatDuration(timeoutMs)} (--timeout-ms=${timeoutMs})`)),
+      timeoutMs,
+    );
   });
   // The losing promise may reject later (e.g. a socket torn down on close): nobody waits for it.
   promise.catch(() => undefined);
@@ -36,7 +39,12 @@ export function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: st
  * Judges the difference between a server's clock and ours. `serverMs` was read between
  * `beforeMs` and `afterMs` (local clock), so the skew is known to within half the round trip.
  */
-export function judgeSkew(server: CheckResult['server'], serverMs: number, beforeMs: number, afterMs: number): CheckResult {
+export function judgeSkew(
+  server: CheckResult['server'],
+  serverMs: number,
+  beforeMs: number,
+  afterMs: number,
+): CheckResult {
   const skewMs = serverMs - (beforeMs + afterMs) / 2;
   const uncertaintyMs = (afterMs - beforeMs) / 2;
   const abs = Math.max(0, Math.abs(skewMs) - uncertaintyMs);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { formatDuration } from '../render/duration.js';
-import { judgeSkew, reason, withDeadline, type CheckResult } from './check.js';
+import { type CheckResult, judgeSkew, reason, withDeadline } from './check.js';
 
 /**
  * Checks PostgreSQL: connects (bounded), measures a `SELECT 1` round trip, reads the version and
@@ -8,11 +8,25 @@ import { judgeSkew, reason, withDeadline, type CheckResult } from './check.js';
  * transaction's start). Without a URL every check is `skip`.
  */
 export async function checkPostgres(url: string | undefined, timeoutMs: number): Promise<CheckResult[]> {
-  if (!url) return [{ server: 'postgres', check: 'reachable', status: 'skip', detail: 'skipped: no --database-url (or DATABASE_URL)' }];
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  if (!url)
+    return [
+      {
+        server: 'postgres',
+        check: 'reachable',
+        status: 'skip',
+        detail: 'skipped: no --database-url (or DATABASE_URL)',
+      },
+    ];
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+  });
   client.on('error', () => undefined);
   const address = url;
-  const bounded = <T>(what: string, promise: Promise<T>): Promise<T> => withDeadline(promise, timeoutMs, `postgres at ${address}: ${what}`);
+  const bounded = <T>(what: string, promise: Promise<T>): Promise<T> =>
+    withDeadline(promise, timeoutMs, `postgres at ${address}: ${what}`);
   const results: CheckResult[] = [];
   try {
     try {
@@ -20,7 +34,13 @@ export async function checkPostgres(url: string | undefined, timeoutMs: number):
       const started = performance.now();
       await bounded('SELECT 1', client.query('SELECT 1'));
       const latencyMs = performance.now() - started;
-      results.push({ server: 'postgres', check: 'reachable', status: 'ok', latencyMs, detail: `${address} answered SELECT 1 in ${formatDuration(latencyMs)}` });
+      results.push({
+        server: 'postgres',
+        check: 'reachable',
+        status: 'ok',
+        latencyMs,
+        detail: `${address} answered SELECT 1 in ${formatDuration(latencyMs)}`,
+      });
     } catch (error) {
       results.push({ server: 'postgres', check: 'reachable', status: 'fail', detail: prefixed(address, error) });
       return results;
@@ -45,7 +65,9 @@ export async function checkPostgres(url: string | undefined, timeoutMs: number):
     return results;
   } finally {
     // end() waits for the server's goodbye; a paused server never sends it.
-    void withDeadline(client.end(), 500, 'postgres end').catch(() => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy());
+    void withDeadline(client.end(), 500, 'postgres end').catch(() =>
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(),
+    );
   }
 }
 

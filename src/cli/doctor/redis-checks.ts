@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { formatDuration } from '../render/duration.js';
-import { judgeSkew, reason, withDeadline, type CheckResult } from './check.js';
+import { type CheckResult, judgeSkew, reason, withDeadline } from './check.js';
 
 /** What the script check looks for: the compare script's SHA1 and a name for it. */
 export interface ScriptToCheck {
@@ -13,7 +13,11 @@ export interface ScriptToCheck {
  * (ACL WHOAMI), whether each store script is cached (SCRIPT EXISTS), and clock skew (TIME).
  * Every probe is bounded by `timeoutMs`; once the server fails to answer, the rest are skipped.
  */
-export async function checkRedis(url: string, scripts: readonly ScriptToCheck[], timeoutMs: number): Promise<CheckResult[]> {
+export async function checkRedis(
+  url: string,
+  scripts: readonly ScriptToCheck[],
+  timeoutMs: number,
+): Promise<CheckResult[]> {
   const seed = url.split(',')[0]!.trim();
   const address = seed;
   const redis = new Redis(seed, {
@@ -27,14 +31,21 @@ export async function checkRedis(url: string, scripts: readonly ScriptToCheck[],
   });
   redis.on('error', () => undefined); // failures surface through the commands below
   const results: CheckResult[] = [];
-  const bounded = <T>(what: string, promise: Promise<T>): Promise<T> => withDeadline(promise, timeoutMs, `redis at ${address}: ${what}`);
+  const bounded = <T>(what: string, promise: Promise<T>): Promise<T> =>
+    withDeadline(promise, timeoutMs, `redis at ${address}: ${what}`);
   try {
     try {
       await bounded('connect', redis.connect());
       const started = performance.now();
       await bounded('PING', redis.ping());
       const latencyMs = performance.now() - started;
-      results.push({ server: 'redis', check: 'reachable', status: 'ok', latencyMs, detail: `${address} answered PING in ${formatDuration(latencyMs)}` });
+      results.push({
+        server: 'redis',
+        check: 'reachable',
+        status: 'ok',
+        latencyMs,
+        detail: `${address} answered PING in ${formatDuration(latencyMs)}`,
+      });
     } catch (error) {
       results.push({ server: 'redis', check: 'reachable', status: 'fail', detail: prefixed(address, error) });
       for (const check of ['version', 'auth', 'script', 'clock skew']) {
@@ -42,25 +53,44 @@ export async function checkRedis(url: string, scripts: readonly ScriptToCheck[],
       }
       return results;
     }
-    results.push(await probe('version', async () => {
-      const info = await bounded('INFO server', redis.info('server'));
-      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-      const mode = /redis_mode:(\S+)/.exec(info)?.[1] ?? 'unknown';
-      return { status: 'ok', detail: `Redis ${version}, mode ${mode}` };
-    }));
-    results.push(await probe('auth', async () => {
-      const user = String(await bounded('ACL WHOAMI', redis.call('ACL', 'WHOAMI')));
-      const withPassword = /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(seed);
-      return { status: 'ok', detail: withPassword ? `password given; acting as user ${user}` : `no password given; acting as user ${user}` };
-    }));
-    results.push(await probe('script', async () => {
-      if (scripts.length === 0) return { status: 'skip', detail: 'no store script known to this build' };
-      const exists = (await bounded('SCRIPT EXISTS', redis.script('EXISTS', ...scripts.map((s) => s.sha)))) as number[];
-      const missing = scripts.filter((_, i) => exists[i] !== 1);
-      if (missing.length === 0) return { status: 'ok', detail: `loaded: ${scripts.map((s) => `${s.name} ${s.sha.slice(0, 12)}`).join(', ')}` };
-      // Not an error: the store sends EVAL on NOSCRIPT, which caches it.
-      return { status: 'warn', detail: `not cached yet (loaded on first write): ${missing.map((s) => `${s.name} ${s.sha.slice(0, 12)}`).join(', ')}` };
-    }));
+    results.push(
+      await probe('version', async () => {
+        const info = await bounded('INFO server', redis.info('server'));
+        const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+        const mode = /redis_mode:(\S+)/.exec(info)?.[1] ?? 'unknown';
+        return { status: 'ok', detail: `Redis ${version}, mode ${mode}` };
+      }),
+    );
+    results.push(
+      await probe('auth', async () => {
+        const user = String(await bounded('ACL WHOAMI', redis.call('ACL', 'WHOAMI')));
+        const withPassword = /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(seed);
+        return {
+          status: 'ok',
+          detail: withPassword ? `password given; acting as user ${user}` : `no password given; acting as user ${user}`,
+        };
+      }),
+    );
+    results.push(
+      await probe('script', async () => {
+        if (scripts.length === 0) return { status: 'skip', detail: 'no store script known to this build' };
+        const exists = (await bounded(
+          'SCRIPT EXISTS',
+          redis.script('EXISTS', ...scripts.map((s) => s.sha)),
+        )) as number[];
+        const missing = scripts.filter((_, i) => exists[i] !== 1);
+        if (missing.length === 0)
+          return {
+            status: 'ok',
+            detail: `loaded: ${scripts.map((s) => `${s.name} ${s.sha.slice(0, 12)}`).join(', ')}`,
+          };
+        // Not an error: the store sends EVAL on NOSCRIPT, which caches it.
+        return {
+          status: 'warn',
+          detail: `not cached yet (loaded on first write): ${missing.map((s) => `${s.name} ${s.sha.slice(0, 12)}`).join(', ')}`,
+        };
+      }),
+    );
     try {
       const beforeMs = Date.now();
       const [seconds, micros] = (await bounded('TIME', redis.time())) as [string | number, string | number];
@@ -74,7 +104,10 @@ export async function checkRedis(url: string, scripts: readonly ScriptToCheck[],
     redis.disconnect(); // never QUIT: a paused server would not answer it
   }
 
-  async function probe(check: string, run: () => Promise<{ status: CheckResult['status']; detail: string }>): Promise<CheckResult> {
+  async function probe(
+    check: string,
+    run: () => Promise<{ status: CheckResult['status']; detail: string }>,
+  ): Promise<CheckResult> {
     try {
       return { server: 'redis', check, ...(await run()) };
     } catch (error) {

@@ -1,16 +1,21 @@
 import { tcpExchange } from '../../testing/tcp-exchange.js';
-import { zookeeperModule, type RawClient } from '../../zookeeper/client-module.js';
+import { type RawClient, zookeeperModule } from '../../zookeeper/client-module.js';
 import { zookeeperHosts } from '../../zookeeper/connect-string.js';
 import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 import { formatDuration } from '../render/duration.js';
-import { reason, withDeadline, type CheckResult } from './check.js';
+import { type CheckResult, reason, withDeadline } from './check.js';
 
 /**
  * Checks every ZooKeeper server of the connect string with `srvr` (reachable, version, mode,
  * latency), then opens one session and reads the ACL of the namespace's root znode.
  * Never blocks longer than about `timeoutMs` per probe.
  */
-export async function checkZooKeeper(connectString: string, namespace: string, timeoutMs: number, auth: readonly ZooKeeperAuth[] = []): Promise<CheckResult[]> {
+export async function checkZooKeeper(
+  connectString: string,
+  namespace: string,
+  timeoutMs: number,
+  auth: readonly ZooKeeperAuth[] = [],
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const { host, port } of zookeeperHosts(connectString)) {
     const address = `${host}:${port}`;
@@ -21,22 +26,52 @@ export async function checkZooKeeper(connectString: string, namespace: string, t
       const version = /Zookeeper version: ([^\s,-]+)/i.exec(reply)?.[1];
       const mode = /Mode: (\S+)/.exec(reply)?.[1];
       if (!version) {
-        results.push({ server: 'zookeeper', check: 'reachable', status: 'warn', latencyMs, detail: `${address} answered srvr without a version (4lw whitelist?): ${reply.trim().slice(0, 80)}` });
+        results.push({
+          server: 'zookeeper',
+          check: 'reachable',
+          status: 'warn',
+          latencyMs,
+          detail: `${address} answered srvr without a version (4lw whitelist?): ${reply.trim().slice(0, 80)}`,
+        });
         continue;
       }
-      results.push({ server: 'zookeeper', check: 'reachable', status: 'ok', latencyMs, detail: `${address} answered srvr in ${formatDuration(latencyMs)}` });
-      results.push({ server: 'zookeeper', check: 'version', status: 'ok', detail: `${address} ZooKeeper ${version}, mode ${mode ?? 'unknown'}` });
+      results.push({
+        server: 'zookeeper',
+        check: 'reachable',
+        status: 'ok',
+        latencyMs,
+        detail: `${address} answered srvr in ${formatDuration(latencyMs)}`,
+      });
+      results.push({
+        server: 'zookeeper',
+        check: 'version',
+        status: 'ok',
+        detail: `${address} ZooKeeper ${version}, mode ${mode ?? 'unknown'}`,
+      });
     } catch (error) {
       const message = reason(error);
-      results.push({ server: 'zookeeper', check: 'reachable', status: 'fail', detail: message.startsWith('zookeeper at ') ? message : `zookeeper at ${address}: ${message}` });
+      results.push({
+        server: 'zookeeper',
+        check: 'reachable',
+        status: 'fail',
+        detail: message.startsWith('zookeeper at ') ? message : `zookeeper at ${address}: ${message}`,
+      });
     }
   }
   results.push(...(await checkSession(connectString, namespace, timeoutMs, auth)));
   return results;
 }
 
-async function checkSession(connectString: string, namespace: string, timeoutMs: number, auth: readonly ZooKeeperAuth[]): Promise<CheckResult[]> {
-  const client = zookeeperModule.createClient(connectString, { sessionTimeout: Math.max(timeoutMs * 2, 4_000), retries: 0 });
+async function checkSession(
+  connectString: string,
+  namespace: string,
+  timeoutMs: number,
+  auth: readonly ZooKeeperAuth[],
+): Promise<CheckResult[]> {
+  const client = zookeeperModule.createClient(connectString, {
+    sessionTimeout: Math.max(timeoutMs * 2, 4_000),
+    retries: 0,
+  });
   // The credential goes with the session, so a lock tree that is not world-readable can be read.
   for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
   const root = `/zkoc/${namespace}`;
@@ -53,14 +88,38 @@ async function checkSession(connectString: string, namespace: string, timeoutMs:
       `zookeeper at ${connectString}: session`,
     );
     const latencyMs = performance.now() - started;
-    const as = auth.length > 0 ? `, with digest credential ${auth.map((a) => a.credentials.split(':')[0]).join(', ')}` : '';
-    const session: CheckResult = { server: 'zookeeper', check: 'session', status: 'ok', latencyMs, detail: `session established in ${formatDuration(latencyMs)}${as}` };
+    const as =
+      auth.length > 0 ? `, with digest credential ${auth.map((a) => a.credentials.split(':')[0]).join(', ')}` : '';
+    const session: CheckResult = {
+      server: 'zookeeper',
+      check: 'session',
+      status: 'ok',
+      latencyMs,
+      detail: `session established in ${formatDuration(latencyMs)}${as}`,
+    };
     try {
       const acl = await withDeadline(getAcl(client, root), timeoutMs, `zookeeper at ${connectString}: getACL ${root}`);
-      if (acl === undefined) return [session, { server: 'zookeeper', check: 'acl', status: 'ok', detail: `${root} does not exist yet (created on first lock)` }];
+      if (acl === undefined)
+        return [
+          session,
+          {
+            server: 'zookeeper',
+            check: 'acl',
+            status: 'ok',
+            detail: `${root} does not exist yet (created on first lock)`,
+          },
+        ];
       const open = acl.some((a) => a.scheme === 'world' && a.id === 'anyone');
       const text = acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(', ');
-      return [session, { server: 'zookeeper', check: 'acl', status: 'ok', detail: `${root} ACL ${text}${open ? ' (open to anyone)' : ''}` }];
+      return [
+        session,
+        {
+          server: 'zookeeper',
+          check: 'acl',
+          status: 'ok',
+          detail: `${root} ACL ${text}${open ? ' (open to anyone)' : ''}`,
+        },
+      ];
     } catch (error) {
       return [session, { server: 'zookeeper', check: 'acl', status: 'fail', detail: reason(error) }];
     }
@@ -89,7 +148,10 @@ interface AclEntry {
 
 function getAcl(client: RawClient, path: string): Promise<AclEntry[] | undefined> {
   const raw = client as unknown as {
-    getACL(path: string, cb: (error: { name?: string } | null, acls: { permission: number; id: { scheme: string; id: string } }[]) => void): void;
+    getACL(
+      path: string,
+      cb: (error: { name?: string } | null, acls: { permission: number; id: { scheme: string; id: string } }[]) => void,
+    ): void;
   };
   return new Promise((resolve, reject) => {
     raw.getACL(path, (error, acls) => {

@@ -34,7 +34,10 @@ export function entryFields(entry: Entry<StoredValue>, nowMs: number, raw: boole
     const shown = raw ? v.text : preview(v.text, VALUE_PREVIEW_CHARS);
     const note = v.encoding === 'binary' ? ' (binary, base64)' : v.encoding === 'text' ? ' (text, not JSON)' : '';
     fields.push(['value', `${shown}${note}`]);
-    fields.push(['value size', `${v.bytes} bytes${!raw && [...v.text].length > VALUE_PREVIEW_CHARS ? ' (preview; --raw for all of it)' : ''}`]);
+    fields.push([
+      'value size',
+      `${v.bytes} bytes${!raw && [...v.text].length > VALUE_PREVIEW_CHARS ? ' (preview; --raw for all of it)' : ''}`,
+    ]);
   }
   return fields;
 }

@@ -8,7 +8,12 @@ export function toJsonText(value: unknown): string {
 
 function jsonReplacer(this: unknown, _key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
-  if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    (value as { type?: unknown }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+  ) {
     // Buffer.prototype.toJSON already ran; turn its byte array into hex (session ids read better).
     return Buffer.from((value as { data: number[] }).data).toString('hex');
   }

@@ -18,7 +18,7 @@ export function printable(text: string): string {
 /** Shortens `text` to at most `max` characters (code points), marking the cut with `…`. */
 export function preview(text: string, max: number): string {
   const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, Math.max(0, max - 1)).join('') + '…';
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
 /** Display width in terminal columns: code points, with East Asian wide and emoji counted as 2. */

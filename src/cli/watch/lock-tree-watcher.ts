@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { decodeKeyFromZnodeName } from '../../core/key.js';
 import { ConnectionError } from '../../errors.js';
-import { zookeeperModule, type RawClient, type RawStat } from '../../zookeeper/client-module.js';
+import { type RawClient, type RawStat, zookeeperModule } from '../../zookeeper/client-module.js';
+import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 import { decodeHolderInfo, type HolderInfo } from '../../zookeeper/holder-info.js';
 import { sortLockNames } from '../../zookeeper/lock-node-name.js';
-import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 
 /** One change in a key's lock queue. */
 export type LockChange =
@@ -54,14 +54,22 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
     connectTimeoutMs: number,
     auth: readonly ZooKeeperAuth[] = [],
   ): Promise<{ watcher: LockTreeWatcher; initial: LockChange[] }> {
-    const client = zookeeperModule.createClient(connectString, { sessionTimeout: Math.max(4_000, connectTimeoutMs * 2), retries: 0 });
+    const client = zookeeperModule.createClient(connectString, {
+      sessionTimeout: Math.max(4_000, connectTimeoutMs * 2),
+      retries: 0,
+    });
     for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.removeAllListeners('state');
         client.close();
         client.connectionManager?.socket?.destroy();
-        reject(new ConnectionError('zookeeper', `could not open a ZooKeeper session at ${connectString} within --timeout-ms=${connectTimeoutMs}`));
+        reject(
+          new ConnectionError(
+            'zookeeper',
+            `could not open a ZooKeeper session at ${connectString} within --timeout-ms=${connectTimeoutMs}`,
+          ),
+        );
       }, connectTimeoutMs);
       client.on('state', (state) => {
         if (state.name === 'SYNC_CONNECTED') {
@@ -73,7 +81,11 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
     });
     const watcher = new LockTreeWatcher(client, root, prefix);
     client.on('state', (state) => {
-      if (state.name === 'EXPIRED' || state.name === 'AUTH_FAILED') watcher.emit('error', new ConnectionError('zookeeper', `ZooKeeper session at ${connectString} ended: ${state.name}`));
+      if (state.name === 'EXPIRED' || state.name === 'AUTH_FAILED')
+        watcher.emit(
+          'error',
+          new ConnectionError('zookeeper', `ZooKeeper session at ${connectString} ended: ${state.name}`),
+        );
     });
     const initial: LockChange[] = [];
     watcher.on('change', (c) => initial.push(c));
@@ -92,10 +104,16 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
 
   async #watchRoot(): Promise<void> {
     if (this.#closed) return;
-    const children = await this.#children(this.#root, () => void this.#watchRoot().catch((e: Error) => this.emit('error', e)));
+    const children = await this.#children(
+      this.#root,
+      () => void this.#watchRoot().catch((e: Error) => this.emit('error', e)),
+    );
     if (children === undefined) {
       // No lock taken yet in this namespace: wait for the root to appear.
-      const exists = await this.#exists(this.#root, () => void this.#watchRoot().catch((e: Error) => this.emit('error', e)));
+      const exists = await this.#exists(
+        this.#root,
+        () => void this.#watchRoot().catch((e: Error) => this.emit('error', e)),
+      );
       if (exists) await this.#watchRoot();
       return;
     }
@@ -118,7 +136,10 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
   // Watch callbacks and the first read may overlap; one re-read at a time per key keeps the diff exact.
   #watchKey(name: string, key: string): Promise<void> {
     const next = (this.#pending.get(name) ?? Promise.resolve()).then(() => this.#rereadKey(name, key));
-    this.#pending.set(name, next.catch(() => undefined));
+    this.#pending.set(
+      name,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -127,31 +148,50 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
     const queue = this.#queues.get(name);
     if (!queue) return;
     const parent = `${this.#root}/${name}`;
-    const children = await this.#children(parent, () => void this.#watchKey(name, key).catch((e: Error) => this.emit('error', e)));
+    const children = await this.#children(
+      parent,
+      () => void this.#watchKey(name, key).catch((e: Error) => this.emit('error', e)),
+    );
     const now = Date.now();
     const present = new Set(children ?? []);
     for (const [nodeName, c] of queue) {
       if (present.has(nodeName)) continue;
       queue.delete(nodeName);
-      if (c.heldSinceMs !== undefined) this.emit('change', { type: 'released', key, node: nodeName, holder: c.holder, heldMs: now - c.heldSinceMs });
-      else this.emit('change', { type: 'gave-up', key, node: nodeName, holder: c.holder, waitedMs: now - c.createdAtMs });
+      if (c.heldSinceMs !== undefined)
+        this.emit('change', { type: 'released', key, node: nodeName, holder: c.holder, heldMs: now - c.heldSinceMs });
+      else
+        this.emit('change', { type: 'gave-up', key, node: nodeName, holder: c.holder, waitedMs: now - c.createdAtMs });
     }
     const added = sortLockNames([...present].filter((n) => !queue.has(n)));
     await Promise.all(
       added.map(async ({ name: nodeName, sequence }) => {
         const data = await this.#data(`${parent}/${nodeName}`);
-        if (data) queue.set(nodeName, { name: nodeName, sequence, holder: decodeHolderInfo(data.data), createdAtMs: Number(Buffer.from(data.stat.ctime).readBigInt64BE(0)), heldSinceMs: undefined });
+        if (data)
+          queue.set(nodeName, {
+            name: nodeName,
+            sequence,
+            holder: decodeHolderInfo(data.data),
+            createdAtMs: Number(Buffer.from(data.stat.ctime).readBigInt64BE(0)),
+            heldSinceMs: undefined,
+          });
       }),
     );
     const ordered = [...queue.values()].sort((a, b) => a.sequence - b.sequence);
     const holder = ordered[0];
     if (holder && holder.heldSinceMs === undefined) {
       holder.heldSinceMs = now;
-      this.emit('change', { type: 'acquired', key, node: holder.name, holder: holder.holder, waitedMs: Math.max(0, now - holder.createdAtMs) });
+      this.emit('change', {
+        type: 'acquired',
+        key,
+        node: holder.name,
+        holder: holder.holder,
+        waitedMs: Math.max(0, now - holder.createdAtMs),
+      });
     }
     const addedNames = new Set(added.map((a) => a.name));
     ordered.forEach((c, position) => {
-      if (position > 0 && addedNames.has(c.name)) this.emit('change', { type: 'waiting', key, node: c.name, holder: c.holder, position });
+      if (position > 0 && addedNames.has(c.name))
+        this.emit('change', { type: 'waiting', key, node: c.name, holder: c.holder, position });
     });
     if (children === undefined) {
       // The key's parent is gone (deleted when its queue emptied): the root watch brings it back if reused.
@@ -161,22 +201,42 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
 
   #children(path: string, onChange: () => void): Promise<string[] | undefined> {
     return new Promise((resolve, reject) => {
-      const raw = this.#client as unknown as { getChildren(path: string, watcher: () => void, cb: (error: { name?: string } | null, children: string[]) => void): void };
-      raw.getChildren(path, () => onChange(), (error, children) => {
-        if (error?.name === 'NO_NODE') resolve(undefined);
-        else if (error) reject(new Error(`zookeeper getChildren ${path}: ${error.name ?? String(error)}`));
-        else resolve(children);
-      });
+      const raw = this.#client as unknown as {
+        getChildren(
+          path: string,
+          watcher: () => void,
+          cb: (error: { name?: string } | null, children: string[]) => void,
+        ): void;
+      };
+      raw.getChildren(
+        path,
+        () => onChange(),
+        (error, children) => {
+          if (error?.name === 'NO_NODE') resolve(undefined);
+          else if (error) reject(new Error(`zookeeper getChildren ${path}: ${error.name ?? String(error)}`));
+          else resolve(children);
+        },
+      );
     });
   }
 
   #exists(path: string, onChange: () => void): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const raw = this.#client as unknown as { exists(path: string, watcher: () => void, cb: (error: { name?: string } | null, stat: RawStat | null) => void): void };
-      raw.exists(path, () => onChange(), (error, stat) => {
-        if (error) reject(new Error(`zookeeper exists ${path}: ${error.name ?? String(error)}`));
-        else resolve(stat !== null && stat !== undefined);
-      });
+      const raw = this.#client as unknown as {
+        exists(
+          path: string,
+          watcher: () => void,
+          cb: (error: { name?: string } | null, stat: RawStat | null) => void,
+        ): void;
+      };
+      raw.exists(
+        path,
+        () => onChange(),
+        (error, stat) => {
+          if (error) reject(new Error(`zookeeper exists ${path}: ${error.name ?? String(error)}`));
+          else resolve(stat !== null && stat !== undefined);
+        },
+      );
     });
   }
 

@@ -1,8 +1,16 @@
 import { InvalidOptionsError, type ServerKind } from '../../errors.js';
 import { expireSession } from '../expire-session.js';
-import { findLeader } from '../zookeeper-leader.js';
 import { fourLetterWord } from '../four-letter-word.js';
-import type { ExpireSessionOptions, StartedPostgres, StartedRedis, StartedServer, StartedStack, StartedZooKeeper, ZooKeeperServerOptions } from '../types.js';
+import type {
+  ExpireSessionOptions,
+  StartedPostgres,
+  StartedRedis,
+  StartedServer,
+  StartedStack,
+  StartedZooKeeper,
+  ZooKeeperServerOptions,
+} from '../types.js';
+import { findLeader } from '../zookeeper-leader.js';
 
 /** Options of {@link startContainerStack}. */
 export interface ContainerStackOptions {
@@ -19,7 +27,9 @@ async function loadTestcontainers(): Promise<Testcontainers> {
   try {
     return await import('testcontainers');
   } catch (cause) {
-    throw new InvalidOptionsError(`provider 'containers' needs the optional package testcontainers (npm install -D testcontainers); ${String(cause)}`);
+    throw new InvalidOptionsError(
+      `provider 'containers' needs the optional package testcontainers (npm install -D testcontainers); ${String(cause)}`,
+    );
   }
 }
 
@@ -123,7 +133,12 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
   ].join(' ');
   const starts = [
     new GenericContainer('zookeeper:3.8')
-      .withEnvironment({ ZOO_TICK_TIME: String(tickTimeMs), ZOO_4LW_COMMANDS_WHITELIST: '*', ZOO_CFG_EXTRA: extra, ZOO_STANDALONE_ENABLED: 'true' })
+      .withEnvironment({
+        ZOO_TICK_TIME: String(tickTimeMs),
+        ZOO_4LW_COMMANDS_WHITELIST: '*',
+        ZOO_CFG_EXTRA: extra,
+        ZOO_STANDALONE_ENABLED: 'true',
+      })
       .withExposedPorts(2181)
       .withWaitStrategy(Wait.forLogMessage(/binding to port|PrepRequestProcessor.*started/))
       .withStartupTimeout(options.startTimeoutMs)
@@ -149,14 +164,20 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
     await Promise.allSettled(containers.map((c) => c.stop({ remove: true })));
     throw failure.reason;
   }
-  const [zkContainer, redisContainer, pgContainer] = containers as [StartedTestContainer, StartedTestContainer, StartedTestContainer];
+  const [zkContainer, redisContainer, pgContainer] = containers as [
+    StartedTestContainer,
+    StartedTestContainer,
+    StartedTestContainer,
+  ];
 
   const zkServer = new ContainerServer('zookeeper', zkContainer, 2181, tc);
   // defineProperties, not Object.assign: the getters must stay live (ports can change on restart).
   const zookeeper = Object.defineProperties(zkServer, {
     id: { value: 1 },
     connectString: { get: () => `${zkServer.host}:${zkServer.port}` },
-    fourLetterWord: { value: (word: string, o?: { timeoutMs?: number }) => fourLetterWord(zkServer.host, zkServer.port, word, o) },
+    fourLetterWord: {
+      value: (word: string, o?: { timeoutMs?: number }) => fourLetterWord(zkServer.host, zkServer.port, word, o),
+    },
     servers: { get: () => [zookeeper] },
     leader: { value: (o?: { timeoutMs?: number }) => findLeader([zookeeper], o?.timeoutMs) },
   }) as unknown as StartedZooKeeper;

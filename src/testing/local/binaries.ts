@@ -84,7 +84,11 @@ async function lookUp(): Promise<Lookup> {
 
   const java = await findExecutable(process.env.ZKOC_JAVA ?? 'java');
   if (java) binaries.java = java;
-  else missing.push({ what: 'java (runs ZooKeeper)', hint: `not found (${process.env.ZKOC_JAVA ? `ZKOC_JAVA=${process.env.ZKOC_JAVA}` : 'on PATH'}); apt-get install -y zookeeper (pulls in a JRE), or set ZKOC_JAVA` });
+  else
+    missing.push({
+      what: 'java (runs ZooKeeper)',
+      hint: `not found (${process.env.ZKOC_JAVA ? `ZKOC_JAVA=${process.env.ZKOC_JAVA}` : 'on PATH'}); apt-get install -y zookeeper (pulls in a JRE), or set ZKOC_JAVA`,
+    });
 
   const jar = process.env.ZKOC_ZOOKEEPER_JAR ?? DEFAULT_ZOOKEEPER_JAR;
   if (await isReadable(jar)) {
@@ -92,16 +96,27 @@ async function lookUp(): Promise<Lookup> {
     for (const extra of ZOOKEEPER_LOGGING_JARS) if (await isReadable(extra)) logging.push(extra);
     binaries.zookeeperClasspath = [ZOOKEEPER_CONF_DIR, jar, ...logging];
   } else {
-    missing.push({ what: 'ZooKeeper jar', hint: `${jar} not found${process.env.ZKOC_ZOOKEEPER_JAR ? ' (from ZKOC_ZOOKEEPER_JAR)' : ''}; apt-get install -y zookeeper, or set ZKOC_ZOOKEEPER_JAR` });
+    missing.push({
+      what: 'ZooKeeper jar',
+      hint: `${jar} not found${process.env.ZKOC_ZOOKEEPER_JAR ? ' (from ZKOC_ZOOKEEPER_JAR)' : ''}; apt-get install -y zookeeper, or set ZKOC_ZOOKEEPER_JAR`,
+    });
   }
 
   const redis = await findExecutable(process.env.ZKOC_REDIS_SERVER ?? 'redis-server');
   if (redis) binaries.redisServer = redis;
-  else missing.push({ what: 'redis-server', hint: `${process.env.ZKOC_REDIS_SERVER ? `${process.env.ZKOC_REDIS_SERVER} (from ZKOC_REDIS_SERVER)` : 'redis-server on PATH'} not found; apt-get install -y redis-server, or set ZKOC_REDIS_SERVER` });
+  else
+    missing.push({
+      what: 'redis-server',
+      hint: `${process.env.ZKOC_REDIS_SERVER ? `${process.env.ZKOC_REDIS_SERVER} (from ZKOC_REDIS_SERVER)` : 'redis-server on PATH'} not found; apt-get install -y redis-server, or set ZKOC_REDIS_SERVER`,
+    });
 
   const pgBin = await findPostgresBin();
   if (pgBin) binaries.postgresBin = pgBin;
-  else missing.push({ what: 'PostgreSQL initdb/postgres', hint: `${process.env.ZKOC_PG_BIN ? `${process.env.ZKOC_PG_BIN}/{initdb,postgres} (from ZKOC_PG_BIN)` : `${POSTGRES_ROOT}/<major>/bin/{initdb,postgres}`} not found; apt-get install -y postgresql, or set ZKOC_PG_BIN` });
+  else
+    missing.push({
+      what: 'PostgreSQL initdb/postgres',
+      hint: `${process.env.ZKOC_PG_BIN ? `${process.env.ZKOC_PG_BIN}/{initdb,postgres} (from ZKOC_PG_BIN)` : `${POSTGRES_ROOT}/<major>/bin/{initdb,postgres}`} not found; apt-get install -y postgresql, or set ZKOC_PG_BIN`,
+    });
 
   return { binaries, missing };
 }

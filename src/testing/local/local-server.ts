@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConnectionError, type ServerKind } from '../../errors.js';
-import type { StartedServer } from '../types.js';
 import { pollUntil } from '../polling.js';
+import type { StartedServer } from '../types.js';
 import { findFreePort } from './free-port.js';
 import { ProcessGroup, type ProcessSpec } from './process-group.js';
 
@@ -119,7 +119,11 @@ export class LocalServer implements StartedServer {
   async logTail(lines = 30): Promise<string> {
     try {
       const text = await readFile(this.settings.logFile, 'utf8');
-      return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+      return text
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n')
+        .trimEnd();
     } catch {
       return '';
     }
@@ -142,7 +146,10 @@ export class LocalServer implements StartedServer {
   }
 
   private async startFailure(outcome: 'exited' | 'timeout'): Promise<ConnectionError> {
-    const why = outcome === 'exited' ? 'exited before answering' : `did not answer within startTimeoutMs=${this.settings.startTimeoutMs}`;
+    const why =
+      outcome === 'exited'
+        ? 'exited before answering'
+        : `did not answer within startTimeoutMs=${this.settings.startTimeoutMs}`;
     return new ConnectionError(
       this.kind,
       `local ${this.kind} on ${this.host}:${this.currentPort} ${why}; log ${this.settings.logFile} ends with:\n${await this.logTail()}`,

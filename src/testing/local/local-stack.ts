@@ -15,14 +15,14 @@ import type {
   ZooKeeperServerOptions,
 } from '../types.js';
 import { findLeader } from '../zookeeper-leader.js';
-import { findFreePort } from './free-port.js';
-import { formRedisCluster } from './redis-cluster.js';
-import { ServerSet } from './server-set.js';
 import { findServerBinaries } from './binaries.js';
+import { findFreePort } from './free-port.js';
 import { LocalServer, type LocalServerRecipe, type LocalServerSettings } from './local-server.js';
 import { postgresRecipe, runAsSuperuser } from './postgres-server.js';
-import { redisRecipe } from './redis-server.js';
 import { forgetDirectory, removeDirectoryOnExit } from './reaper.js';
+import { formRedisCluster } from './redis-cluster.js';
+import { redisRecipe } from './redis-server.js';
+import { ServerSet } from './server-set.js';
 import { zooKeeperRecipe, zooKeeperSettings } from './zookeeper-server.js';
 
 const HOST = '127.0.0.1';
@@ -32,13 +32,19 @@ const DEFAULT_CLUSTER_NODE_TIMEOUT_MS = 1_000;
 
 /** Launches servers in parallel; when one fails, the others are left for the caller's stop(). */
 async function launchAll(servers: readonly LocalServer[]): Promise<void> {
-  const failure = (await Promise.allSettled(servers.map((s) => s.launch()))).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failure = (await Promise.allSettled(servers.map((s) => s.launch()))).find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
   if (failure) throw failure.reason;
 }
 
 class LocalZooKeeper extends LocalServer implements StartedZooKeeper {
   override readonly kind = 'zookeeper' as const;
-  constructor(recipe: LocalServerRecipe, settings: LocalServerSettings, readonly id = 1) {
+  constructor(
+    recipe: LocalServerRecipe,
+    settings: LocalServerSettings,
+    readonly id = 1,
+  ) {
     super(recipe, settings);
   }
   get connectString(): string {
@@ -165,7 +171,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Start
     for (let myid = 1; myid <= zkServers; myid += 1) {
       const zkDir = join(dir, `zookeeper-${myid}`);
       await mkdir(zkDir);
-      servers.push(new LocalZooKeeper(zooKeeperRecipe(binaries, zkDir, zkSettings, { myid, members }), settings(`zookeeper-${myid}`), myid));
+      servers.push(
+        new LocalZooKeeper(
+          zooKeeperRecipe(binaries, zkDir, zkSettings, { myid, members }),
+          settings(`zookeeper-${myid}`),
+          myid,
+        ),
+      );
     }
     zookeeper = new LocalZooKeeperEnsemble(servers);
     await launchAll(servers);
@@ -179,18 +191,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Start
       return;
     }
     let formed = false;
-    const nodeSettings = { nodeTimeoutMs: cluster.nodeTimeoutMs ?? DEFAULT_CLUSTER_NODE_TIMEOUT_MS, isFormed: () => formed };
-    const nodes = Array.from({ length: cluster.masters }, (_, i) => new LocalRedis(redisRecipe(binaries, join(dir, `redis-${i + 1}`), nodeSettings), settings(`redis-${i + 1}`)));
+    const nodeSettings = {
+      nodeTimeoutMs: cluster.nodeTimeoutMs ?? DEFAULT_CLUSTER_NODE_TIMEOUT_MS,
+      isFormed: () => formed,
+    };
+    const nodes = Array.from(
+      { length: cluster.masters },
+      (_, i) =>
+        new LocalRedis(redisRecipe(binaries, join(dir, `redis-${i + 1}`), nodeSettings), settings(`redis-${i + 1}`)),
+    );
     redis = new LocalRedisCluster(nodes);
     await launchAll(nodes);
-    await formRedisCluster(nodes.map((n) => n.port), deadline);
+    await formRedisCluster(
+      nodes.map((n) => n.port),
+      deadline,
+    );
     formed = true;
   };
   const launchPostgres = async (): Promise<void> => {
     const recipe: LocalServerRecipe = await postgresRecipe(binaries, join(dir, 'postgres'), options.startTimeoutMs);
     postgres = new LocalPostgres(recipe, settings('postgres'));
     await postgres.launch();
-    await runAsSuperuser(postgres.port, 'postgres', `CREATE DATABASE ${DATABASE}`, Math.max(1_000, deadline - Date.now()));
+    await runAsSuperuser(
+      postgres.port,
+      'postgres',
+      `CREATE DATABASE ${DATABASE}`,
+      Math.max(1_000, deadline - Date.now()),
+    );
   };
 
   const results = await Promise.allSettled([launchZooKeeper(), launchRedis(), launchPostgres()]);

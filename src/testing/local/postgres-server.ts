@@ -17,7 +17,10 @@ async function postgresRunAs(): Promise<RunAs> {
   if (process.getuid?.() !== 0) return {};
   const user = await lookUpSystemUser('postgres');
   if (!user) {
-    throw new ConnectionError('postgres', 'PostgreSQL refuses to run as root and there is no `postgres` user; apt-get install -y postgresql creates it (or run the tests as a non-root user)');
+    throw new ConnectionError(
+      'postgres',
+      'PostgreSQL refuses to run as root and there is no `postgres` user; apt-get install -y postgresql creates it (or run the tests as a non-root user)',
+    );
   }
   return user;
 }
@@ -28,7 +31,13 @@ async function chownTree(paths: readonly string[], runAs: RunAs): Promise<void> 
 }
 
 /** Runs initdb (trust auth, no fsync: test data) and resolves when it exited 0. */
-async function initdb(binaries: ServerBinaries, dataDir: string, logFile: string, runAs: RunAs, timeoutMs: number): Promise<void> {
+async function initdb(
+  binaries: ServerBinaries,
+  dataDir: string,
+  logFile: string,
+  runAs: RunAs,
+  timeoutMs: number,
+): Promise<void> {
   const log = await open(logFile, 'a');
   try {
     const child = spawn(
@@ -42,7 +51,10 @@ async function initdb(binaries: ServerBinaries, dataDir: string, logFile: string
       child.once('exit', (exitCode) => resolve(exitCode));
     }).finally(() => clearTimeout(timer));
     if (code !== 0) {
-      throw new ConnectionError('postgres', `initdb -D ${dataDir} failed (exit ${code ?? 'killed after startTimeoutMs'}); see ${logFile}`);
+      throw new ConnectionError(
+        'postgres',
+        `initdb -D ${dataDir} failed (exit ${code ?? 'killed after startTimeoutMs'}); see ${logFile}`,
+      );
     }
   } finally {
     await log.close();
@@ -51,11 +63,23 @@ async function initdb(binaries: ServerBinaries, dataDir: string, logFile: string
 
 /** A `pg.Client` config for the local server's `postgres` superuser. */
 export function superuserConfig(port: number, database: string, timeoutMs: number): pg.ClientConfig {
-  return { host: '127.0.0.1', port, user: 'postgres', database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs };
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    database,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  };
 }
 
 /** Runs one statement as the superuser over a short-lived connection. */
-export async function runAsSuperuser(port: number, database: string, sql: string, timeoutMs: number): Promise<pg.QueryResult> {
+export async function runAsSuperuser(
+  port: number,
+  database: string,
+  sql: string,
+  timeoutMs: number,
+): Promise<pg.QueryResult> {
   const client = new pg.Client(superuserConfig(port, database, timeoutMs));
   client.on('error', () => {}); // a server dying mid-query surfaces through the query's rejection
   try {
@@ -72,7 +96,11 @@ export async function runAsSuperuser(port: number, database: string, sql: string
  * Ready when a real `SELECT 1` succeeds. Stopped with SIGINT (fast shutdown: SIGTERM would
  * wait for every client to disconnect).
  */
-export async function postgresRecipe(binaries: ServerBinaries, dir: string, timeoutMs: number): Promise<LocalServerRecipe> {
+export async function postgresRecipe(
+  binaries: ServerBinaries,
+  dir: string,
+  timeoutMs: number,
+): Promise<LocalServerRecipe> {
   const runAs = await postgresRunAs();
   const dataDir = join(dir, 'data');
   const logFile = join(dir, '..', 'postgres.log');
@@ -86,13 +114,20 @@ export async function postgresRecipe(binaries: ServerBinaries, dir: string, time
       return {
         command: join(binaries.postgresBin, 'postgres'),
         args: [
-          '-D', dataDir,
-          '-p', String(port),
-          '-k', dir,
-          '-c', 'listen_addresses=127.0.0.1',
-          '-c', 'fsync=off',
-          '-c', 'synchronous_commit=off',
-          '-c', 'full_page_writes=off',
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-k',
+          dir,
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'fsync=off',
+          '-c',
+          'synchronous_commit=off',
+          '-c',
+          'full_page_writes=off',
         ],
         logFile,
         cwd: dir,

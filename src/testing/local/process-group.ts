@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { sendSignal, signalProcessTree } from './process-tree.js';
 import { forgetProcessGroup, reapProcessGroupOnExit } from './reaper.js';
@@ -27,10 +27,8 @@ export class ProcessGroup {
   /** Resolves with the exit code or signal once the leader has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private hasExited = false;
-  private readonly child: ChildProcess;
 
   private constructor(child: ChildProcess) {
-    this.child = child;
     this.pid = child.pid!;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {

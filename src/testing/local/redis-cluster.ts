@@ -25,19 +25,27 @@ export async function formRedisCluster(ports: readonly number[], deadline: numbe
       await redisCommand(port, `CLUSTER ADDSLOTSRANGE ${first} ${last}`, COMMAND_TIMEOUT_MS);
     }),
   );
-  for (const port of ports.slice(1)) await redisCommand(ports[0]!, `CLUSTER MEET 127.0.0.1 ${port}`, COMMAND_TIMEOUT_MS);
+  for (const port of ports.slice(1))
+    await redisCommand(ports[0]!, `CLUSTER MEET 127.0.0.1 ${port}`, COMMAND_TIMEOUT_MS);
   let lastInfo = '';
   const formed = await pollUntil(
     async () => {
       for (const port of ports) {
         const info = await redisCommand(port, 'CLUSTER INFO', COMMAND_TIMEOUT_MS);
         lastInfo = `port ${port}: ${info.replace(/\r\n/g, ' ').slice(0, 200)}`;
-        const agreed = /^cluster_state:ok/m.test(info) && new RegExp(`^cluster_slots_assigned:${SLOTS}`, 'm').test(info) && new RegExp(`^cluster_known_nodes:${ports.length}\\b`, 'm').test(info);
+        const agreed =
+          /^cluster_state:ok/m.test(info) &&
+          new RegExp(`^cluster_slots_assigned:${SLOTS}`, 'm').test(info) &&
+          new RegExp(`^cluster_known_nodes:${ports.length}\\b`, 'm').test(info);
         if (!agreed) return false;
       }
       return true;
     },
     { deadline, intervalMs: 50 },
   );
-  if (!formed.ok) throw new ConnectionError('redis', `Redis Cluster on ports ${ports.join(',')} did not form before the start deadline; last CLUSTER INFO ${lastInfo}`);
+  if (!formed.ok)
+    throw new ConnectionError(
+      'redis',
+      `Redis Cluster on ports ${ports.join(',')} did not form before the start deadline; last CLUSTER INFO ${lastInfo}`,
+    );
 }

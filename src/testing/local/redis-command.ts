@@ -16,7 +16,10 @@ function isWholeReply(text: string): boolean {
  * @throws ConnectionError when no whole reply arrives within `timeoutMs`; Error for a `-ERR` reply.
  */
 export async function redisCommand(port: number, command: string, timeoutMs: number): Promise<string> {
-  const reply = await tcpExchange('redis', '127.0.0.1', port, `${command}\r\n`, { timeoutMs, isComplete: isWholeReply });
+  const reply = await tcpExchange('redis', '127.0.0.1', port, `${command}\r\n`, {
+    timeoutMs,
+    isComplete: isWholeReply,
+  });
   const lineEnd = reply.indexOf('\r\n');
   const head = reply.slice(0, lineEnd < 0 ? undefined : lineEnd);
   if (head.startsWith('-')) throw new Error(`redis on port ${port} answered ${command}: ${head.slice(1)}`);

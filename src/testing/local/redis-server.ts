@@ -21,15 +21,24 @@ export interface RedisClusterNodeSettings {
  * to check script reloading). Ready when PING answers PONG. With `cluster`, a cluster node whose
  * `nodes.conf` stays in `dir`, so a restarted node keeps its identity and slots (but not its data).
  */
-export function redisRecipe(binaries: ServerBinaries, dir: string, cluster?: RedisClusterNodeSettings): LocalServerRecipe {
+export function redisRecipe(
+  binaries: ServerBinaries,
+  dir: string,
+  cluster?: RedisClusterNodeSettings,
+): LocalServerRecipe {
   const clusterArgs = cluster
     ? [
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf',
-        '--cluster-node-timeout', String(cluster.nodeTimeoutMs),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        String(cluster.nodeTimeoutMs),
         // One failed master must not take the other masters' slots down with it.
-        '--cluster-require-full-coverage', 'no',
-        '--cluster-allow-reads-when-down', 'yes',
+        '--cluster-require-full-coverage',
+        'no',
+        '--cluster-allow-reads-when-down',
+        'yes',
       ]
     : [];
   return {
@@ -40,13 +49,20 @@ export function redisRecipe(binaries: ServerBinaries, dir: string, cluster?: Red
       return {
         command: binaries.redisServer,
         args: [
-          '--port', String(port),
-          '--bind', '127.0.0.1',
-          '--save', '',
-          '--appendonly', 'no',
-          '--dir', dir,
-          '--daemonize', 'no',
-          '--logfile', '',
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          '--daemonize',
+          'no',
+          '--logfile',
+          '',
           ...clusterArgs,
         ],
         logFile: join(dir, '..', `${basename(dir)}.log`),

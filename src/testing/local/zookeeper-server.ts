@@ -43,7 +43,12 @@ const JVM_FLAGS = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-
  * `dir/data`, kept across restarts so sessions survive a restart shorter than their timeout.
  * Ready when `srvr` reports a `Mode:` (`ruok` says imok before the server serves requests).
  */
-export function zooKeeperRecipe(binaries: ServerBinaries, dir: string, settings: ZooKeeperSettings, ensemble?: EnsembleMembership): LocalServerRecipe {
+export function zooKeeperRecipe(
+  binaries: ServerBinaries,
+  dir: string,
+  settings: ZooKeeperSettings,
+  ensemble?: EnsembleMembership,
+): LocalServerRecipe {
   // Quorum ports are chosen once per client port, so a restart reuses them.
   let quorumPorts: { clientPort: number; peer: number; election: number } | undefined;
   return {
@@ -52,11 +57,24 @@ export function zooKeeperRecipe(binaries: ServerBinaries, dir: string, settings:
     async processFor(port) {
       await mkdir(join(dir, 'data'), { recursive: true });
       await writeFile(join(dir, 'data', 'myid'), `${ensemble?.myid ?? 1}\n`);
-      if (quorumPorts?.clientPort !== port) quorumPorts = { clientPort: port, peer: await findFreePort(), election: await findFreePort() };
+      if (quorumPorts?.clientPort !== port)
+        quorumPorts = { clientPort: port, peer: await findFreePort(), election: await findFreePort() };
       const quorum = ensemble
-        ? ['standaloneEnabled=false', 'reconfigEnabled=false', ...ensemble.members.map((m, i) => `server.${i + 1}=127.0.0.1:${m.peer}:${m.election}:participant`), 'initLimit=10', 'syncLimit=5']
+        ? [
+            'standaloneEnabled=false',
+            'reconfigEnabled=false',
+            ...ensemble.members.map((m, i) => `server.${i + 1}=127.0.0.1:${m.peer}:${m.election}:participant`),
+            'initLimit=10',
+            'syncLimit=5',
+          ]
         : settings.singleMemberEnsemble
-          ? ['standaloneEnabled=false', 'reconfigEnabled=false', `server.1=127.0.0.1:${quorumPorts.peer}:${quorumPorts.election}:participant`, 'initLimit=10', 'syncLimit=5']
+          ? [
+              'standaloneEnabled=false',
+              'reconfigEnabled=false',
+              `server.1=127.0.0.1:${quorumPorts.peer}:${quorumPorts.election}:participant`,
+              'initLimit=10',
+              'syncLimit=5',
+            ]
           : [];
       const config = join(dir, 'zoo.cfg');
       await writeFile(

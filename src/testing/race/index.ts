@@ -2,18 +2,19 @@
  * The race harness: jcstress-style stress runs of the cache races under three strategies
  * (`naive`, `lock-only`, `ordered`), with real worker processes and real servers.
  */
-export { runRace, parseRaceOptions, RACE_TABLE, RACE_CHAOS_FAULTS } from './run-race.js';
-export { renderRaceReport, renderTotals, renderSideBySide, renderChaos } from './outcome-table.js';
-export { isTransientFailure, retryTransient, type RetrySettings } from './transient.js';
+
+export { renderChaos, renderRaceReport, renderSideBySide, renderTotals } from './outcome-table.js';
 export { parseDurationMs } from './parse-duration.js';
 export { SeededRandom } from './prng.js';
-export { RaceWorkerError, defaultWorkerEntry } from './race-worker.js';
-export { SCENARIOS, type RaceScenario } from './scenarios/index.js';
+export { defaultWorkerEntry, RaceWorkerError } from './race-worker.js';
+export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE, runRace } from './run-race.js';
+export { type RaceScenario, SCENARIOS } from './scenarios/index.js';
+export { isTransientFailure, type RetrySettings, retryTransient } from './transient.js';
 export {
-  RACE_SCENARIOS,
-  RACE_STRATEGIES,
   type Expectation,
   type ObservedOutcome,
+  RACE_SCENARIOS,
+  RACE_STRATEGIES,
   type RaceCell,
   type RaceChaosOptions,
   type RaceChaosReport,

@@ -18,17 +18,30 @@ export function renderRaceReport(report: RaceReport): string {
 }
 
 /** The chaos section: topology, every fault (kind, server, when, how long), counts and unavailable iterations. */
-export function renderChaos(chaos: RaceChaosReport, strategies: readonly RaceCell['strategy'][] = Object.keys(chaos.unavailableByStrategy) as RaceCell['strategy'][]): string[] {
+export function renderChaos(
+  chaos: RaceChaosReport,
+  strategies: readonly RaceCell['strategy'][] = Object.keys(chaos.unavailableByStrategy) as RaceCell['strategy'][],
+): string[] {
   const counts = Object.entries(chaos.counts)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
-  const unavailable = strategies.map((strategy) => `${strategy} ${count(chaos.unavailableByStrategy[strategy])}`)
+  const unavailable = strategies
+    .map((strategy) => `${strategy} ${count(chaos.unavailableByStrategy[strategy])}`)
     .join(', ');
-  const rows = chaos.faults.map((f) => [`+${seconds(f.offsetMs)}`, f.kind, f.server, `${count(f.durationMs)} ms`, `healed in ${count(f.healMs)} ms`, f.error ?? '']);
+  const rows = chaos.faults.map((f) => [
+    `+${seconds(f.offsetMs)}`,
+    f.kind,
+    f.server,
+    `${count(f.durationMs)} ms`,
+    `healed in ${count(f.healMs)} ms`,
+    f.error ?? '',
+  ]);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
   return [
     `chaos (seed ${chaos.seed}, ${chaos.intervalMs} ms between faults; ${chaos.topology}): ${count(chaos.faults.length)} faults${counts ? ` — ${counts}` : ''}`,
-    ...rows.map((r) => `    ${r.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : i < 5 ? c.padEnd(widths[i]!) : c)).join('  ')}`.trimEnd()),
+    ...rows.map((r) =>
+      `    ${r.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : i < 5 ? c.padEnd(widths[i]!) : c)).join('  ')}`.trimEnd(),
+    ),
     `retried steps (a transient failure absorbed by the workers' retry policy): ${count(sum(chaos.retries))}${causes(chaos.retries)}`,
     `unavailable iterations (a server down past the retries): ${unavailable}`,
   ];
@@ -50,7 +63,8 @@ function renderCell(cell: RaceCell): string[] {
   const rows = cell.outcomes.map((o) => [count(o.occurrences), o.expectation, o.state, o.interpretation]);
   const titles = ['occurrences', 'expectation', 'observed state', 'interpretation'];
   const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cols: string[]) => `    ${cols.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`;
+  const format = (cols: string[]) =>
+    `    ${cols.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`;
   return [header, format(titles), ...rows.map(format)];
 }
 
@@ -63,21 +77,33 @@ export function renderTotals(report: RaceReport): string[] {
   return [
     `totals: ${count(report.totals.iterations)} iterations, ${count(report.totals.operations)} operations in ${seconds(report.durationMs)} (seed ${report.seed}, ${report.workers} worker processes)`,
     `FORBIDDEN outcomes: ${byStrategy}`,
-    report.orderedViolated ? 'RESULT: ordered produced a FORBIDDEN outcome: the library failed' : 'RESULT: ordered produced no FORBIDDEN outcome',
+    report.orderedViolated
+      ? 'RESULT: ordered produced a FORBIDDEN outcome: the library failed'
+      : 'RESULT: ordered produced no FORBIDDEN outcome',
   ];
 }
 
 /** Two strategies' tables for one scenario side by side (the demo), as plain text columns. */
-export function renderSideBySide(report: RaceReport, scenario: RaceScenarioName, left: RaceCell['strategy'], right: RaceCell['strategy']): string {
+export function renderSideBySide(
+  report: RaceReport,
+  scenario: RaceScenarioName,
+  left: RaceCell['strategy'],
+  right: RaceCell['strategy'],
+): string {
   const block = (strategy: RaceCell['strategy']): string[] => {
     const cell = report.cells.find((c) => c.scenario === scenario && c.strategy === strategy);
     if (!cell) return [`[${strategy}] not run`];
-    return [`[${strategy}] ${cell.iterations} runs, ${cell.forbidden} FORBIDDEN`, ...cell.outcomes.map((o) => `${count(o.occurrences).padStart(4)}  ${o.expectation.padEnd(10)}  ${o.state}`)];
+    return [
+      `[${strategy}] ${cell.iterations} runs, ${cell.forbidden} FORBIDDEN`,
+      ...cell.outcomes.map((o) => `${count(o.occurrences).padStart(4)}  ${o.expectation.padEnd(10)}  ${o.state}`),
+    ];
   };
   const a = block(left);
   const b = block(right);
   const width = Math.max(...a.map((l) => l.length)) + 4;
-  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => `${(a[i] ?? '').padEnd(width)}${b[i] ?? ''}`.trimEnd()).join('\n');
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) =>
+    `${(a[i] ?? '').padEnd(width)}${b[i] ?? ''}`.trimEnd(),
+  ).join('\n');
 }
 
 function count(n: number): string {

@@ -10,7 +10,9 @@ export function parseDurationMs(text: string, argName = '--duration'): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
   const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']!) : NaN;
   if (!Number.isSafeInteger(ms) || ms <= 0) {
-    throw new InvalidOptionsError(`${argName} must be a positive duration such as 30s, 10m or 1h, got ${JSON.stringify(text)}`);
+    throw new InvalidOptionsError(
+      `${argName} must be a positive duration such as 30s, 10m or 1h, got ${JSON.stringify(text)}`,
+    );
   }
   return ms;
 }

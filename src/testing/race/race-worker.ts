@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,9 @@ export class RaceWorker {
     });
     child.once('exit', (code, signal) => {
       this.#exited = true;
-      const error = new RaceWorkerError(`race worker ${child.pid} exited (${signal ?? code}); stderr: ${this.stderrTail()}`);
+      const error = new RaceWorkerError(
+        `race worker ${child.pid} exited (${signal ?? code}); stderr: ${this.stderrTail()}`,
+      );
       for (const { reject } of [...this.#pending.values(), ...this.#loaded.values()]) reject(error);
       this.#pending.clear();
       this.#loaded.clear();
@@ -61,7 +63,8 @@ export class RaceWorker {
    * @throws RaceWorkerError when it is not ready within `timeoutMs` (default 20 000) or exits.
    */
   static async start(entry: string, config: WorkerConfig, timeoutMs = 20_000): Promise<RaceWorker> {
-    if (!existsSync(entry)) throw new RaceWorkerError(`race worker entry ${entry} does not exist: build the package first (npm run build)`);
+    if (!existsSync(entry))
+      throw new RaceWorkerError(`race worker entry ${entry} does not exist: build the package first (npm run build)`);
     const child = spawn(process.execPath, [entry, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const worker = new RaceWorker(child);
     await worker.#waitFor('ready', timeoutMs);
@@ -76,16 +79,27 @@ export class RaceWorker {
   call<R = Record<string, unknown>>(command: DistributiveOmit<WorkerCommand, never>, timeoutMs = 60_000): Promise<R> {
     const id = this.#nextId++;
     return new Promise<R>((resolve, reject) => {
-      if (this.#exited) return reject(new RaceWorkerError(`race worker ${this.pid} has exited; stderr: ${this.stderrTail()}`));
+      if (this.#exited)
+        return reject(new RaceWorkerError(`race worker ${this.pid} has exited; stderr: ${this.stderrTail()}`));
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new RaceWorkerError(`race worker ${this.pid}: ${command.op} got no reply within ${timeoutMs} ms; stderr: ${this.stderrTail()}`));
+        reject(
+          new RaceWorkerError(
+            `race worker ${this.pid}: ${command.op} got no reply within ${timeoutMs} ms; stderr: ${this.stderrTail()}`,
+          ),
+        );
       }, timeoutMs);
       this.#pending.set(id, {
         resolve: (message) => {
           clearTimeout(timer);
           if (message.ok) resolve((message.result ?? {}) as R);
-          else reject(new RaceWorkerError(`race worker ${this.pid}: ${command.op} failed: ${message.error?.name}: ${message.error?.message}`, message.error));
+          else
+            reject(
+              new RaceWorkerError(
+                `race worker ${this.pid}: ${command.op} failed: ${message.error?.name}: ${message.error?.message}`,
+                message.error,
+              ),
+            );
         },
         reject: (error) => {
           clearTimeout(timer);
@@ -107,7 +121,8 @@ export class RaceWorker {
    */
   async idle(timeoutMs = 60_000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (this.#pending.size > 0 && !this.#exited && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.#pending.size > 0 && !this.#exited && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   /** SIGSTOP: the process (and its ZooKeeper heartbeats) freezes. */
@@ -137,11 +152,18 @@ export class RaceWorker {
 
   #waitFor(tag: string, timeoutMs: number): Promise<void> {
     if (this.#seenLoaded.delete(tag)) return Promise.resolve();
-    if (this.#exited) return Promise.reject(new RaceWorkerError(`race worker ${this.child.pid} exited before "${tag}"; stderr: ${this.stderrTail()}`));
+    if (this.#exited)
+      return Promise.reject(
+        new RaceWorkerError(`race worker ${this.child.pid} exited before "${tag}"; stderr: ${this.stderrTail()}`),
+      );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#loaded.delete(tag);
-        reject(new RaceWorkerError(`race worker ${this.child.pid}: no "${tag}" within ${timeoutMs} ms; stderr: ${this.stderrTail()}`));
+        reject(
+          new RaceWorkerError(
+            `race worker ${this.child.pid}: no "${tag}" within ${timeoutMs} ms; stderr: ${this.stderrTail()}`,
+          ),
+        );
       }, timeoutMs);
       this.#loaded.set(tag, {
         resolve: () => {

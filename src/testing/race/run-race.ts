@@ -4,19 +4,32 @@ import pg from 'pg';
 import { InvalidOptionsError } from '../../errors.js';
 import { ensureVersionColumn } from '../../postgres/index.js';
 import { OrderedStore } from '../../redis/ordered-store.js';
-import { ALL_CHAOS_FAULTS, startChaos, type Chaos, type ChaosFault, type ChaosReport } from '../chaos.js';
+import { ALL_CHAOS_FAULTS, type Chaos, type ChaosFault, type ChaosReport, startChaos } from '../chaos.js';
 import { startStack } from '../start-stack.js';
 import type { StartedStack } from '../types.js';
 import { SeededRandom } from './prng.js';
 import { plainRedisKey, type WorkerConfig } from './protocol.js';
 import { defaultWorkerEntry, RaceWorker, RaceWorkerError } from './race-worker.js';
-import { SCENARIOS, type RaceScenario } from './scenarios/index.js';
-import { describeEnd, freshnessOf, INITIAL_PRICE, type CacheObservation, type DatabaseRow, type IterationOutcome } from './scenarios/scenario.js';
-import { failureLabel, isTransientFailure, retryTransient, type FailureShape, type RetrySettings } from './transient.js';
+import { type RaceScenario, SCENARIOS } from './scenarios/index.js';
 import {
+  type CacheObservation,
+  type DatabaseRow,
+  describeEnd,
+  freshnessOf,
+  INITIAL_PRICE,
+  type IterationOutcome,
+} from './scenarios/scenario.js';
+import {
+  type FailureShape,
+  failureLabel,
+  isTransientFailure,
+  type RetrySettings,
+  retryTransient,
+} from './transient.js';
+import {
+  type ObservedOutcome,
   RACE_SCENARIOS,
   RACE_STRATEGIES,
-  type ObservedOutcome,
   type RaceCell,
   type RaceChaosReport,
   type RaceOptions,
@@ -40,7 +53,9 @@ const CHAOS_RETRY: RetrySettings = { attempts: 40, backoffMs: 200 };
  * commits already acknowledged, so the database itself goes backwards). `postgres:restart` is a
  * clean shutdown and loses nothing.
  */
-export const RACE_CHAOS_FAULTS: readonly ChaosFault[] = Object.freeze(ALL_CHAOS_FAULTS.filter((f) => f !== 'redis:restart' && f !== 'redis:kill' && f !== 'postgres:kill'));
+export const RACE_CHAOS_FAULTS: readonly ChaosFault[] = Object.freeze(
+  ALL_CHAOS_FAULTS.filter((f) => f !== 'redis:restart' && f !== 'redis:kill' && f !== 'postgres:kill'),
+);
 const CHAOS_TOPOLOGY = 'ZooKeeper ensemble of 3 (fsync off), one Redis, one PostgreSQL';
 
 /**
@@ -72,7 +87,9 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
   let servers: RaceServers;
   if (options.servers) servers = options.servers;
   else {
-    stack = settings.chaos ? await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false } }) : await startStack();
+    stack = settings.chaos
+      ? await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false } })
+      : await startStack();
     servers = { zookeeper: stack.zookeeper.connectString, redis: stack.redis.url, postgres: stack.postgres.url };
   }
   let chaos: Chaos | undefined;
@@ -108,12 +125,20 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
     await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (id bigint PRIMARY KEY, price text NOT NULL)`);
     await ensureVersionColumn(pool, { table });
     const namespace = `race-${Date.now().toString(36)}-${settings.seed.toString(36)}`;
-    if (settings.chaos && stack) chaos = startChaos(stack, { seed: settings.chaos.seed, intervalMs: settings.chaos.intervalMs, faults: settings.chaos.faults });
+    if (settings.chaos && stack)
+      chaos = startChaos(stack, {
+        seed: settings.chaos.seed,
+        intervalMs: settings.chaos.intervalMs,
+        faults: settings.chaos.faults,
+      });
     const store = new OrderedStore<string>(redis, { namespace });
     const random = new SeededRandom(settings.seed);
     const cells: RaceCell[] = [];
     const cellCount = settings.scenarios.length * settings.strategies.length;
-    const plannedIterations = settings.scenarios.reduce((sum, s) => sum + (settings.iterations ?? s.defaultIterations) * settings.strategies.length, 0);
+    const plannedIterations = settings.scenarios.reduce(
+      (sum, s) => sum + (settings.iterations ?? s.defaultIterations) * settings.strategies.length,
+      0,
+    );
     let iterationsDone = 0;
     let forbiddenSoFar = 0;
     let nextRowId = 1;
@@ -140,16 +165,26 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
           let consecutiveErrors = 0;
           const more = () =>
             !options.signal?.aborted &&
-            (budgetMs === undefined ? iterations < (settings.iterations ?? scenario.defaultIterations) : iterations === 0 || performance.now() - cellStart < budgetMs);
+            (budgetMs === undefined
+              ? iterations < (settings.iterations ?? scenario.defaultIterations)
+              : iterations === 0 || performance.now() - cellStart < budgetMs);
           while (more()) {
             const rowId = nextRowId++;
             // Under chaos the row is set up in a quiet window too, then the held window opens: a pending fault lands while the workers race.
-            const insert = () => pool.query(`INSERT INTO ${table} (id, price) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET price = EXCLUDED.price`, [rowId, INITIAL_PRICE]);
+            const insert = () =>
+              pool.query(
+                `INSERT INTO ${table} (id, price) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET price = EXCLUDED.price`,
+                [rowId, INITIAL_PRICE],
+              );
             await (chaos ? quiet(insert) : insert());
             releaseKept();
             const key = `${scenario.name}:${strategy}:${rowId}`;
-            const observe = () => (chaos ? quietKept(() => observeCache(redis, store, namespace, strategy, key)) : observeCache(redis, store, namespace, strategy, key));
-            const readDatabase = () => (chaos ? quietKept(() => readRow(pool, table, rowId)) : readRow(pool, table, rowId));
+            const observe = () =>
+              chaos
+                ? quietKept(() => observeCache(redis, store, namespace, strategy, key))
+                : observeCache(redis, store, namespace, strategy, key);
+            const readDatabase = () =>
+              chaos ? quietKept(() => readRow(pool, table, rowId)) : readRow(pool, table, rowId);
             let outcome: IterationOutcome;
             try {
               outcome = await scenario.run({
@@ -176,7 +211,12 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
                 consecutiveErrors += 1;
                 if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) throw error;
                 const e: Error & { code?: string } = error instanceof Error ? error : new Error(String(error));
-                outcome = { state: `error: ${e.code ?? e.name}`, expectation: 'FORBIDDEN', interpretation: e.message.slice(0, 200), operations: 0 };
+                outcome = {
+                  state: `error: ${e.code ?? e.name}`,
+                  expectation: 'FORBIDDEN',
+                  interpretation: e.message.slice(0, 200),
+                  operations: 0,
+                };
               }
             }
             iterations += 1;
@@ -188,13 +228,22 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
             }
             const seen = tally.get(outcome.state);
             if (seen) seen.occurrences += 1;
-            else tally.set(outcome.state, { state: outcome.state, occurrences: 1, expectation: outcome.expectation, interpretation: outcome.interpretation });
+            else
+              tally.set(outcome.state, {
+                state: outcome.state,
+                occurrences: 1,
+                expectation: outcome.expectation,
+                interpretation: outcome.interpretation,
+              });
             options.onProgress?.({
               scenario: scenario.name,
               strategy,
               iterationsDone,
               forbidden: forbiddenSoFar,
-              fraction: settings.durationMs === undefined ? iterationsDone / plannedIterations : Math.min(1, (performance.now() - started) / settings.durationMs),
+              fraction:
+                settings.durationMs === undefined
+                  ? iterationsDone / plannedIterations
+                  : Math.min(1, (performance.now() - started) / settings.durationMs),
             });
           }
           cells.push({
@@ -215,7 +264,8 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
     }
     chaosReport = await chaos?.stop();
     const report = summarize(cells, settings, options.servers ? 'given' : 'started', performance.now() - started);
-    if (settings.chaos && chaosReport) report.chaos = chaosSummary(chaosReport, settings.chaos.intervalMs, raceStartedAt, unavailable, cells);
+    if (settings.chaos && chaosReport)
+      report.chaos = chaosSummary(chaosReport, settings.chaos.intervalMs, raceStartedAt, unavailable, cells);
     return report;
   } finally {
     releaseKept();
@@ -244,15 +294,23 @@ interface RaceSettings {
 export function parseRaceOptions(options: RaceOptions): RaceSettings {
   const scenarioNames = options.scenarios ?? RACE_SCENARIOS;
   for (const name of scenarioNames) {
-    if (!RACE_SCENARIOS.includes(name)) throw new InvalidOptionsError(`scenarios: unknown scenario ${JSON.stringify(name)}; expected one of ${RACE_SCENARIOS.join(', ')}`);
+    if (!RACE_SCENARIOS.includes(name))
+      throw new InvalidOptionsError(
+        `scenarios: unknown scenario ${JSON.stringify(name)}; expected one of ${RACE_SCENARIOS.join(', ')}`,
+      );
   }
   const strategies = options.strategies ?? RACE_STRATEGIES;
   for (const name of strategies) {
-    if (!RACE_STRATEGIES.includes(name)) throw new InvalidOptionsError(`strategies: unknown strategy ${JSON.stringify(name)}; expected one of ${RACE_STRATEGIES.join(', ')}`);
+    if (!RACE_STRATEGIES.includes(name))
+      throw new InvalidOptionsError(
+        `strategies: unknown strategy ${JSON.stringify(name)}; expected one of ${RACE_STRATEGIES.join(', ')}`,
+      );
   }
-  if (scenarioNames.length === 0 || strategies.length === 0) throw new InvalidOptionsError('scenarios and strategies must each name at least one');
+  if (scenarioNames.length === 0 || strategies.length === 0)
+    throw new InvalidOptionsError('scenarios and strategies must each name at least one');
   const positive = (value: number | undefined, name: string, min = 1): void => {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) throw new InvalidOptionsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min))
+      throw new InvalidOptionsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
   };
   positive(options.iterations, 'iterations');
   positive(options.durationMs, 'durationMs');
@@ -260,8 +318,14 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
   positive(options.stampedeConcurrency, 'stampedeConcurrency');
   positive(options.pausedSessionTimeoutMs, 'pausedSessionTimeoutMs', 400);
   const table = options.table ?? RACE_TABLE;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new InvalidOptionsError(`table must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), got ${JSON.stringify(table)}`);
-  if (options.seed !== undefined && (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff)) {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table))
+    throw new InvalidOptionsError(
+      `table must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), got ${JSON.stringify(table)}`,
+    );
+  if (
+    options.seed !== undefined &&
+    (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff)
+  ) {
     throw new InvalidOptionsError(`seed must be a whole number from 0 to 4294967295, got ${options.seed}`);
   }
   const seed = options.seed ?? randomInt(0, 0xffffffff);
@@ -282,16 +346,27 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
 
 function parseChaos(options: RaceOptions, raceSeed: number): RaceSettings['chaos'] {
   if (options.chaos === undefined) return undefined;
-  if (options.servers) throw new InvalidOptionsError('chaos needs servers the race starts itself (a ZooKeeper ensemble it can pause and restart); drop servers or chaos');
+  if (options.servers)
+    throw new InvalidOptionsError(
+      'chaos needs servers the race starts itself (a ZooKeeper ensemble it can pause and restart); drop servers or chaos',
+    );
   const chaos = options.chaos === true ? {} : options.chaos;
   const seed = chaos.seed ?? raceSeed;
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidOptionsError(`chaos.seed must be a whole number from 0 to 4294967295, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new InvalidOptionsError(`chaos.seed must be a whole number from 0 to 4294967295, got ${seed}`);
   const intervalMs = chaos.intervalMs ?? 1_000;
-  if (!Number.isSafeInteger(intervalMs) || intervalMs < 0) throw new InvalidOptionsError(`chaos.intervalMs must be a whole number ≥ 0, got ${intervalMs}`);
+  if (!Number.isSafeInteger(intervalMs) || intervalMs < 0)
+    throw new InvalidOptionsError(`chaos.intervalMs must be a whole number ≥ 0, got ${intervalMs}`);
   const faults = chaos.faults ?? RACE_CHAOS_FAULTS;
-  if (faults.length === 0) throw new InvalidOptionsError('chaos.faults must name at least one fault, like ["zookeeper:pause", "postgres:restart"]');
+  if (faults.length === 0)
+    throw new InvalidOptionsError(
+      'chaos.faults must name at least one fault, like ["zookeeper:pause", "postgres:restart"]',
+    );
   for (const fault of faults) {
-    if (!ALL_CHAOS_FAULTS.includes(fault)) throw new InvalidOptionsError(`chaos.faults: unknown fault ${JSON.stringify(fault)}; known: ${ALL_CHAOS_FAULTS.join(', ')}`);
+    if (!ALL_CHAOS_FAULTS.includes(fault))
+      throw new InvalidOptionsError(
+        `chaos.faults: unknown fault ${JSON.stringify(fault)}; known: ${ALL_CHAOS_FAULTS.join(', ')}`,
+      );
   }
   return { seed, intervalMs, faults: [...faults] };
 }
@@ -300,18 +375,39 @@ function parseChaos(options: RaceOptions, raceSeed: number): RaceSettings['chaos
  * An iteration that failed because a server stayed unavailable past the retries: availability was
  * lost, which is allowed; it is FORBIDDEN only if it left the cache unequal to the database.
  */
-async function judgeUnavailable(failure: FailureShape, observe: () => Promise<CacheObservation>, readDatabase: () => Promise<DatabaseRow>): Promise<IterationOutcome> {
+async function judgeUnavailable(
+  failure: FailureShape,
+  observe: () => Promise<CacheObservation>,
+  readDatabase: () => Promise<DatabaseRow>,
+): Promise<IterationOutcome> {
   const [cache, row] = await Promise.all([observe(), readDatabase()]);
   const label = failureLabel(failure);
   if (freshnessOf(cache, row) === 'older') {
-    return { state: `unavailable (${label}), then ${describeEnd(cache, row)}`, expectation: 'FORBIDDEN', interpretation: 'a server was unavailable and the iteration left the cache unequal to the database', operations: 0 };
+    return {
+      state: `unavailable (${label}), then ${describeEnd(cache, row)}`,
+      expectation: 'FORBIDDEN',
+      interpretation: 'a server was unavailable and the iteration left the cache unequal to the database',
+      operations: 0,
+    };
   }
-  return { state: `unavailable (${label})`, expectation: 'ACCEPTABLE', interpretation: 'a server stayed unavailable past the retries: the operation failed, the cache is not stale', operations: 0 };
+  return {
+    state: `unavailable (${label})`,
+    expectation: 'ACCEPTABLE',
+    interpretation: 'a server stayed unavailable past the retries: the operation failed, the cache is not stale',
+    operations: 0,
+  };
 }
 
-function chaosSummary(report: ChaosReport, intervalMs: number, raceStartedAt: number, unavailableByStrategy: Record<RaceStrategy, number>, cells: readonly RaceCell[]): RaceChaosReport {
+function chaosSummary(
+  report: ChaosReport,
+  intervalMs: number,
+  raceStartedAt: number,
+  unavailableByStrategy: Record<RaceStrategy, number>,
+  cells: readonly RaceCell[],
+): RaceChaosReport {
   const retries: Record<string, number> = {};
-  for (const cell of cells) for (const [cause, n] of Object.entries(cell.retries ?? {})) retries[cause] = (retries[cause] ?? 0) + n;
+  for (const cell of cells)
+    for (const [cause, n] of Object.entries(cell.retries ?? {})) retries[cause] = (retries[cause] ?? 0) + n;
   return {
     seed: report.seed,
     intervalMs,
@@ -356,7 +452,13 @@ async function startWorkers(entry: string, config: WorkerConfig, count: number):
   return workers;
 }
 
-async function observeCache(redis: Redis, store: OrderedStore<string>, namespace: string, strategy: RaceStrategy, key: string): Promise<CacheObservation> {
+async function observeCache(
+  redis: Redis,
+  store: OrderedStore<string>,
+  namespace: string,
+  strategy: RaceStrategy,
+  key: string,
+): Promise<CacheObservation> {
   if (strategy === 'ordered') {
     const entry = await store.read(key);
     if (!entry) return { kind: 'empty' };
@@ -368,13 +470,24 @@ async function observeCache(redis: Redis, store: OrderedStore<string>, namespace
 }
 
 async function readRow(pool: pg.Pool, table: string, rowId: number): Promise<DatabaseRow> {
-  const { rows } = await pool.query<{ price: string; v: string }>(`SELECT price, cache_version::text AS v FROM ${table} WHERE id = $1`, [rowId]);
+  const { rows } = await pool.query<{ price: string; v: string }>(
+    `SELECT price, cache_version::text AS v FROM ${table} WHERE id = $1`,
+    [rowId],
+  );
   const row = rows[0];
-  if (!row) throw new Error(`row ${rowId} of ${table} is gone: the database lost a committed insert (a PostgreSQL SIGKILL with synchronous_commit=off?)`);
+  if (!row)
+    throw new Error(
+      `row ${rowId} of ${table} is gone: the database lost a committed insert (a PostgreSQL SIGKILL with synchronous_commit=off?)`,
+    );
   return { price: row.price, version: BigInt(row.v) };
 }
 
-function summarize(cells: RaceCell[], settings: RaceSettings, servers: 'started' | 'given', durationMs: number): RaceReport {
+function summarize(
+  cells: RaceCell[],
+  settings: RaceSettings,
+  servers: 'started' | 'given',
+  durationMs: number,
+): RaceReport {
   const forbiddenByStrategy: Record<RaceStrategy, number> = { naive: 0, 'lock-only': 0, ordered: 0 };
   for (const cell of cells) forbiddenByStrategy[cell.strategy] += cell.forbidden;
   return {

@@ -20,7 +20,10 @@ export function isTransientFailure(failure: FailureShape): boolean {
   if (/^(08|57)[0-9A-Z]{3}$/.test(code)) return true;
   if (/^E[A-Z]+$/.test(code)) return true;
   const message = failure.message ?? '';
-  return /^Connection terminated|Connection is closed|max retries per request/i.test(message) || failure.name === 'MaxRetriesPerRequestError';
+  return (
+    /^Connection terminated|Connection is closed|max retries per request/i.test(message) ||
+    failure.name === 'MaxRetriesPerRequestError'
+  );
 }
 
 /** A short label for the outcome table: our code, `postgres 57P01`, a socket code, or the error's name. */
@@ -29,7 +32,11 @@ export function failureLabel(failure: FailureShape): string {
   if (/^(08|57)[0-9A-Z]{3}$/.test(code)) return `postgres ${code}`;
   if (code) return code;
   if (/^Connection terminated/.test(failure.message ?? '')) return 'postgres connection terminated';
-  if (/Connection is closed|max retries per request/i.test(failure.message ?? '') || failure.name === 'MaxRetriesPerRequestError') return 'redis connection';
+  if (
+    /Connection is closed|max retries per request/i.test(failure.message ?? '') ||
+    failure.name === 'MaxRetriesPerRequestError'
+  )
+    return 'redis connection';
   return failure.name ?? 'Error';
 }
 
@@ -44,7 +51,11 @@ export interface RetrySettings {
  * `attempts` times in all, `backoffMs` apart; rethrows any other error at once and the last one
  * when attempts run out. `onRetry` is told each absorbed failure (for counting).
  */
-export async function retryTransient<T>(operation: () => Promise<T>, retry: RetrySettings | undefined, onRetry: (failure: FailureShape) => void = () => {}): Promise<T> {
+export async function retryTransient<T>(
+  operation: () => Promise<T>,
+  retry: RetrySettings | undefined,
+  onRetry: (failure: FailureShape) => void = () => {},
+): Promise<T> {
   const attempts = retry?.attempts ?? 1;
   for (let attempt = 1; ; attempt += 1) {
     try {

@@ -10,7 +10,12 @@ export const RACE_STRATEGIES: readonly RaceStrategy[] = Object.freeze(['naive', 
 export type RaceScenarioName = 'stale-set' | 'concurrent-writers' | 'stampede' | 'paused-holder';
 
 /** Every scenario, in the order `all` runs them. */
-export const RACE_SCENARIOS: readonly RaceScenarioName[] = Object.freeze(['stale-set', 'concurrent-writers', 'stampede', 'paused-holder']);
+export const RACE_SCENARIOS: readonly RaceScenarioName[] = Object.freeze([
+  'stale-set',
+  'concurrent-writers',
+  'stampede',
+  'paused-holder',
+]);
 
 /** jcstress's verdicts: an outcome the strategy may produce, or one it must never produce. */
 export type Expectation = 'ACCEPTABLE' | 'FORBIDDEN';

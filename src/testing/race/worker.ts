@@ -8,8 +8,17 @@ import pg from 'pg';
 import { OrderedCache } from '../../cache/ordered-cache.js';
 import { LockManager } from '../../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../../zookeeper/zookeeper-connection.js';
-import { failureLabel, retryTransient, type FailureShape } from './transient.js';
-import { lockOnlyRoot, plainRedisKey, type ReadCommand, type StampedeCommand, type WorkerCommand, type WorkerConfig, type WorkerLine, type WriteCommand } from './protocol.js';
+import {
+  lockOnlyRoot,
+  plainRedisKey,
+  type ReadCommand,
+  type StampedeCommand,
+  type WorkerCommand,
+  type WorkerConfig,
+  type WorkerLine,
+  type WriteCommand,
+} from './protocol.js';
+import { type FailureShape, failureLabel, retryTransient } from './transient.js';
 
 /** Plain keys get a TTL like any cache-aside entry; long enough to outlive a run. */
 const PLAIN_TTL_MS = 600_000;
@@ -20,7 +29,8 @@ const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
 const send = (line: WorkerLine): void => {
   process.stdout.write(`${JSON.stringify(line, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 };
-const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
+const sleep = (ms: number): Promise<void> =>
+  ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
 const pool = new pg.Pool({ connectionString: config.postgres, max: 8 });
 const redis = new Redis(config.redis, { maxRetriesPerRequest: 2 });
@@ -30,7 +40,11 @@ pool.on('error', () => {});
 redis.on('error', () => {});
 const zookeeper = { connectString: config.zookeeper, sessionTimeoutMs: config.sessionTimeoutMs };
 const lockConnection = await ZooKeeperConnection.connect(zookeeper);
-const locks = new LockManager(lockConnection, { root: lockOnlyRoot(config.namespace), label: config.label, timeoutMs: LOCK_TIMEOUT_MS });
+const locks = new LockManager(lockConnection, {
+  root: lockOnlyRoot(config.namespace),
+  label: config.label,
+  timeoutMs: LOCK_TIMEOUT_MS,
+});
 const cache = await OrderedCache.connect<string>({
   zookeeper,
   redis: config.redis,
@@ -53,7 +67,10 @@ interface Row {
 }
 
 async function loadRow(rowId: number): Promise<Row> {
-  const { rows } = await pool.query<{ price: string; v: string }>(`SELECT price, cache_version::text AS v FROM ${config.table} WHERE id = $1`, [rowId]);
+  const { rows } = await pool.query<{ price: string; v: string }>(
+    `SELECT price, cache_version::text AS v FROM ${config.table} WHERE id = $1`,
+    [rowId],
+  );
   const row = rows[0];
   if (!row) throw new Error(`race worker: row ${rowId} of ${config.table} does not exist`);
   return { value: row.price, timestamp: BigInt(row.v) };
@@ -69,7 +86,10 @@ function afterLoad(command: ReadCommand): Promise<void> {
   });
 }
 
-async function read(command: ReadCommand, countLoad: () => void = () => {}): Promise<{ loaded: boolean; value: string }> {
+async function read(
+  command: ReadCommand,
+  countLoad: () => void = () => {},
+): Promise<{ loaded: boolean; value: string }> {
   await sleep(command.startDelayMs);
   const load = async (): Promise<Row> => {
     countLoad();
@@ -108,7 +128,10 @@ async function read(command: ReadCommand, countLoad: () => void = () => {}): Pro
 }
 
 async function commit(rowId: number, price: string): Promise<bigint> {
-  const { rows } = await pool.query<{ v: string }>(`UPDATE ${config.table} SET price = $2 WHERE id = $1 RETURNING cache_version::text AS v`, [rowId, price]);
+  const { rows } = await pool.query<{ v: string }>(
+    `UPDATE ${config.table} SET price = $2 WHERE id = $1 RETURNING cache_version::text AS v`,
+    [rowId, price],
+  );
   return BigInt(rows[0]!.v);
 }
 
@@ -119,7 +142,8 @@ async function write(command: WriteCommand): Promise<{ version: bigint }> {
     // Under chaos each step is retried as it is (the documented policy): same key, same version.
     const version = await retryTransient(() => commit(command.rowId, command.price), config.retry, countRetry);
     await sleep(command.commitDelayMs);
-    if (command.mode === 'invalidate') await retryTransient(() => cache.invalidate(command.key, version), config.retry, countRetry);
+    if (command.mode === 'invalidate')
+      await retryTransient(() => cache.invalidate(command.key, version), config.retry, countRetry);
     else await retryTransient(() => cache.set(command.key, command.price, version), config.retry, countRetry);
     return { version };
   }
@@ -133,23 +157,35 @@ async function write(command: WriteCommand): Promise<{ version: bigint }> {
   };
   if (command.strategy === 'naive') return { version: await retryTransient(update, config.retry, countRetry) };
   // Under chaos the whole locked update is retried: a lost lock must be taken again.
-  return retryTransient(async () => {
-    const lock = await locks.acquire(command.key);
-    try {
-      return { version: await update() };
-    } finally {
-      await lock.release().catch(() => {});
-    }
-  }, config.retry, countRetry);
+  return retryTransient(
+    async () => {
+      const lock = await locks.acquire(command.key);
+      try {
+        return { version: await update() };
+      } finally {
+        await lock.release().catch(() => {});
+      }
+    },
+    config.retry,
+    countRetry,
+  );
 }
 
 /** A read, retried as a whole under chaos; a held read (paused-holder) never is: its `go` comes once. */
-function retriedRead(command: ReadCommand, countLoad?: () => void, onRetry?: () => void): Promise<{ loaded: boolean; value: string }> {
+function retriedRead(
+  command: ReadCommand,
+  countLoad?: () => void,
+  onRetry?: () => void,
+): Promise<{ loaded: boolean; value: string }> {
   if (command.holdTag !== undefined) return read(command, countLoad);
-  return retryTransient(() => read(command, countLoad), config.retry, (failure) => {
-    countRetry(failure);
-    onRetry?.();
-  });
+  return retryTransient(
+    () => read(command, countLoad),
+    config.retry,
+    (failure) => {
+      countRetry(failure);
+      onRetry?.();
+    },
+  );
 }
 
 async function stampede(command: StampedeCommand): Promise<{ loads: number; values: string[]; retries: number }> {
@@ -157,7 +193,18 @@ async function stampede(command: StampedeCommand): Promise<{ loads: number; valu
   let retries = 0;
   const values = await Promise.all(
     Array.from({ length: command.concurrency }, (_, i) =>
-      retriedRead({ op: 'read', strategy: command.strategy, key: command.key, rowId: command.rowId, startDelayMs: command.startDelaysMs[i] ?? 0, loadDelayMs: command.loadDelayMs }, () => (loads += 1), () => (retries += 1)),
+      retriedRead(
+        {
+          op: 'read',
+          strategy: command.strategy,
+          key: command.key,
+          rowId: command.rowId,
+          startDelayMs: command.startDelaysMs[i] ?? 0,
+          loadDelayMs: command.loadDelayMs,
+        },
+        () => (loads += 1),
+        () => (retries += 1),
+      ),
     ),
   );
   return { loads, values: [...new Set(values.map((v) => v.value))], retries };

@@ -18,19 +18,44 @@ export const concurrentWriters: RaceScenario = {
         [first, '$70'],
         [second, '$80'],
       ].map(([worker, price]) =>
-        (worker as typeof first).call({ op: 'write', strategy, key, rowId, price: price as string, mode: 'write-through', startDelayMs: random.delayMs(0, 2), commitDelayMs: random.delayMs(0, 20) }),
+        (worker as typeof first).call({
+          op: 'write',
+          strategy,
+          key,
+          rowId,
+          price: price as string,
+          mode: 'write-through',
+          startDelayMs: random.delayMs(0, 2),
+          commitDelayMs: random.delayMs(0, 20),
+        }),
       ),
     );
     const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
     const state = describeEnd(cache, row);
     switch (freshnessOf(cache, row)) {
       case 'equal':
-        return { state, expectation: 'ACCEPTABLE', interpretation: 'the later commit also wrote the cache last (or was ordered last by its version)', operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation: 'the later commit also wrote the cache last (or was ordered last by its version)',
+          operations: 2,
+        };
       case 'empty':
       case 'invalidated':
-        return { state, expectation: 'ACCEPTABLE', interpretation: 'nothing servable cached: the next read loads the database', operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation: 'nothing servable cached: the next read loads the database',
+          operations: 2,
+        };
       case 'older':
-        return { state, expectation: 'FORBIDDEN', interpretation: "lost update: the earlier commit's cache write landed last; the cache disagrees with the database", operations: 2 };
+        return {
+          state,
+          expectation: 'FORBIDDEN',
+          interpretation:
+            "lost update: the earlier commit's cache write landed last; the cache disagrees with the database",
+          operations: 2,
+        };
     }
   },
 };

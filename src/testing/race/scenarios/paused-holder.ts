@@ -10,20 +10,36 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export const pausedHolder: RaceScenario = {
   name: 'paused-holder',
-  description: 'a lock holder is paused (SIGSTOP) past its session timeout while a writer commits a newer version, then resumes and writes',
+  description:
+    'a lock holder is paused (SIGSTOP) past its session timeout while a writer commits a newer version, then resumes and writes',
   defaultIterations: 3,
   pausesWorkers: true,
   async run(ctx) {
     const [holder, writer] = pickPair(ctx.workers, ctx.iteration);
     const { strategy, key, rowId, random } = ctx;
     const tag = `hold-${ctx.iteration}-${strategy}`;
-    const holding = holder.call({ op: 'read', strategy, key, rowId, startDelayMs: 0, loadDelayMs: 0, holdTag: tag }, 120_000);
+    const holding = holder.call(
+      { op: 'read', strategy, key, rowId, startDelayMs: 0, loadDelayMs: 0, holdTag: tag },
+      120_000,
+    );
     holding.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
     await holder.loaded(tag);
     holder.pause();
     try {
       // Under a lock this waits until ZooKeeper has expired the paused holder's session.
-      await writer.call({ op: 'write', strategy, key, rowId, price: '$50', mode: 'write-through', startDelayMs: 0, commitDelayMs: random.delayMs(0, 5) }, 60_000);
+      await writer.call(
+        {
+          op: 'write',
+          strategy,
+          key,
+          rowId,
+          price: '$50',
+          mode: 'write-through',
+          startDelayMs: 0,
+          commitDelayMs: random.delayMs(0, 5),
+        },
+        60_000,
+      );
       await sleep(random.delayMs(0, 20));
     } finally {
       holder.resume();
@@ -35,10 +51,20 @@ export const pausedHolder: RaceScenario = {
     const state = describeEnd(cache, row);
     switch (freshnessOf(cache, row)) {
       case 'equal':
-        return { state, expectation: 'ACCEPTABLE', interpretation: "the resumed holder's older value was rejected (its timestamp is older)", operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation: "the resumed holder's older value was rejected (its timestamp is older)",
+          operations: 2,
+        };
       case 'empty':
       case 'invalidated':
-        return { state, expectation: 'ACCEPTABLE', interpretation: 'nothing servable cached: the next read loads the database', operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation: 'nothing servable cached: the next read loads the database',
+          operations: 2,
+        };
       case 'older':
         return {
           state,
@@ -46,7 +72,7 @@ export const pausedHolder: RaceScenario = {
           interpretation:
             strategy === 'naive'
               ? "no lock, no version: the resumed reader's plain SET overwrote the newer value"
-              : "the resumed holder still believed it held the lock: its plain SET overwrote the newer value",
+              : 'the resumed holder still believed it held the lock: its plain SET overwrote the newer value',
           operations: 2,
         };
     }

@@ -71,7 +71,12 @@ export function freshnessOf(cache: CacheObservation, row: DatabaseRow): Freshnes
 
 /** A short rendering of the end state, e.g. `cache = $100, database = $50`. */
 export function describeEnd(cache: CacheObservation, row: DatabaseRow): string {
-  const cached = cache.kind === 'empty' ? 'cache empty' : cache.kind === 'tombstone' ? `cache: tombstone ${cache.timestamp >= row.version ? 'at the committed version' : 'older than the row'}` : `cache = ${cache.value}`;
+  const cached =
+    cache.kind === 'empty'
+      ? 'cache empty'
+      : cache.kind === 'tombstone'
+        ? `cache: tombstone ${cache.timestamp >= row.version ? 'at the committed version' : 'older than the row'}`
+        : `cache = ${cache.value}`;
   return `${cached}, database = ${row.price}`;
 }
 

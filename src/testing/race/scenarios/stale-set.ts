@@ -14,20 +14,58 @@ export const staleSet: RaceScenario = {
   async run(ctx) {
     const [reader, writer] = pickPair(ctx.workers, ctx.iteration);
     const { strategy, key, rowId, random } = ctx;
-    const read = reader.call({ op: 'read', strategy, key, rowId, startDelayMs: random.delayMs(0, 3), loadDelayMs: random.delayMs(0, 25) });
-    const write = writer.call({ op: 'write', strategy, key, rowId, price: '$50', mode: 'invalidate', startDelayMs: random.delayMs(0, 12), commitDelayMs: random.delayMs(0, 4) });
+    const read = reader.call({
+      op: 'read',
+      strategy,
+      key,
+      rowId,
+      startDelayMs: random.delayMs(0, 3),
+      loadDelayMs: random.delayMs(0, 25),
+    });
+    const write = writer.call({
+      op: 'write',
+      strategy,
+      key,
+      rowId,
+      price: '$50',
+      mode: 'invalidate',
+      startDelayMs: random.delayMs(0, 12),
+      commitDelayMs: random.delayMs(0, 4),
+    });
     await Promise.all([read, write]);
     const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
     const state = describeEnd(cache, row);
     switch (freshnessOf(cache, row)) {
       case 'empty':
-        return { state, expectation: 'ACCEPTABLE', interpretation: 'invalidated last: the next read loads the new price', operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation: 'invalidated last: the next read loads the new price',
+          operations: 2,
+        };
       case 'invalidated':
-        return { state, expectation: 'ACCEPTABLE', interpretation: 'the tombstone carries the committed version: the old fill was rejected, the next read loads $50', operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation:
+            'the tombstone carries the committed version: the old fill was rejected, the next read loads $50',
+          operations: 2,
+        };
       case 'equal':
-        return { state, expectation: 'ACCEPTABLE', interpretation: 'the reader loaded after the commit: cache equals the database', operations: 2 };
+        return {
+          state,
+          expectation: 'ACCEPTABLE',
+          interpretation: 'the reader loaded after the commit: cache equals the database',
+          operations: 2,
+        };
       case 'older':
-        return { state, expectation: 'FORBIDDEN', interpretation: "stale set: the reader's fill of the old row landed after the invalidation; stale until the TTL ends", operations: 2 };
+        return {
+          state,
+          expectation: 'FORBIDDEN',
+          interpretation:
+            "stale set: the reader's fill of the old row landed after the invalidation; stale until the TTL ends",
+          operations: 2,
+        };
     }
   },
 };

@@ -36,18 +36,37 @@ export const stampede: RaceScenario = {
     const loads = results.reduce((sum, r) => sum + r.loads, 0);
     const values = new Set(results.flatMap((r) => r.values));
     if (values.size !== 1 || !values.has(INITIAL_PRICE)) {
-      return { state: `a read returned ${[...values].join(', ')}`, expectation: 'FORBIDDEN', interpretation: 'a reader got a value the database never had', operations };
+      return {
+        state: `a read returned ${[...values].join(', ')}`,
+        expectation: 'FORBIDDEN',
+        interpretation: 'a reader got a value the database never had',
+        operations,
+      };
     }
-    if (loads === 1) return { state: '1 load', expectation: 'ACCEPTABLE', interpretation: `one loader run served all ${operations} reads`, operations };
+    if (loads === 1)
+      return {
+        state: '1 load',
+        expectation: 'ACCEPTABLE',
+        interpretation: `one loader run served all ${operations} reads`,
+        operations,
+      };
     const retries = results.reduce((sum, r) => sum + (r.retries ?? 0), 0);
     if (loads > 1 && retries > 0) {
       // Under chaos: a read that failed (lock lost, server down) and was retried loads again.
-      return { state: `${loadBucket(loads, operations)} after retried failures`, expectation: 'ACCEPTABLE', interpretation: `a fault made ${retries} reads fail and retry; each retry may load again`, operations };
+      return {
+        state: `${loadBucket(loads, operations)} after retried failures`,
+        expectation: 'ACCEPTABLE',
+        interpretation: `a fault made ${retries} reads fail and retry; each retry may load again`,
+        operations,
+      };
     }
     return {
       state: loadBucket(loads, operations),
       expectation: 'FORBIDDEN',
-      interpretation: loads === 0 ? 'no loader ran for a cold key' : `stampede: ${loads} of ${operations} cold reads went to the database`,
+      interpretation:
+        loads === 0
+          ? 'no loader ran for a cold key'
+          : `stampede: ${loads} of ${operations} cold reads went to the database`,
       operations,
     };
   },

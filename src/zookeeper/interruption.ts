@@ -1,4 +1,4 @@
-import { deadlineTimer } from '../core/deadline-timer.js';
+import { deadlineTimer } from '../core/deadline.js';
 import { AbortError, LockTimeoutError } from '../errors.js';
 
 /** What `race` rejects with when the session it was bound to ended: the recipe starts over. */

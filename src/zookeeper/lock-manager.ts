@@ -1,4 +1,4 @@
-import { deadlineTimer, MAX_TIMER_MS } from '../core/deadline-timer.js';
+import { deadlineTimer, MAX_TIMER_MS } from '../core/deadline.js';
 import { assertValidKey } from '../core/key.js';
 import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
 import { zookeeperModule } from './client-module.js';

@@ -47,7 +47,7 @@ describe('bad input gets a typed error and nothing is written', () => {
         'per-write ttlMs of 0',
         (s) => s.write('k', 1, 1, { ttlMs: 0 }),
         InvalidOptionsError,
-        /options\.ttlMs must be an integer/,
+        /options\.ttlMs must be a whole number of ms from 1/,
       ],
     ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runZkoc } from '../cli/run-zkoc.js';
+import { runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
 import { useLocalStack } from '../support/local-stack.js';
 
 // `--timeout-ms` has one range, 1 to 2^53-1 ms, and every value in it works: the built CLI is run
@@ -47,6 +47,16 @@ describe('zkoc --timeout-ms: every value in the documented range works', () => {
     const get = await runZkoc(['ts', 'k', ...connection(), '--timeout-ms', largest]);
     expect(get.stderr).toBe('');
     expect(get.stdout.trim()).toBe('7');
+  });
+
+  it('zkoc watch --timeout-ms 3000000000 starts watching and stops on Ctrl-C, without a warning', async () => {
+    const watch = spawnZkoc(['watch', ...connection(), '--timeout-ms', '3000000000']);
+    try {
+      await watch.waitFor((_, stderr) => stderr.includes('Ctrl-C to stop'), 10_000, 'watch start');
+    } finally {
+      expect(await watch.interrupt()).toBe(130);
+    }
+    expect(watch.stderr()).not.toMatch(/Warning|could not open/);
   });
 
   it.each([

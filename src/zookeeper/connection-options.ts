@@ -135,6 +135,6 @@ export function parseConnectionOptions(
       `${name('readableByAnyone')} must be a boolean, got ${describeValue(readableByAnyone)}`,
     );
   }
-  const acl = resolveAcl(options.acl ?? CONNECTION_DEFAULTS.acl, readableByAnyone, auth.length);
+  const acl = resolveAcl(options.acl ?? CONNECTION_DEFAULTS.acl, readableByAnyone, auth.length, name);
   return { connectString, sessionTimeoutMs, connectTimeoutMs, auth: auth.map((a) => ({ ...a })), acl };
 }

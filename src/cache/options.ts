@@ -59,7 +59,7 @@ export interface OrderedCacheOptions<T = unknown> {
   codec?: Codec<T>;
   /** Largest encoded value accepted, in bytes. @default 1_048_576 */
   maxValueBytes?: number;
-  /** Names this process in lock znodes and written entries. @default `${hostname}:${pid}` */
+  /** Names this process in lock znodes and written entries: 1 to 256 UTF-8 bytes. @default `${hostname}:${pid}` */
   label?: string;
   /** Per-command deadline for Redis connections this cache creates. @default 5_000 */
   redisCommandTimeoutMs?: number;

@@ -26,7 +26,7 @@ export {
 export * from './errors.js';
 export type { Entry, EntryKind, ServingEntry, WriteResult } from './redis/entry.js';
 export { OrderedStore, type PreparedWrite, type WriteOptions } from './redis/ordered-store.js';
-export type { OrderedStoreOptions } from './redis/ordered-store-options.js';
+export { ORDERED_STORE_DEFAULTS, type OrderedStoreOptions } from './redis/ordered-store-options.js';
 export {
   type AcquireOptions,
   CONNECTION_DEFAULTS,
@@ -34,6 +34,7 @@ export {
   digestAclId,
   type HolderInfo,
   type InspectOptions,
+  LOCK_MANAGER_DEFAULTS,
   type Lock,
   LockManager,
   type LockManagerOptions,

@@ -1,11 +1,28 @@
-import { hostname } from 'node:os';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Codec } from '../codec/codec.js';
-import { jsonCodec } from '../codec/json-codec.js';
+import { MAX_TIMER_MS } from '../core/deadline.js';
+import { checkLabel, defaultLabel } from '../core/label.js';
 import { assertValidNamespace } from '../core/namespace.js';
+import {
+  assertOptionsObject,
+  describeValue,
+  optionNamer,
+  rejectUnknownKeys,
+  type WholeNumberBounds,
+  wholeNumber,
+} from '../core/option-checks.js';
 import { InvalidOptionsError } from '../errors.js';
-import { resolveAcl } from '../zookeeper/acl.js';
-import type { ZooKeeperAuth, ZooKeeperConnectionOptions } from '../zookeeper/connection-options.js';
+import {
+  ORDERED_STORE_DEFAULTS,
+  parseOrderedStoreOptions,
+  type ResolvedOrderedStoreOptions,
+} from '../redis/ordered-store-options.js';
+import { parseConnectionOptions, type ZooKeeperConnectionOptions } from '../zookeeper/connection-options.js';
+import {
+  LOCK_MANAGER_DEFAULTS,
+  parseLockManagerOptions,
+  type ResolvedLockManagerOptions,
+} from '../zookeeper/lock-manager-options.js';
 
 /** Options of {@link OrderedCache.connect}. Durations are milliseconds. */
 export interface OrderedCacheOptions<T = unknown> {
@@ -32,7 +49,8 @@ export interface OrderedCacheOptions<T = unknown> {
   /**
    * How long an entry's timestamp is remembered after its value stops being fresh (and how long a
    * tombstone lives), so a writer slower than `ttlMs` still cannot put an older value back.
-   * Must be at least `lockTimeoutMs + sessionTimeoutMs`. @default max(600_000, 2 × (lockTimeoutMs + sessionTimeoutMs))
+   * Must be at least `lockTimeoutMs + sessionTimeoutMs`. @default max(600_000, 2 × (lockTimeoutMs + sessionTimeoutMs)),
+   * where 600_000 is the store's own default (`ORDERED_STORE_DEFAULTS.retentionMs`)
    */
   retentionMs?: number;
   /** Serve a value up to this long past its expiry while one caller refreshes it, or when the load fails. @default 0 */
@@ -41,7 +59,7 @@ export interface OrderedCacheOptions<T = unknown> {
   codec?: Codec<T>;
   /** Largest encoded value accepted, in bytes. @default 1_048_576 */
   maxValueBytes?: number;
-  /** Names this process in lock znodes and written entries. @default `${hostname}:${pid}` */
+  /** Names this process in lock znodes and written entries: 1 to 256 UTF-8 bytes. @default `${hostname}:${pid}` */
   label?: string;
   /** Per-command deadline for Redis connections this cache creates. @default 5_000 */
   redisCommandTimeoutMs?: number;
@@ -49,23 +67,28 @@ export interface OrderedCacheOptions<T = unknown> {
   redisConnectTimeoutMs?: number;
 }
 
-/** Defaults, frozen; see each option's `@default`. */
+/**
+ * Defaults of the options only the cache has, frozen. The others belong to the layer that uses
+ * them: `CONNECTION_DEFAULTS` (zookeeper), `LOCK_MANAGER_DEFAULTS` (lockTimeoutMs is its
+ * `timeoutMs`), `ORDERED_STORE_DEFAULTS` (ttlMs, retentionMs's floor, maxValueBytes).
+ */
 export const DEFAULTS = Object.freeze({
-  sessionTimeoutMs: 10_000,
-  connectTimeoutMs: 5_000,
-  ttlMs: 3_600_000,
-  lockTimeoutMs: 5_000,
+  lockTimeoutMs: LOCK_MANAGER_DEFAULTS.timeoutMs,
   graceMs: 0,
-  maxValueBytes: 1_048_576,
   redisCommandTimeoutMs: 5_000,
   redisConnectTimeoutMs: 5_000,
 });
 
+/** The whole option tree, resolved: what each layer is built from, before any socket opens. */
 export interface ParsedOptions<T> {
-  zookeeper: Required<Omit<ZooKeeperConnectionOptions, 'auth' | 'acl' | 'readableByAnyone'>> &
-    Pick<ZooKeeperConnectionOptions, 'acl' | 'readableByAnyone'> & { auth: ZooKeeperAuth[] };
+  /** Validated by the connection's own parser; `ZooKeeperConnection.connect` takes it as is. */
+  zookeeper: ZooKeeperConnectionOptions;
   redis: OrderedCacheOptions<T>['redis'];
   namespace: string;
+  /** What the cache's LockManager is built from. */
+  locks: ResolvedLockManagerOptions;
+  /** What the cache's OrderedStore is built from. */
+  store: ResolvedOrderedStoreOptions<T>;
   ttlMs: number;
   lockTimeoutMs: number;
   retentionMs: number;
@@ -77,80 +100,108 @@ export interface ParsedOptions<T> {
   redisConnectTimeoutMs: number;
 }
 
-/** Applies defaults and rejects bad values and contradictory combinations with {@link InvalidOptionsError}. */
+// Bounds of the cache's own durations: each is handed to a timer (ioredis's, or the lock's).
+const TIMER_MS: WholeNumberBounds = { min: 1, max: MAX_TIMER_MS, unit: 'ms', maxNote: 'about 24.8 days' };
+const GRACE_MS: WholeNumberBounds = { ...TIMER_MS, min: 0 };
+
+const KNOWN_KEYS: readonly (keyof OrderedCacheOptions)[] = [
+  'zookeeper',
+  'redis',
+  'namespace',
+  'ttlMs',
+  'lockTimeoutMs',
+  'retentionMs',
+  'graceMs',
+  'codec',
+  'maxValueBytes',
+  'label',
+  'redisCommandTimeoutMs',
+  'redisConnectTimeoutMs',
+];
+
+/**
+ * Resolves the whole option tree once, each layer with its own parser (ZooKeeper connection, lock
+ * manager, ordered store), so that a bad option anywhere is rejected before anything is opened.
+ * Messages name options as the caller wrote them (`zookeeper.sessionTimeoutMs`, `label`).
+ * @throws InvalidOptionsError for an unknown key, a bad value or a contradictory combination.
+ */
 export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<T> {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('options must be an object');
-  const zk = options.zookeeper;
-  if (typeof zk !== 'object' || zk === null || typeof zk.connectString !== 'string' || zk.connectString.trim() === '') {
-    throw new InvalidOptionsError('zookeeper.connectString must be a non-empty string like "127.0.0.1:2181"');
+  assertOptionsObject(options, 'options');
+  rejectUnknownKeys(options, KNOWN_KEYS, optionNamer());
+  if (options.zookeeper === undefined) {
+    throw new InvalidOptionsError('zookeeper is required: { connectString: "127.0.0.1:2181" }');
   }
+  const zk = parseConnectionOptions(options.zookeeper, optionNamer('zookeeper.'));
   if (options.redis === undefined || options.redis === null || options.redis === '') {
     throw new InvalidOptionsError(
-      'redis must be a URL, a list of cluster URLs, ioredis options, or an ioredis Redis/Cluster instance',
+      `redis must be a URL, a list of cluster URLs, ioredis options, or an ioredis Redis/Cluster instance, got ${describeValue(options.redis)}`,
     );
+  }
+  if (usesKeyPrefix(options.redis)) {
+    // OrderedStore refuses such a client too, but only after the connections are open
+    throw new InvalidOptionsError('redis must not use the ioredis keyPrefix option; namespace scopes the keys');
   }
   assertValidNamespace(options.namespace);
-  // fail before any connection opens; ZooKeeperConnection.connect resolves it again for itself
-  if (zk.readableByAnyone !== undefined && typeof zk.readableByAnyone !== 'boolean') {
-    throw new InvalidOptionsError('zookeeper.readableByAnyone must be a boolean');
-  }
-  resolveAcl(zk.acl ?? 'open', zk.readableByAnyone ?? true, Array.isArray(zk.auth) ? zk.auth.length : 0);
-  const sessionTimeoutMs = wholeNumber(zk.sessionTimeoutMs, 'zookeeper.sessionTimeoutMs', DEFAULTS.sessionTimeoutMs, 1);
-  const lockTimeoutMs = wholeNumber(options.lockTimeoutMs, 'lockTimeoutMs', DEFAULTS.lockTimeoutMs, 1);
-  const minimumRetention = lockTimeoutMs + sessionTimeoutMs;
-  const retentionMs = wholeNumber(options.retentionMs, 'retentionMs', Math.max(600_000, 2 * minimumRetention), 1);
-  if (retentionMs < minimumRetention) {
+  const lockTimeoutMs = wholeNumber(options.lockTimeoutMs, 'lockTimeoutMs', TIMER_MS, DEFAULTS.lockTimeoutMs);
+  const label = checkLabel(options.label ?? defaultLabel(), 'label');
+  const minimumRetention = lockTimeoutMs + zk.sessionTimeoutMs;
+  const store = parseOrderedStoreOptions<T>(
+    {
+      namespace: options.namespace,
+      ttlMs: options.ttlMs,
+      retentionMs: options.retentionMs ?? Math.max(ORDERED_STORE_DEFAULTS.retentionMs, 2 * minimumRetention),
+      writerLabel: label,
+      codec: options.codec,
+      maxValueBytes: options.maxValueBytes,
+    },
+    optionNamer('', { writerLabel: 'label' }),
+  );
+  if (store.retentionMs < minimumRetention) {
     throw new InvalidOptionsError(
-      `retentionMs=${retentionMs} must be at least lockTimeoutMs + zookeeper.sessionTimeoutMs = ${minimumRetention}: a writer can hold a value that long before writing it`,
+      `retentionMs=${store.retentionMs} must be at least lockTimeoutMs + zookeeper.sessionTimeoutMs = ${minimumRetention}: a writer can hold a value that long before writing it`,
     );
   }
-  const codec = options.codec ?? (jsonCodec as unknown as Codec<T>);
-  if (typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
-    throw new InvalidOptionsError('codec must have encode(value) and decode(bytes) functions');
-  }
-  const label = options.label ?? `${hostname()}:${process.pid}`;
-  if (typeof label !== 'string' || label.length === 0 || label.length > 256) {
-    throw new InvalidOptionsError('label must be a string of 1-256 characters');
-  }
+  const locks = parseLockManagerOptions(
+    // the lock root of a namespace; OrderedCache and the CLI must agree on it
+    { root: `/zkoc/${options.namespace}/locks`, label, timeoutMs: lockTimeoutMs },
+    optionNamer('', { timeoutMs: 'lockTimeoutMs' }),
+  );
   return {
-    zookeeper: {
-      connectString: zk.connectString,
-      sessionTimeoutMs,
-      connectTimeoutMs: wholeNumber(zk.connectTimeoutMs, 'zookeeper.connectTimeoutMs', DEFAULTS.connectTimeoutMs, 1),
-      auth: zk.auth ?? [],
-      // checked (with auth) by ZooKeeperConnection.connect; copied only when set
-      ...(zk.acl !== undefined && { acl: zk.acl }),
-      ...(zk.readableByAnyone !== undefined && { readableByAnyone: zk.readableByAnyone }),
-    },
+    // only the keys the caller set, so that parsing it again (in connect) reads the same input
+    zookeeper: { ...options.zookeeper },
     redis: options.redis,
     namespace: options.namespace,
-    ttlMs: wholeNumber(options.ttlMs, 'ttlMs', DEFAULTS.ttlMs, 1),
+    locks,
+    store,
+    ttlMs: store.ttlMs,
     lockTimeoutMs,
-    retentionMs,
-    graceMs: wholeNumber(options.graceMs, 'graceMs', DEFAULTS.graceMs, 0),
-    codec,
-    maxValueBytes: wholeNumber(options.maxValueBytes, 'maxValueBytes', DEFAULTS.maxValueBytes, 1),
+    retentionMs: store.retentionMs,
+    graceMs: wholeNumber(options.graceMs, 'graceMs', GRACE_MS, DEFAULTS.graceMs),
+    codec: store.codec,
+    maxValueBytes: store.maxValueBytes,
     label,
     redisCommandTimeoutMs: wholeNumber(
       options.redisCommandTimeoutMs,
       'redisCommandTimeoutMs',
+      TIMER_MS,
       DEFAULTS.redisCommandTimeoutMs,
-      1,
     ),
     redisConnectTimeoutMs: wholeNumber(
       options.redisConnectTimeoutMs,
       'redisConnectTimeoutMs',
+      TIMER_MS,
       DEFAULTS.redisConnectTimeoutMs,
-      1,
     ),
   };
 }
 
-/** A whole number in [min, 2^31): Node timers cannot go past 2^31−1 ms. */
-function wholeNumber(value: unknown, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2_147_483_647) {
-    throw new InvalidOptionsError(`${name} must be a whole number from ${min} to 2147483647, got ${String(value)}`);
-  }
-  return value;
+/** True when `redis` (ioredis options, or a client's options) sets `keyPrefix`. */
+function usesKeyPrefix(redis: unknown): boolean {
+  if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) return false;
+  const own = (redis as { options?: unknown }).options;
+  const settings = (typeof own === 'object' && own !== null ? own : redis) as {
+    keyPrefix?: string;
+    redisOptions?: { keyPrefix?: string };
+  };
+  return Boolean(settings.keyPrefix || settings.redisOptions?.keyPrefix);
 }

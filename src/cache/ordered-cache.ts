@@ -77,19 +77,10 @@ export class OrderedCache<T = unknown> {
     this.#zk = zk;
     this.#redis = redis;
     this.#ownsRedis = ownsRedis;
-    this.locks = new LockManager(zk, {
-      root: `/zkoc/${options.namespace}/locks`,
-      label: options.label,
-      timeoutMs: options.lockTimeoutMs,
-    });
-    this.store = new OrderedStore<T>(redis, {
-      namespace: options.namespace,
-      ttlMs: options.ttlMs,
-      retentionMs: options.retentionMs,
-      writerLabel: options.label,
-      codec: options.codec,
-      maxValueBytes: options.maxValueBytes,
-    });
+    // options.locks and options.store were resolved by their own parsers in connect(), before any
+    // socket opened: the constructors re-check them and cannot fail here.
+    this.locks = new LockManager(zk, options.locks);
+    this.store = new OrderedStore<T>(redis, options.store);
   }
 
   /**
@@ -111,7 +102,14 @@ export class OrderedCache<T = unknown> {
       if (redis.owned) redis.client.disconnect();
       throw error;
     }
-    return new OrderedCache(parsed, zk, redis.client, redis.owned);
+    try {
+      return new OrderedCache(parsed, zk, redis.client, redis.owned);
+    } catch (error) {
+      // not expected (the options were resolved above), but never leave two handles open
+      if (redis.owned) redis.client.disconnect();
+      await zk.close();
+      throw error;
+    }
   }
 
   /** The ZooKeeper connection (state events, session id); owned by the cache and closed by `close()`. */

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { withDeadline } from '../core/deadline.js';
 import { redactUrl } from '../core/redact.js';
 import { ConnectionError } from '../errors.js';
 
@@ -58,17 +59,12 @@ export async function openRedis(
     lastError = error;
   };
   client.on('error', swallow);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    await withDeadline(
       client.connect(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`not ready within ${limits.connectTimeoutMs} ms`)),
-          limits.connectTimeoutMs,
-        );
-      }),
-    ]);
+      limits.connectTimeoutMs,
+      () => new Error(`not ready within ${limits.connectTimeoutMs} ms`),
+    );
     return { client, owned: true };
   } catch (error) {
     client.disconnect();
@@ -78,8 +74,6 @@ export async function openRedis(
       'redis',
       `could not connect to Redis at ${where}: ${reason} (redisConnectTimeoutMs=${limits.connectTimeoutMs})`,
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { openRedis } from '../cache/redis-connection.js';
 import { OrderedStore } from '../redis/index.js';
 import { LockManager, ZooKeeperConnection } from '../zookeeper/index.js';
-import { type ConnectionOptions, zookeeperAccess } from './connection-options.js';
+import { type ConnectionOptions, timeoutLimits, zookeeperAccess } from './connection-options.js';
 import { displayCodec, type StoredValue } from './render/stored-value.js';
 
 /** The label zkoc's own lock znodes carry (set/invalidate), so `zkoc locks` shows who it was. */
@@ -19,10 +19,11 @@ export interface OpenedLocks extends AsyncDisposable {
  * @throws ConnectionError naming the server when no session is granted in time.
  */
 export async function openLocks(options: ConnectionOptions): Promise<OpenedLocks> {
+  const limits = timeoutLimits(options.timeoutMs);
   const connection = await ZooKeeperConnection.connect({
     connectString: options.zk,
-    connectTimeoutMs: options.timeoutMs,
-    sessionTimeoutMs: Math.max(4_000, options.timeoutMs * 2),
+    connectTimeoutMs: limits.timerMs,
+    sessionTimeoutMs: limits.sessionTimeoutMs,
     ...zookeeperAccess(options),
   });
   const locks = new LockManager(connection, {
@@ -55,8 +56,8 @@ export async function openStore(options: ConnectionOptions): Promise<OpenedStore
     .map((s) => s.trim())
     .filter(Boolean);
   const { client } = await openRedis(seeds.length > 1 ? seeds : options.redis, {
-    connectTimeoutMs: options.timeoutMs,
-    commandTimeoutMs: options.timeoutMs,
+    connectTimeoutMs: timeoutLimits(options.timeoutMs).timerMs,
+    commandTimeoutMs: timeoutLimits(options.timeoutMs).timerMs,
   });
   const store = new OrderedStore<StoredValue>(client, {
     namespace: options.namespace,

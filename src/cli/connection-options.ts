@@ -1,6 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_TIMER_MS } from '../core/deadline.js';
 import { assertValidNamespace } from '../core/namespace.js';
 import type { ZooKeeperConnectionOptions } from '../zookeeper/connection-options.js';
+import { CONNECTION_LIMITS as ZOOKEEPER_LIMITS } from '../zookeeper/connection-options.js';
 
 /** The connection settings every command resolves from flags, then env, then defaults. */
 export interface ConnectionOptions {
@@ -10,7 +12,10 @@ export interface ConnectionOptions {
   redis: string;
   /** Namespace that scopes Redis keys and lock paths. Flag `--namespace`, env `ZKOC_NAMESPACE`. @default 'default' */
   namespace: string;
-  /** Bound on connecting and on each request, in ms. Flag `--timeout-ms`, env `ZKOC_TIMEOUT_MS`. @default 5000 */
+  /**
+   * Bound on connecting and on each request, in ms: a whole number in {@link TIMEOUT_MS_RANGE}. Flag
+   * `--timeout-ms`, env `ZKOC_TIMEOUT_MS`. Clients get it through {@link timeoutLimits}. @default 5000
+   */
   timeoutMs: number;
   /** `--json`: print one JSON document to stdout. */
   json: boolean;
@@ -32,6 +37,38 @@ export const CONNECTION_DEFAULTS = Object.freeze({
   timeoutMs: 5_000,
 });
 
+/**
+ * The one range of `--timeout-ms` (and `ZKOC_TIMEOUT_MS`), checked here once. Every value in it works:
+ * each client gets a limit derived by {@link timeoutLimits}, within what that client accepts.
+ */
+export const TIMEOUT_MS_RANGE = Object.freeze({ min: 1, max: Number.MAX_SAFE_INTEGER });
+
+/** What one `--timeout-ms` becomes for each kind of bound. */
+export interface TimeoutLimits {
+  /** Our own deadline races (core/deadline.ts): `--timeout-ms` itself; past 2^31−1 ms they never fire. */
+  deadlineMs: number;
+  /**
+   * Timers a client arms itself (ioredis, pg, the ZooKeeper connect, the cache's lock wait):
+   * `--timeout-ms` capped at 2^31−1 ms (about 24.8 days), the longest a Node timer waits.
+   */
+  timerMs: number;
+  /**
+   * The ZooKeeper session asked for: twice `--timeout-ms`, so that a slow reply within the bound is
+   * not taken for a lost session; at least 4 s, at most the 10 minutes a connection accepts.
+   */
+  sessionTimeoutMs: number;
+}
+
+/** Derives every client's limit from one `--timeout-ms` in {@link TIMEOUT_MS_RANGE}. */
+export function timeoutLimits(timeoutMs: number): TimeoutLimits {
+  const session = ZOOKEEPER_LIMITS.sessionTimeoutMs;
+  return {
+    deadlineMs: timeoutMs,
+    timerMs: Math.min(timeoutMs, MAX_TIMER_MS),
+    sessionTimeoutMs: Math.min(session.max, Math.max(4_000, 2 * timeoutMs)),
+  };
+}
+
 /** Adds the shared connection flags (and `--json`) to `command`; `database` adds `--database-url`. */
 export function addConnectionOptions(command: Command, { database = false }: { database?: boolean } = {}): Command {
   command
@@ -49,10 +86,13 @@ export function addConnectionOptions(command: Command, { database = false }: { d
         .default(CONNECTION_DEFAULTS.namespace),
     )
     .addOption(
-      new Option('--timeout-ms <ms>', 'bound on connecting and on each request')
+      new Option(
+        '--timeout-ms <ms>',
+        `bound on connecting and on each request, ${TIMEOUT_MS_RANGE.min} to ${TIMEOUT_MS_RANGE.max} ms (a client's own timers stop at ${MAX_TIMER_MS}, about 24.8 days)`,
+      )
         .env('ZKOC_TIMEOUT_MS')
         .default(CONNECTION_DEFAULTS.timeoutMs)
-        .argParser(parsePositiveInteger),
+        .argParser(parseTimeoutMs),
     )
     .addOption(new Option('--json', 'print one JSON document to stdout (timestamps as strings)').default(false));
   command.addOption(
@@ -74,7 +114,7 @@ export function connectionOptionsOf(command: Command): ConnectionOptions {
     zkAuth?: string;
   }>();
   assertValidNamespace(opts.namespace, '--namespace');
-  const timeoutMs = typeof opts.timeoutMs === 'number' ? opts.timeoutMs : parsePositiveInteger(opts.timeoutMs);
+  const timeoutMs = typeof opts.timeoutMs === 'number' ? opts.timeoutMs : parseTimeoutMs(opts.timeoutMs);
   const resolved: ConnectionOptions = {
     zk: opts.zk,
     redis: opts.redis,
@@ -122,12 +162,12 @@ export function zkAuthSecrets(argv: readonly string[], env: NodeJS.ProcessEnv): 
   });
 }
 
-function parsePositiveInteger(text: string): number {
+function parseTimeoutMs(text: string): number {
   const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) {
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < TIMEOUT_MS_RANGE.min || n > TIMEOUT_MS_RANGE.max) {
     // commander turns InvalidArgumentError into a usage error (exit 2)
     throw new InvalidArgumentError(
-      `--timeout-ms must be a positive integer number of milliseconds, got ${JSON.stringify(text)}`,
+      `--timeout-ms must be a whole number of milliseconds from ${TIMEOUT_MS_RANGE.min} to ${TIMEOUT_MS_RANGE.max}, got ${JSON.stringify(text)}`,
     );
   }
   return n;

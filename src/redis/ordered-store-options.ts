@@ -1,7 +1,16 @@
-import { hostname } from 'node:os';
 import type { Codec } from '../codec/codec.js';
 import { jsonCodec } from '../codec/json-codec.js';
+import { checkLabel, defaultLabel } from '../core/label.js';
 import { assertValidNamespace } from '../core/namespace.js';
+import {
+  assertOptionsObject,
+  describeValue,
+  type OptionNamer,
+  optionNamer,
+  rejectUnknownKeys,
+  type WholeNumberBounds,
+  wholeNumber,
+} from '../core/option-checks.js';
 import { InvalidOptionsError } from '../errors.js';
 
 /** Options of {@link OrderedStore}. */
@@ -14,10 +23,10 @@ export interface OrderedStoreOptions<T> {
    * How long an entry's timestamp is remembered after it stops being fresh, in ms: the physical
    * TTL of a value is `ttlMs + retentionMs`, of a tombstone `retentionMs`. A writer slower than
    * this can put an older value back, so make it longer than any loader can take.
-   * @default 86_400_000 (24 hours)
+   * @default 600_000 (10 minutes; `OrderedCache` raises it to cover its lock and session timeouts)
    */
   retentionMs?: number;
-  /** Stored in each entry's `by` field, for inspection. At most 256 UTF-8 bytes. @default `<hostname>:<pid>` */
+  /** Stored in each entry's `by` field, for inspection. 1 to 256 UTF-8 bytes. @default `<hostname>:<pid>` */
   writerLabel?: string;
   /** Encodes values. @default jsonCodec */
   codec?: Codec<T>;
@@ -35,32 +44,53 @@ export interface ResolvedOrderedStoreOptions<T> {
   readonly maxValueBytes: number;
 }
 
-/** Defaults of {@link OrderedStoreOptions}. */
+/** Defaults of {@link OrderedStoreOptions}: the one owner of these values (the cache's too). */
 export const ORDERED_STORE_DEFAULTS = Object.freeze({
   ttlMs: 3_600_000,
-  retentionMs: 86_400_000,
+  retentionMs: 600_000,
   maxValueBytes: 1_048_576,
 });
 
 // Keeps now + ttlMs + retentionMs an exact integer in Lua's doubles and printable with %.0f: 100 years.
-const MAX_DURATION_MS = 100 * 365 * 24 * 3_600_000;
-/** Largest value Redis accepts for a bulk string (512 MiB). */
-const MAX_BULK_BYTES = 512 * 1024 * 1024;
-const MAX_WRITER_LABEL_BYTES = 256;
-// In u-mode a lone surrogate matches \p{Cs}; a proper pair is one code point and does not.
-const LONE_SURROGATE = /\p{Cs}/u;
+const DURATION: WholeNumberBounds = { min: 1, max: 100 * 365 * 24 * 3_600_000, unit: 'ms', maxNote: '100 years' };
+// The largest bulk string Redis accepts (512 MiB).
+const VALUE_BYTES: WholeNumberBounds = {
+  min: 1,
+  max: 512 * 1024 * 1024,
+  unit: 'bytes',
+  maxNote: "Redis' bulk string limit",
+};
 
-/** Applies defaults and validates; throws {@link InvalidOptionsError} naming the option and its limit. */
-export function parseOrderedStoreOptions<T>(options: OrderedStoreOptions<T>): ResolvedOrderedStoreOptions<T> {
-  if (options === null || typeof options !== 'object')
-    throw new InvalidOptionsError('options must be an object with at least { namespace }');
-  assertValidNamespace(options.namespace, 'options.namespace');
-  const ttlMs = options.ttlMs ?? ORDERED_STORE_DEFAULTS.ttlMs;
-  const retentionMs = options.retentionMs ?? ORDERED_STORE_DEFAULTS.retentionMs;
-  assertDurationMs(ttlMs, 'options.ttlMs');
-  assertDurationMs(retentionMs, 'options.retentionMs');
-  const writerLabel = options.writerLabel ?? `${hostname()}:${process.pid}`;
-  assertWriterLabel(writerLabel, 'options.writerLabel');
+const KNOWN_KEYS: readonly (keyof OrderedStoreOptions<unknown>)[] = [
+  'namespace',
+  'ttlMs',
+  'retentionMs',
+  'writerLabel',
+  'codec',
+  'maxValueBytes',
+];
+
+/**
+ * Applies defaults and validates. Called by the OrderedStore constructor, and by the cache before
+ * it opens anything; `name` maps each key to the name its caller wrote (the cache's `label` is the
+ * store's `writerLabel`).
+ * @throws InvalidOptionsError naming the option, its limit and the value's type.
+ */
+export function parseOrderedStoreOptions<T>(
+  options: OrderedStoreOptions<T>,
+  name: OptionNamer = optionNamer('options.'),
+): ResolvedOrderedStoreOptions<T> {
+  assertOptionsObject(options, 'options (at least { namespace })');
+  rejectUnknownKeys(options, KNOWN_KEYS, name);
+  assertValidNamespace(options.namespace, name('namespace'));
+  const ttlMs = wholeNumber(options.ttlMs, name('ttlMs'), DURATION, ORDERED_STORE_DEFAULTS.ttlMs);
+  const retentionMs = wholeNumber(
+    options.retentionMs,
+    name('retentionMs'),
+    DURATION,
+    ORDERED_STORE_DEFAULTS.retentionMs,
+  );
+  const writerLabel = checkLabel(options.writerLabel ?? defaultLabel(), name('writerLabel'));
   const codec = options.codec ?? (jsonCodec as Codec<T>);
   if (
     typeof codec !== 'object' ||
@@ -68,30 +98,20 @@ export function parseOrderedStoreOptions<T>(options: OrderedStoreOptions<T>): Re
     typeof codec.encode !== 'function' ||
     typeof codec.decode !== 'function'
   ) {
-    throw new InvalidOptionsError('options.codec must be an object with encode(value) and decode(bytes) functions');
-  }
-  const maxValueBytes = options.maxValueBytes ?? ORDERED_STORE_DEFAULTS.maxValueBytes;
-  if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 1 || maxValueBytes > MAX_BULK_BYTES) {
     throw new InvalidOptionsError(
-      `options.maxValueBytes must be an integer from 1 to ${MAX_BULK_BYTES} (Redis' bulk string limit), got ${String(maxValueBytes)}`,
+      `${name('codec')} must be an object with encode(value) and decode(bytes) functions, got ${describeValue(codec)}`,
     );
   }
+  const maxValueBytes = wholeNumber(
+    options.maxValueBytes,
+    name('maxValueBytes'),
+    VALUE_BYTES,
+    ORDERED_STORE_DEFAULTS.maxValueBytes,
+  );
   return Object.freeze({ namespace: options.namespace, ttlMs, retentionMs, writerLabel, codec, maxValueBytes });
 }
 
-/** Throws {@link InvalidOptionsError} unless `value` is an integer number of ms from 1 to 100 years. */
+/** Throws {@link InvalidOptionsError} unless `value` is a whole number of ms from 1 to 100 years. */
 export function assertDurationMs(value: unknown, name: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DURATION_MS) {
-    throw new InvalidOptionsError(
-      `${name} must be an integer number of milliseconds from 1 to ${MAX_DURATION_MS} (100 years), got ${String(value)}`,
-    );
-  }
-}
-
-function assertWriterLabel(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string' || LONE_SURROGATE.test(value) || Buffer.byteLength(value) > MAX_WRITER_LABEL_BYTES) {
-    throw new InvalidOptionsError(
-      `${name} must be a well-formed string of at most ${MAX_WRITER_LABEL_BYTES} UTF-8 bytes`,
-    );
-  }
+  wholeNumber(value, name, DURATION);
 }

@@ -2,9 +2,8 @@ import { InvalidOptionsError } from '../errors.js';
 import { dockerEngineAnswers } from './docker-probe.js';
 import { externalStack } from './external-stack.js';
 import { startLocalStack } from './local/local-stack.js';
-import type { StackProvider, StackProviderChoice, StartedStack, StartStackOptions } from './types.js';
-
-const PROVIDERS: readonly StackProviderChoice[] = ['local', 'containers', 'external', 'auto'];
+import { checkStackProvider, parseStackOptions } from './stack-options.js';
+import type { StackProvider, StartedStack, StartStackOptions } from './types.js';
 
 /**
  * Resolves `auto` (and the env default): `containers` when a Docker engine answers within 2 s,
@@ -14,46 +13,8 @@ const PROVIDERS: readonly StackProviderChoice[] = ['local', 'containers', 'exter
 export async function resolveStackProvider(
   choice: string | undefined = process.env.ZKOC_STACK_PROVIDER || 'auto',
 ): Promise<StackProvider> {
-  if (!PROVIDERS.includes(choice as StackProviderChoice)) {
-    throw new InvalidOptionsError(
-      `provider (or env ZKOC_STACK_PROVIDER) must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(choice)}`,
-    );
-  }
-  if (choice !== 'auto') return choice as StackProvider;
+  if (checkStackProvider(choice, 'provider (or env ZKOC_STACK_PROVIDER)') !== 'auto') return choice as StackProvider;
   return (await dockerEngineAnswers()) ? 'containers' : 'local';
-}
-
-function assertPositiveInteger(value: unknown, name: string): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)) {
-    throw new InvalidOptionsError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-
-function assertTopology(options: StartStackOptions): void {
-  const servers = options.zookeeper?.servers;
-  if (
-    servers !== undefined &&
-    (!Number.isSafeInteger(servers) || servers < 1 || servers > 7 || (servers > 1 && servers % 2 === 0))
-  ) {
-    throw new InvalidOptionsError(
-      `zookeeper.servers must be 1 or an odd number from 3 to 7 (a quorum needs a majority), got ${String(servers)}`,
-    );
-  }
-  if (servers !== undefined && servers > 1 && options.zookeeper?.singleMemberEnsemble) {
-    throw new InvalidOptionsError(
-      'zookeeper.singleMemberEnsemble applies to one server only; drop it or set zookeeper.servers to 1',
-    );
-  }
-  const cluster = options.redis?.cluster;
-  if (cluster !== undefined) {
-    const masters = cluster.masters;
-    if (!Number.isSafeInteger(masters) || masters < 3 || masters > 16) {
-      throw new InvalidOptionsError(
-        `redis.cluster.masters must be an integer from 3 to 16 (Redis Cluster needs at least 3 masters), got ${String(masters)}`,
-      );
-    }
-    assertPositiveInteger(cluster.nodeTimeoutMs, 'redis.cluster.nodeTimeoutMs');
-  }
 }
 
 /**
@@ -77,12 +38,7 @@ function assertTopology(options: StartStackOptions): void {
  */
 export async function startStack(options: StartStackOptions = {}): Promise<StartedStack> {
   const startedAt = Date.now();
-  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-  assertPositiveInteger(startTimeoutMs, 'startTimeoutMs');
-  assertPositiveInteger(options.zookeeper?.tickTimeMs, 'zookeeper.tickTimeMs');
-  assertPositiveInteger(options.zookeeper?.minSessionTimeoutMs, 'zookeeper.minSessionTimeoutMs');
-  assertPositiveInteger(options.zookeeper?.maxSessionTimeoutMs, 'zookeeper.maxSessionTimeoutMs');
-  assertTopology(options);
+  const { startTimeoutMs } = parseStackOptions(options);
   const provider = await resolveStackProvider(options.provider ?? (process.env.ZKOC_STACK_PROVIDER || 'auto'));
   const wantsTopology = (options.zookeeper?.servers ?? 1) > 1 || options.redis?.cluster !== undefined;
   if (wantsTopology && provider !== 'local') {

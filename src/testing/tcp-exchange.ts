@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { deadlineTimer } from '../core/deadline.js';
 import { ConnectionError, type ServerKind } from '../errors.js';
 
 /** Options of {@link tcpExchange}. */
@@ -34,15 +35,14 @@ export function tcpExchange(
       if (error) reject(error);
       else resolve(reply);
     };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new ConnectionError(
-            server,
-            `${server} at ${host}:${port} did not answer ${JSON.stringify(payload.trim())} within timeoutMs=${options.timeoutMs}`,
-          ),
+    // a caller's deadline: past a timer's reach, deadlineTimer arms none instead of firing at once
+    const timer = deadlineTimer(options.timeoutMs, () =>
+      finish(
+        new ConnectionError(
+          server,
+          `${server} at ${host}:${port} did not answer ${JSON.stringify(payload.trim())} within timeoutMs=${options.timeoutMs}`,
         ),
-      options.timeoutMs,
+      ),
     );
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(payload));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type OptionNamer, optionNamer } from '../core/option-checks.js';
 import { InvalidOptionsError } from '../errors.js';
 import { type RawAcl, zookeeperModule } from './client-module.js';
 
@@ -51,60 +52,69 @@ export function digestAclId(credentials: string): string {
  * @throws InvalidOptionsError naming `acl` (never the credential) for a malformed spec, or `creator`
  *   without any `auth` credential (the server would answer INVALID_ACL).
  */
-export function resolveAcl(acl: ZooKeeperAclSpec, readableByAnyone: boolean, authCount: number): RawAcl[] {
+export function resolveAcl(
+  acl: ZooKeeperAclSpec,
+  readableByAnyone: boolean,
+  authCount: number,
+  name: OptionNamer = optionNamer(),
+): RawAcl[] {
   const { ACL, Id, Permission } = zookeeperModule;
   if (acl === 'open') return [new ACL(Permission.ALL, new Id('world', 'anyone'))];
   const entries: RawAcl[] = [];
   if (acl === 'creator') {
     if (authCount === 0)
       throw new InvalidOptionsError(
-        'acl "creator" needs at least one zookeeper.auth credential (the creator\'s identity)',
+        `${name('acl')} "creator" needs at least one ${name('auth')} credential (the creator's identity)`,
       );
     entries.push(new ACL(Permission.ALL, new Id('auth', '')));
   } else if (Array.isArray(acl) && acl.length > 0) {
     acl.forEach((entry, i) => {
-      entries.push(new ACL(permissionBits(entry, i), new Id(schemeOf(entry, i), idOf(entry, i))));
+      const at = `${name('acl')}[${i}]`;
+      entries.push(new ACL(permissionBits(entry, at), new Id(schemeOf(entry, at), idOf(entry, at))));
     });
     if (acl.some((entry) => entry.scheme === 'auth') && authCount === 0) {
-      throw new InvalidOptionsError('an acl entry with scheme "auth" needs at least one zookeeper.auth credential');
+      throw new InvalidOptionsError(
+        `an ${name('acl')} entry with scheme "auth" needs at least one ${name('auth')} credential`,
+      );
     }
   } else {
-    throw new InvalidOptionsError('acl must be "open", "creator", or a non-empty array of { scheme, id, perms }');
+    throw new InvalidOptionsError(
+      `${name('acl')} must be "open", "creator", or a non-empty array of { scheme, id, perms }`,
+    );
   }
   const worldReads = entries.some((e) => e.id.scheme === 'world' && (e.permission & Permission.READ) !== 0);
   if (readableByAnyone && !worldReads) entries.push(new ACL(Permission.READ, new Id('world', 'anyone')));
   return entries;
 }
 
-function schemeOf(entry: ZooKeeperAclEntry, i: number): string {
+function schemeOf(entry: ZooKeeperAclEntry, at: string): string {
   if (!['world', 'auth', 'digest', 'ip'].includes(entry?.scheme)) {
-    throw new InvalidOptionsError(`acl[${i}].scheme must be "world", "auth", "digest" or "ip"`);
+    throw new InvalidOptionsError(`${at}.scheme must be "world", "auth", "digest" or "ip"`);
   }
   return entry.scheme;
 }
 
-function idOf(entry: ZooKeeperAclEntry, i: number): string {
-  if (typeof entry.id !== 'string') throw new InvalidOptionsError(`acl[${i}].id must be a string`);
+function idOf(entry: ZooKeeperAclEntry, at: string): string {
+  if (typeof entry.id !== 'string') throw new InvalidOptionsError(`${at}.id must be a string`);
   // A digest id is `user:hash`; a raw `user:password` here would be a credential stored in plain sight.
   if (entry.scheme === 'digest' && !/^[^:]+:[A-Za-z0-9+/]{27}=$/.test(entry.id)) {
     throw new InvalidOptionsError(
-      `acl[${i}].id must be a digest id "user:base64(sha1(user:password))"; build it with digestAclId("user:password")`,
+      `${at}.id must be a digest id "user:base64(sha1(user:password))"; build it with digestAclId("user:password")`,
     );
   }
   return entry.id;
 }
 
-function permissionBits(entry: ZooKeeperAclEntry, i: number): number {
+function permissionBits(entry: ZooKeeperAclEntry, at: string): number {
   if (!Array.isArray(entry?.perms) || entry.perms.length === 0) {
     throw new InvalidOptionsError(
-      `acl[${i}].perms must be a non-empty array of "read", "write", "create", "delete", "admin", "all"`,
+      `${at}.perms must be a non-empty array of "read", "write", "create", "delete", "admin", "all"`,
     );
   }
   let bits = 0;
   for (const perm of entry.perms) {
     const bit = PERMISSION_BITS[perm as ZooKeeperPermission];
-    if (bit === undefined)
-      throw new InvalidOptionsError(`acl[${i}].perms has unknown permission ${JSON.stringify(perm)}`);
+    if (bit === undefined) throw new InvalidOptionsError(`${at}.perms has unknown permission ${JSON.stringify(perm)}`);
     bits |= bit;
   }
   return bits;

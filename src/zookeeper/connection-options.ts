@@ -1,3 +1,12 @@
+import { MAX_TIMER_MS } from '../core/deadline.js';
+import {
+  assertOptionsObject,
+  describeValue,
+  type OptionNamer,
+  optionNamer,
+  rejectUnknownKeys,
+  wholeNumber,
+} from '../core/option-checks.js';
 import { InvalidOptionsError } from '../errors.js';
 import { resolveAcl, type ZooKeeperAclSpec } from './acl.js';
 import type { RawAcl } from './client-module.js';
@@ -51,53 +60,81 @@ export interface ParsedConnectionOptions {
   acl: readonly RawAcl[];
 }
 
-/** Defaults of {@link ZooKeeperConnectionOptions}. */
-export const CONNECTION_DEFAULTS = Object.freeze({ sessionTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+/** Defaults of {@link ZooKeeperConnectionOptions}: the one owner of these values. */
+export const CONNECTION_DEFAULTS = Object.freeze({
+  sessionTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+  acl: 'open' as ZooKeeperAclSpec,
+  readableByAnyone: true,
+});
 
 /**
- * Applies defaults and rejects bad options.
- * @throws InvalidOptionsError naming the option and its limit.
+ * Bounds of the durations. A session timeout is also every request's deadline and an Int32 on the
+ * wire; 10 minutes is far above what a server grants (maxSessionTimeout defaults to 20 ticks, 40 s).
+ * The connect bound is a plain timer, so it stops where timers do.
  */
-export function parseConnectionOptions(options: ZooKeeperConnectionOptions): ParsedConnectionOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidOptionsError('ZooKeeper options must be an object');
+export const CONNECTION_LIMITS = Object.freeze({
+  sessionTimeoutMs: { min: 100, max: 600_000, unit: 'ms' },
+  connectTimeoutMs: { min: 1, max: MAX_TIMER_MS, unit: 'ms', maxNote: 'about 24.8 days' },
+});
+
+const KNOWN_KEYS: readonly (keyof ZooKeeperConnectionOptions)[] = [
+  'connectString',
+  'sessionTimeoutMs',
+  'connectTimeoutMs',
+  'auth',
+  'acl',
+  'readableByAnyone',
+];
+
+/**
+ * Applies defaults and rejects bad options before anything connects. `name` maps each key to the
+ * name the caller wrote (the cache passes `zookeeper.`-prefixed names).
+ * @throws InvalidOptionsError naming the option, its limit and the value's type.
+ */
+export function parseConnectionOptions(
+  options: ZooKeeperConnectionOptions,
+  name: OptionNamer = optionNamer(),
+): ParsedConnectionOptions {
+  // name('') is the group's prefix: 'zookeeper.' under the cache, '' when called directly
+  assertOptionsObject(options, name('').replace(/\.$/, '') || 'ZooKeeper options');
+  rejectUnknownKeys(options, KNOWN_KEYS, name);
   const { connectString } = options;
   if (typeof connectString !== 'string' || !/^[^\s,/]+(,[^\s,/]+)*(\/\S*)?$/.test(connectString)) {
     throw new InvalidOptionsError(
-      `connectString must look like "host:port[,host:port…][/chroot]", got ${JSON.stringify(connectString)}`,
+      `${name('connectString')} must look like "host:port[,host:port…][/chroot]", got ${describeValue(connectString)}`,
     );
   }
-  const sessionTimeoutMs = positiveInt(
-    'sessionTimeoutMs',
-    options.sessionTimeoutMs ?? CONNECTION_DEFAULTS.sessionTimeoutMs,
-    100,
-    600_000,
+  const sessionTimeoutMs = wholeNumber(
+    options.sessionTimeoutMs,
+    name('sessionTimeoutMs'),
+    CONNECTION_LIMITS.sessionTimeoutMs,
+    CONNECTION_DEFAULTS.sessionTimeoutMs,
   );
-  const connectTimeoutMs = positiveInt(
-    'connectTimeoutMs',
-    options.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs,
-    1,
-    600_000,
+  const connectTimeoutMs = wholeNumber(
+    options.connectTimeoutMs,
+    name('connectTimeoutMs'),
+    CONNECTION_LIMITS.connectTimeoutMs,
+    CONNECTION_DEFAULTS.connectTimeoutMs,
   );
   const auth = options.auth ?? [];
   if (!Array.isArray(auth))
-    throw new InvalidOptionsError('auth must be an array of { scheme: "digest", credentials: "user:pass" }');
+    throw new InvalidOptionsError(
+      `${name('auth')} must be an array of { scheme: "digest", credentials: "user:pass" }, got ${describeValue(auth)}`,
+    );
   auth.forEach((entry, i) => {
-    if (entry?.scheme !== 'digest') throw new InvalidOptionsError(`auth[${i}].scheme must be "digest"`);
+    if (entry?.scheme !== 'digest') throw new InvalidOptionsError(`${name('auth')}[${i}].scheme must be "digest"`);
+    // never describe the value: it is a credential
     if (typeof entry.credentials !== 'string' || !/^[^:]+:/.test(entry.credentials)) {
-      throw new InvalidOptionsError(`auth[${i}].credentials must be a "user:password" string`);
+      throw new InvalidOptionsError(`${name('auth')}[${i}].credentials must be a "user:password" string`);
     }
   });
-  if (options.readableByAnyone !== undefined && typeof options.readableByAnyone !== 'boolean') {
-    throw new InvalidOptionsError('readableByAnyone must be a boolean');
+  const readableByAnyone = options.readableByAnyone ?? CONNECTION_DEFAULTS.readableByAnyone;
+  if (typeof readableByAnyone !== 'boolean') {
+    throw new InvalidOptionsError(
+      `${name('readableByAnyone')} must be a boolean, got ${describeValue(readableByAnyone)}`,
+    );
   }
-  const acl = resolveAcl(options.acl ?? 'open', options.readableByAnyone ?? true, auth.length);
+  const acl = resolveAcl(options.acl ?? CONNECTION_DEFAULTS.acl, readableByAnyone, auth.length, name);
   return { connectString, sessionTimeoutMs, connectTimeoutMs, auth: auth.map((a) => ({ ...a })), acl };
-}
-
-function positiveInt(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionsError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
 }

@@ -9,6 +9,7 @@ export {
   type LockManagerOptions,
   type LockTestHooks,
 } from './lock-manager.js';
+export { LOCK_MANAGER_DEFAULTS } from './lock-manager-options.js';
 export type { LockNode, LockState } from './lock-state.js';
 export type { SessionEndReason } from './zk-session.js';
 export { type ConnectionState, ZooKeeperConnection, type ZooKeeperConnectionEvents } from './zookeeper-connection.js';

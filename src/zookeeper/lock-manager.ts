@@ -6,8 +6,9 @@ import { HeldLock, type Lock } from './held-lock.js';
 import { encodeHolderInfo } from './holder-info.js';
 import { Interruption, SESSION_ENDED } from './interruption.js';
 import { LocalFifo } from './local-fifo.js';
+import { parseLockManagerOptions } from './lock-manager-options.js';
 import { getsTheLock, newProtectedPrefix, parseLockName } from './lock-node-name.js';
-import { assertValidLockRoot, keyParentPath } from './lock-paths.js';
+import { keyParentPath } from './lock-paths.js';
 import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
@@ -118,19 +119,13 @@ export class LockManager {
     private readonly zk: ZooKeeperConnection,
     options: LockManagerOptions,
   ) {
-    assertValidLockRoot(options?.root);
-    if (options.label !== undefined && (typeof options.label !== 'string' || options.label.length > 256)) {
-      throw new InvalidOptionsError('label must be a string of at most 256 characters');
-    }
-    if (options.lostOn !== undefined && options.lostOn !== 'suspended' && options.lostOn !== 'expired') {
-      throw new InvalidOptionsError(`lostOn must be "suspended" or "expired", got ${JSON.stringify(options.lostOn)}`);
-    }
-    this.root = options.root;
-    this.label = options.label;
-    this.defaultTimeoutMs = parseTimeout('timeoutMs', options.timeoutMs ?? 5_000);
-    this.lostOn = options.lostOn ?? 'expired';
-    this.hooks = options.hooks ?? {};
-    this.parentLingerMs = parseTimeout('parentLingerMs', options.parentLingerMs ?? 1_000);
+    const parsed = parseLockManagerOptions(options);
+    this.root = parsed.root;
+    this.label = parsed.label;
+    this.defaultTimeoutMs = parsed.timeoutMs;
+    this.lostOn = parsed.lostOn;
+    this.hooks = parsed.hooks;
+    this.parentLingerMs = parsed.parentLingerMs;
     zk.addCloseHook(() => this.flushParents());
     zk.on('session-ended', (session, reason) => this.loseLocksOf(session, reason === 'closed' ? 'closed' : reason));
     zk.on('state', (state: ConnectionState) => {

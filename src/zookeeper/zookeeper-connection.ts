@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { settlesWithin, sleep } from '../core/deadline.js';
 import { ClosedError, ConnectionError } from '../errors.js';
 import {
   type ParsedConnectionOptions,
@@ -102,13 +103,10 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     if (this.closeHooks.length > 0 && this.current?.ended === undefined) {
-      const graceMs = Math.min(1000, this.sessionTimeoutMs);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
+      await settlesWithin(
         Promise.allSettled(this.closeHooks.map((hook) => hook())),
-        new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
-      ]);
-      clearTimeout(timer);
+        Math.min(1000, this.sessionTimeoutMs),
+      );
     }
     if (this.isClosed()) return;
     this.setState('closed');
@@ -166,7 +164,7 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
         return;
       } catch {
         // the server is still unreachable or silent: try again, a little later each time
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 1000);
       }
     }

@@ -196,7 +196,9 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
         { retentionMs: 10, lockTimeoutMs: 5_000 },
         /retentionMs=10 must be at least/,
       ],
-      ['no connect string', { zookeeper: { connectString: '' } }, /zookeeper.connectString must be a non-empty string/],
+      ['no connect string', { zookeeper: { connectString: '' } }, /zookeeper\.connectString must look like "host:port/],
+      ['an unknown option', { ttl: 60_000 }, /^unknown option ttl \(did you mean ttlMs\?\)$/],
+      ['a number given as a string', { ttlMs: '60000' }, /ttlMs must be a whole number of ms .*, got string "60000"$/],
       ['no redis', { redis: '' }, /redis must be a URL/],
     ])('rejects %s with InvalidOptionsError', async (_name, options, message) => {
       const connecting = openCache(stack, options as never);

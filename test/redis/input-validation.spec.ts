@@ -47,7 +47,7 @@ describe('bad input gets a typed error and nothing is written', () => {
         'per-write ttlMs of 0',
         (s) => s.write('k', 1, 1, { ttlMs: 0 }),
         InvalidOptionsError,
-        /options\.ttlMs must be an integer/,
+        /options\.ttlMs must be a whole number of ms from 1/,
       ],
     ];
 
@@ -81,10 +81,18 @@ describe('bad input gets a typed error and nothing is written', () => {
   it.each([
     ['a bad namespace', { namespace: 'a b' }, /options\.namespace must be 1-128 characters/],
     ['a namespace starting with a dot', { namespace: '.x' }, /options\.namespace/],
-    ['ttlMs 0', { namespace: 'n', ttlMs: 0 }, /options\.ttlMs must be an integer number of milliseconds from 1/],
+    [
+      'ttlMs 0',
+      { namespace: 'n', ttlMs: 0 },
+      /options\.ttlMs must be a whole number of ms from 1 to \d+ \(100 years\), got number 0/,
+    ],
     ['fractional retentionMs', { namespace: 'n', retentionMs: 1.5 }, /options\.retentionMs/],
     ['ttlMs over 100 years', { namespace: 'n', ttlMs: 1e13 }, /100 years/],
-    ['maxValueBytes 0', { namespace: 'n', maxValueBytes: 0 }, /options\.maxValueBytes must be an integer from 1/],
+    [
+      'maxValueBytes 0',
+      { namespace: 'n', maxValueBytes: 0 },
+      /options\.maxValueBytes must be a whole number of bytes from 1/,
+    ],
     ['a writer label over 256 bytes', { namespace: 'n', writerLabel: 'w'.repeat(257) }, /options\.writerLabel/],
     ['a codec without decode', { namespace: 'n', codec: { name: 'x', encode: () => '' } }, /options\.codec/],
   ])('the constructor rejects %s with InvalidOptionsError', (_what, options, message) => {

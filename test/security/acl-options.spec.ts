@@ -29,13 +29,13 @@ describe('ZooKeeper ACL options (pure logic)', () => {
 
   it('rejects bad ACL options with InvalidOptionsError naming the option, never echoing a credential', () => {
     const cases: [unknown, RegExp][] = [
-      ['creator', /acl "creator" needs at least one zookeeper.auth/],
+      ['creator', /^acl "creator" needs at least one auth credential/],
       ['everyone', /acl must be "open", "creator"/],
       [[], /acl must be "open", "creator"/],
       [[{ scheme: 'digest', id: 'ops:plain-password', perms: ['all'] }], /acl\[0\]\.id must be a digest id/],
       [[{ scheme: 'sasl', id: 'x', perms: ['all'] }], /acl\[0\]\.scheme/],
       [[{ scheme: 'world', id: 'anyone', perms: ['everything'] }], /acl\[0\]\.perms has unknown permission/],
-      [[{ scheme: 'auth', id: '', perms: ['all'] }], /scheme "auth" needs at least one zookeeper.auth/],
+      [[{ scheme: 'auth', id: '', perms: ['all'] }], /scheme "auth" needs at least one auth credential/],
     ];
     for (const [acl, message] of cases) {
       let error: unknown;
@@ -56,9 +56,13 @@ describe('ZooKeeper ACL options (pure logic)', () => {
       redis: 'redis://127.0.0.1:6379',
       namespace: 'ns',
     };
-    expect(() => parseOptions(base)).toThrow(/acl "creator" needs at least one zookeeper.auth/);
+    // named as the cache's caller wrote them
+    expect(() => parseOptions(base)).toThrow(/^zookeeper\.acl "creator" needs at least one zookeeper\.auth credential/);
+    expect(() => parseOptions({ ...base, zookeeper: { ...base.zookeeper, acl: [] } })).toThrow(
+      /^zookeeper\.acl must be "open", "creator"/,
+    );
     expect(() => parseOptions({ ...base, zookeeper: { ...base.zookeeper, readableByAnyone: 'yes' as never } })).toThrow(
-      /readableByAnyone must be a boolean/,
+      /^zookeeper\.readableByAnyone must be a boolean, got string "yes"$/,
     );
     const parsed = parseOptions({
       ...base,

@@ -127,7 +127,7 @@ describe('provider choice', () => {
   it('rejects an unknown provider and bad numbers with InvalidOptionsError', async () => {
     await expect(startStack({ provider: 'kubernetes' as never })).rejects.toThrow(InvalidOptionsError);
     await expect(startStack({ provider: 'local', startTimeoutMs: -1 })).rejects.toThrow(
-      /startTimeoutMs must be a positive integer/,
+      /startTimeoutMs must be a whole number of ms from 1 to \d+, got number -1/,
     );
     await expect(startStack({ provider: 'local', zookeeper: { tickTimeMs: 1.5 } })).rejects.toThrow(
       /zookeeper\.tickTimeMs/,

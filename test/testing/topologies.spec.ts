@@ -208,13 +208,13 @@ describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback
 
 describe('topology options', () => {
   it.each([
-    [{ zookeeper: { servers: 2 } }, /zookeeper\.servers must be 1 or an odd number from 3 to 7.*got 2/],
-    [{ zookeeper: { servers: 9 } }, /zookeeper\.servers must be 1 or an odd number from 3 to 7.*got 9/],
+    [{ zookeeper: { servers: 2 } }, /zookeeper\.servers must be 1 or an odd number from 3 to 7.*got number 2/],
+    [{ zookeeper: { servers: 9 } }, /zookeeper\.servers must be 1 or an odd number from 3 to 7.*got number 9/],
     [{ zookeeper: { servers: 3, singleMemberEnsemble: true } }, /singleMemberEnsemble applies to one server only/],
-    [{ redis: { cluster: { masters: 2 } } }, /redis\.cluster\.masters must be an integer from 3 to 16.*got 2/],
+    [{ redis: { cluster: { masters: 2 } } }, /redis\.cluster\.masters must be an integer from 3 to 16.*got number 2/],
     [
       { redis: { cluster: { masters: 3, nodeTimeoutMs: 0 } } },
-      /redis\.cluster\.nodeTimeoutMs must be a positive integer/,
+      /redis\.cluster\.nodeTimeoutMs must be a whole number of ms from 1 to \d+, got number 0/,
     ],
   ])('rejects %j before starting anything', async (options, message) => {
     const error = await startStack({ provider: 'local', ...options }).catch((e: unknown) => e);

@@ -4,7 +4,7 @@ import type { WriteResult } from '../../redis/index.js';
 import { type CliEnvironment, defineAction } from '../action.js';
 import { keyArgument, timestampOption } from '../arguments.js';
 import { CLI_LABEL } from '../clients.js';
-import { addConnectionOptions, type ConnectionOptions, zookeeperAccess } from '../connection-options.js';
+import { addConnectionOptions, type ConnectionOptions, timeoutLimits, zookeeperAccess } from '../connection-options.js';
 
 /**
  * `zkoc set <key> <value> --ts T`: an ordered write through the key's lock and the compare script.
@@ -60,6 +60,7 @@ Example:
 }
 
 function connectCache(connection: ConnectionOptions): Promise<OrderedCache> {
+  const limits = timeoutLimits(connection.timeoutMs);
   const seeds = connection.redis
     .split(',')
     .map((s) => s.trim())
@@ -67,15 +68,15 @@ function connectCache(connection: ConnectionOptions): Promise<OrderedCache> {
   return OrderedCache.connect({
     zookeeper: {
       connectString: connection.zk,
-      connectTimeoutMs: connection.timeoutMs,
-      sessionTimeoutMs: Math.max(4_000, connection.timeoutMs * 2),
+      connectTimeoutMs: limits.timerMs,
+      sessionTimeoutMs: limits.sessionTimeoutMs,
       ...zookeeperAccess(connection),
     },
     redis: seeds.length > 1 ? seeds : connection.redis,
     namespace: connection.namespace,
-    lockTimeoutMs: connection.timeoutMs,
-    redisConnectTimeoutMs: connection.timeoutMs,
-    redisCommandTimeoutMs: connection.timeoutMs,
+    lockTimeoutMs: limits.timerMs,
+    redisConnectTimeoutMs: limits.timerMs,
+    redisCommandTimeoutMs: limits.timerMs,
     label: CLI_LABEL,
   });
 }

@@ -1,3 +1,4 @@
+import { withDeadline as raceDeadline } from '../../core/deadline.js';
 import { formatDuration } from '../render/duration.js';
 
 /** Outcome of one doctor check: `fail` makes `zkoc doctor` exit 1; `warn` does not. */
@@ -20,19 +21,15 @@ export const SKEW_FAIL_MS = 5_000;
 
 /**
  * Resolves like `promise`, or rejects with a message naming `what` and the limit once
- * `timeoutMs` passes: a paused server is silent, so every probe needs its own deadline.
+ * `timeoutMs` passes: a paused server is silent, so every probe needs its own deadline. The race
+ * itself is core/deadline.ts's, so a limit past a timer's reach never fires early.
  */
 export function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: no answer within ${formatDuration(timeoutMs)} (--timeout-ms=${timeoutMs})`)),
-      timeoutMs,
-    );
-  });
-  // The losing promise may reject later (e.g. a socket torn down on close): nobody waits for it.
-  promise.catch(() => undefined);
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return raceDeadline(
+    promise,
+    timeoutMs,
+    () => new Error(`${what}: no answer within ${formatDuration(timeoutMs)} (--timeout-ms=${timeoutMs})`),
+  );
 }
 
 /**

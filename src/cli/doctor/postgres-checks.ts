@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { timeoutLimits } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import { type CheckResult, judgeSkew, reason, withDeadline } from './check.js';
 
@@ -19,9 +20,10 @@ export async function checkPostgres(url: string | undefined, timeoutMs: number):
     ];
   const client = new pg.Client({
     connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-    statement_timeout: timeoutMs,
+    // pg arms timers with these, and PostgreSQL takes statement_timeout up to 2^31-1 ms only
+    connectionTimeoutMillis: timeoutLimits(timeoutMs).timerMs,
+    query_timeout: timeoutLimits(timeoutMs).timerMs,
+    statement_timeout: timeoutLimits(timeoutMs).timerMs,
   });
   client.on('error', () => undefined);
   const address = url;

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { timeoutLimits } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import { type CheckResult, judgeSkew, reason, withDeadline } from './check.js';
 
@@ -22,8 +23,8 @@ export async function checkRedis(
   const address = seed;
   const redis = new Redis(seed, {
     lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
+    connectTimeout: timeoutLimits(timeoutMs).timerMs,
+    commandTimeout: timeoutLimits(timeoutMs).timerMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null, // a probe reports the failure; it does not reconnect
     enableReadyCheck: false,

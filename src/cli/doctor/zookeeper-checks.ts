@@ -2,6 +2,7 @@ import { tcpExchange } from '../../testing/tcp-exchange.js';
 import { type RawClient, zookeeperModule } from '../../zookeeper/client-module.js';
 import { zookeeperHosts } from '../../zookeeper/connect-string.js';
 import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
+import { timeoutLimits } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import { type CheckResult, reason, withDeadline } from './check.js';
 
@@ -69,7 +70,7 @@ async function checkSession(
   auth: readonly ZooKeeperAuth[],
 ): Promise<CheckResult[]> {
   const client = zookeeperModule.createClient(connectString, {
-    sessionTimeout: Math.max(timeoutMs * 2, 4_000),
+    sessionTimeout: timeoutLimits(timeoutMs).sessionTimeoutMs,
     retries: 0,
   });
   // The credential goes with the session, so a lock tree that is not world-readable can be read.

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
+import { deadlineTimer } from '../../core/deadline.js';
 import { decodeKeyFromZnodeName } from '../../core/key.js';
 import { ConnectionError } from '../../errors.js';
 import { type RawClient, type RawStat, zookeeperModule } from '../../zookeeper/client-module.js';
 import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 import { decodeHolderInfo, type HolderInfo } from '../../zookeeper/holder-info.js';
 import { sortLockNames } from '../../zookeeper/lock-node-name.js';
+import { timeoutLimits } from '../connection-options.js';
 
 /** One change in a key's lock queue. */
 export type LockChange =
@@ -55,12 +57,13 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
     auth: readonly ZooKeeperAuth[] = [],
   ): Promise<{ watcher: LockTreeWatcher; initial: LockChange[] }> {
     const client = zookeeperModule.createClient(connectString, {
-      sessionTimeout: Math.max(4_000, connectTimeoutMs * 2),
+      sessionTimeout: timeoutLimits(connectTimeoutMs).sessionTimeoutMs,
       retries: 0,
     });
     for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // --timeout-ms may be past a timer's reach: deadlineTimer then arms none
+      const timer = deadlineTimer(connectTimeoutMs, () => {
         client.removeAllListeners('state');
         client.close();
         client.connectionManager?.socket?.destroy();
@@ -70,7 +73,7 @@ export class LockTreeWatcher extends EventEmitter<{ change: [LockChange]; error:
             `could not open a ZooKeeper session at ${connectString} within --timeout-ms=${connectTimeoutMs}`,
           ),
         );
-      }, connectTimeoutMs);
+      });
       client.on('state', (state) => {
         if (state.name === 'SYNC_CONNECTED') {
           clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { settlesWithin } from '../../core/deadline.js';
 import { sendSignal, signalProcessTree } from './process-tree.js';
 import { forgetProcessGroup, reapProcessGroupOnExit } from './reaper.js';
 
@@ -85,12 +86,7 @@ export class ProcessGroup {
     if (!this.hasExited) {
       this.signal(signal);
       this.signal('SIGCONT'); // a SIGSTOPped process cannot act on SIGTERM
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([this.exited, graceOver]);
-      clearTimeout(timer);
+      await settlesWithin(this.exited, graceMs);
       if (!this.hasExited) signalProcessTree(this.pid, 'SIGKILL');
       await this.exited;
     }

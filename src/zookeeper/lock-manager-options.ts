@@ -1,0 +1,79 @@
+import { checkLabel } from '../core/label.js';
+import {
+  assertOptionsObject,
+  describeValue,
+  type OptionNamer,
+  oneOf,
+  optionNamer,
+  rejectUnknownKeys,
+} from '../core/option-checks.js';
+import { InvalidOptionsError } from '../errors.js';
+import type { LockManagerOptions, LockTestHooks } from './lock-manager.js';
+import { assertValidLockRoot } from './lock-paths.js';
+
+/** Defaults of {@link LockManagerOptions}: the one owner of these values. */
+export const LOCK_MANAGER_DEFAULTS = Object.freeze({
+  timeoutMs: 5_000,
+  lostOn: 'expired' as const,
+  parentLingerMs: 1_000,
+});
+
+/** {@link LockManagerOptions} after defaults and validation. */
+export interface ResolvedLockManagerOptions {
+  readonly root: string;
+  readonly label: string | undefined;
+  readonly timeoutMs: number;
+  readonly lostOn: 'suspended' | 'expired';
+  readonly hooks: LockTestHooks;
+  readonly parentLingerMs: number;
+}
+
+const KNOWN_KEYS: readonly (keyof LockManagerOptions)[] = [
+  'root',
+  'label',
+  'timeoutMs',
+  'lostOn',
+  'hooks',
+  'parentLingerMs',
+];
+
+/**
+ * Applies defaults and rejects bad options. Called by the LockManager constructor, and by the
+ * cache before it opens anything; `name` maps each key to the name its caller wrote.
+ * @throws InvalidOptionsError naming the option, its limit and the value's type.
+ */
+export function parseLockManagerOptions(
+  options: LockManagerOptions,
+  name: OptionNamer = optionNamer(),
+): ResolvedLockManagerOptions {
+  assertOptionsObject(options, 'LockManager options');
+  rejectUnknownKeys(options, KNOWN_KEYS, name);
+  assertValidLockRoot(options.root);
+  const hooks = options.hooks ?? {};
+  assertOptionsObject(hooks, name('hooks'));
+  return Object.freeze({
+    root: options.root,
+    label: options.label === undefined ? undefined : checkLabel(options.label, name('label')),
+    timeoutMs: parseLockTimeoutMs(options.timeoutMs ?? LOCK_MANAGER_DEFAULTS.timeoutMs, name('timeoutMs')),
+    lostOn: oneOf(options.lostOn, name('lostOn'), ['suspended', 'expired'], LOCK_MANAGER_DEFAULTS.lostOn),
+    hooks,
+    parentLingerMs: parseLockTimeoutMs(
+      options.parentLingerMs ?? LOCK_MANAGER_DEFAULTS.parentLingerMs,
+      name('parentLingerMs'),
+    ),
+  });
+}
+
+/**
+ * A lock wait or linger: any non-negative number of ms, `Infinity` included (a deadline past a
+ * timer's reach never fires; see core/deadline.ts).
+ * @throws InvalidOptionsError naming `name` and the value's type.
+ */
+export function parseLockTimeoutMs(value: unknown, name: string): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new InvalidOptionsError(
+      `${name} must be a non-negative number of ms (or Infinity), got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}

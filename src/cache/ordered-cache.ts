@@ -1,51 +1,21 @@
 import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import type { TimestampInput } from '../core/timestamp.js';
-import { AbortError, ClosedError, LockLostError } from '../errors.js';
+import { ClosedError } from '../errors.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
 import { OrderedStore } from '../redis/ordered-store.js';
 import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
-import type { LockState } from '../zookeeper/lock-state.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
 import { CacheEventEmitter } from './events.js';
-import { checkLoaderResult, type Loader } from './loader-result.js';
+import { FillPath } from './fill-path.js';
+import type { Loader } from './loader-result.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { openRedis } from './redis-connection.js';
 import { SingleFlight } from './single-flight.js';
 
-/** Per-call options of reads. */
-export interface GetOptions {
-  /** Stops waiting (AbortError). Other callers sharing the same load are not affected. */
-  signal?: AbortSignal;
-}
-
-/** Per-call options of writes. */
-export interface WriteCallOptions {
-  /** Gives up waiting for the lock (AbortError); nothing is written. */
-  signal?: AbortSignal;
-}
-
-/** What {@link OrderedCache.getEntry} returns: the value and where it came from. */
-export interface CacheResult<T> {
-  /** The value, or `undefined` when the row does not exist. */
-  value: T | undefined;
-  /** The timestamp of what was returned (`undefined` when the loader returned `undefined`). */
-  timestamp: bigint | undefined;
-  /** `cache`: a fresh Redis entry; `loader`: this call (or one it joined) loaded it; `grace`: an expired value served within `graceMs`. */
-  source: 'cache' | 'loader' | 'grace';
-  /** True when the value is past its freshness (served within `graceMs`). */
-  stale: boolean;
-}
-
-/** What {@link OrderedCache.inspect} returns. */
-export interface Inspection<T> {
-  key: string;
-  /** The Redis entry, tombstones and expired entries included. */
-  entry: Entry<T> | undefined;
-  /** Lock holder and waiters from ZooKeeper. */
-  lock: LockState;
-}
+export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './call-types.js';
 
 /**
  * A Redis cache filled from a database that never goes backwards.
@@ -70,6 +40,7 @@ export class OrderedCache<T = unknown> {
   readonly #ownsRedis: boolean;
   readonly #loads = new SingleFlight<CacheResult<T>>();
   readonly #refreshes = new SingleFlight<CacheResult<T>>();
+  readonly #fill: FillPath<T>;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -89,6 +60,12 @@ export class OrderedCache<T = unknown> {
       writerLabel: options.label,
       codec: options.codec,
       maxValueBytes: options.maxValueBytes,
+    });
+    this.#fill = new FillPath({
+      store: this.store,
+      locks: this.locks,
+      events: this.events,
+      lockTimeoutMs: options.lockTimeoutMs,
     });
   }
 
@@ -163,18 +140,18 @@ export class OrderedCache<T = unknown> {
     loader: Loader<T>,
     options: GetOptions,
   ): CacheResult<T> | Promise<CacheResult<T>> {
-    const fresh = this.#servable(entry);
+    const fresh = this.#fill.servable(entry);
     if (fresh) return fresh;
     if (entry?.kind === 'value' && this.#withinGrace(entry)) {
       // Stale-while-revalidate: one refresh per process; errors are reported, the stale value is served.
-      const refresh = this.#refreshes.run(key, () => this.#load(key, loader));
+      const refresh = this.#refreshes.run(key, () => this.#fill.load(key, loader));
       refresh.promise.catch((error: unknown) =>
         this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'load-failed', error }),
       );
       this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'refreshing' });
       return { value: entry.value, timestamp: entry.timestamp, source: 'grace', stale: true };
     }
-    const flight = this.#loads.run(key, () => this.#load(key, loader));
+    const flight = this.#loads.run(key, () => this.#fill.load(key, loader));
     this.events.emit('miss', { key, joined: flight.joined });
     return abortable(flight.promise, options.signal);
   }
@@ -189,7 +166,7 @@ export class OrderedCache<T = unknown> {
     this.#assertOpen();
     const write = this.store.prepareWrite(key, value, ts);
     return this.#underLock(key, options, async () =>
-      this.#report(key, write.timestamp, 'value', 'set', await write.run()),
+      this.#fill.report(key, write.timestamp, 'value', 'set', await write.run()),
     );
   }
 
@@ -203,7 +180,7 @@ export class OrderedCache<T = unknown> {
     this.#assertOpen();
     const write = this.store.prepareInvalidate(key, ts);
     return this.#underLock(key, options, async () =>
-      this.#report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()),
+      this.#fill.report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()),
     );
   }
 
@@ -258,50 +235,6 @@ export class OrderedCache<T = unknown> {
     await this.close();
   }
 
-  async #load(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    const waitStart = performance.now();
-    await using lock = await this.locks.acquire(key, { timeoutMs: this.#options.lockTimeoutMs });
-    this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
-    lock.signal.addEventListener('abort', () => this.#reportLost(key, lock.signal.reason), { once: true });
-    // Someone may have filled the key while we queued for the lock: re-check before loading.
-    const current = await this.store.readForServing(key);
-    const fresh = this.#servable(current);
-    if (fresh) return fresh;
-    const loadStart = performance.now();
-    let raw: unknown;
-    try {
-      raw = await loader({ key, signal: lock.signal });
-    } catch (error) {
-      this.events.emit('load', { key, durationMs: performance.now() - loadStart, error });
-      throw error;
-    }
-    const result = checkLoaderResult<T>(key, raw);
-    const durationMs = performance.now() - loadStart;
-    if (result.kind === 'none') {
-      this.events.emit('load', { key, durationMs });
-      return { value: undefined, timestamp: undefined, source: 'loader', stale: false };
-    }
-    const timestamp = BigInt(result.timestamp);
-    this.events.emit('load', { key, durationMs, timestamp });
-    if (result.kind === 'missing') {
-      this.#report(key, result.timestamp, 'missing', 'load', await this.store.writeMissing(key, result.timestamp));
-      return { value: undefined, timestamp, source: 'loader', stale: false };
-    }
-    const outcome = this.#report(
-      key,
-      result.timestamp,
-      'value',
-      'load',
-      await this.store.write(key, result.value, result.timestamp),
-    );
-    if (outcome.status === 'stale') {
-      // A newer entry landed while we loaded: serve it rather than the older row we read.
-      const newer = this.#servable(await this.store.readForServing(key));
-      if (newer) return newer;
-    }
-    return { value: result.value, timestamp, source: 'loader', stale: false };
-  }
-
   async #underLock<R>(
     key: string,
     options: WriteCallOptions & { timeoutMs?: number },
@@ -313,59 +246,15 @@ export class OrderedCache<T = unknown> {
       signal: options.signal,
     });
     this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
-    lock.signal.addEventListener('abort', () => this.#reportLost(key, lock.signal.reason), { once: true });
+    lock.signal.addEventListener('abort', () => this.#fill.reportLost(key, lock.signal.reason), { once: true });
     return await fn(lock);
-  }
-
-  /** A fresh value or fresh "missing" as a result, or undefined when the entry must be loaded. */
-  #servable(entry: ServingEntry<T> | undefined): CacheResult<T> | undefined {
-    if (!entry?.isFresh) return undefined;
-    if (entry.kind === 'value') {
-      this.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'value' });
-      return { value: entry.value, timestamp: entry.timestamp, source: 'cache', stale: false };
-    }
-    if (entry.kind === 'missing') {
-      this.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'missing' });
-      return { value: undefined, timestamp: entry.timestamp, source: 'cache', stale: false };
-    }
-    return undefined;
   }
 
   #withinGrace(entry: ServingEntry<T>): boolean {
     return this.#options.graceMs > 0 && Date.now() < entry.expiresAt + this.#options.graceMs;
   }
 
-  #report(
-    key: string,
-    timestamp: string,
-    kind: 'value' | 'tombstone' | 'missing',
-    source: 'load' | 'set' | 'invalidate',
-    result: WriteResult,
-  ): WriteResult {
-    const attempted = BigInt(timestamp);
-    if (result.status === 'written') this.events.emit('written', { key, timestamp: attempted, kind, source });
-    else if (result.status === 'stale') this.events.emit('stale', { key, attempted, current: result.current, source });
-    else this.events.emit('duplicate', { key, timestamp: attempted, source });
-    return result;
-  }
-
-  #reportLost(key: string, reason: unknown): void {
-    this.events.emit('lock-lost', { key, reason: reason instanceof LockLostError ? reason.reason : String(reason) });
-  }
-
   #assertOpen(): void {
     if (this.#closing) throw new ClosedError('OrderedCache');
   }
-}
-
-/** Lets one caller stop waiting on a shared promise without cancelling it for the others. */
-function abortable<R>(promise: Promise<R>, signal: AbortSignal | undefined): Promise<R> {
-  if (!signal) return promise;
-  return new Promise<R>((resolve, reject) => {
-    const onAbort = () =>
-      reject(new AbortError('stopped waiting for the load: the signal was aborted', { cause: signal.reason }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

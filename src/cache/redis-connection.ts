@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '../core/redact.js';
 import { ConnectionError } from '../errors.js';
+import { watchLiveness } from './redis-liveness.js';
 
 /** What `OrderedCache.connect` accepts as `redis`. */
 export type RedisSpec = string | string[] | RedisOptions | Redis | Cluster;
@@ -12,8 +13,10 @@ export interface OpenedRedis {
 }
 
 /**
- * Returns a connected ioredis client for `spec`. Connections we create carry a per-command deadline
- * (a paused Redis must fail a call, not hang it) and are bounded on connect.
+ * Returns a connected ioredis client for `spec`. Connections we create auto-pipeline (the commands
+ * of one event-loop turn leave in one write), are bounded on connect, and carry a liveness check
+ * (a paused Redis must fail a call, not hang it: see {@link watchLiveness}) instead of ioredis's
+ * per-command timer. A client you pass is used as it is.
  * @throws ConnectionError (message without passwords) when the connection is not ready in time.
  */
 export async function openRedis(
@@ -24,7 +27,6 @@ export async function openRedis(
   const common: RedisOptions = {
     lazyConnect: true,
     connectTimeout: limits.connectTimeoutMs,
-    commandTimeout: limits.commandTimeoutMs,
     maxRetriesPerRequest: 1,
   };
   let client: Redis | Cluster;
@@ -37,6 +39,7 @@ export async function openRedis(
     const first = new URL(spec[0] ?? 'redis://127.0.0.1:6379');
     client = new Cluster(nodes, {
       lazyConnect: true,
+      enableAutoPipelining: true, // per node set, at the Cluster: a node connection must not pipeline again
       redisOptions: {
         ...common,
         username: decodeURIComponent(first.username) || undefined,
@@ -45,10 +48,10 @@ export async function openRedis(
     });
     where = spec.map(redactUrl).join(',');
   } else if (typeof spec === 'string') {
-    client = new Redis(spec, common);
+    client = new Redis(spec, { ...common, enableAutoPipelining: true });
     where = redactUrl(spec);
   } else {
-    client = new Redis({ ...spec, ...common, ...pick(spec) });
+    client = new Redis({ ...spec, ...common, enableAutoPipelining: true, ...pick(spec) });
     where = `${spec.host ?? '127.0.0.1'}:${spec.port ?? 6379}`;
   }
   // ioredis retries in the background forever and reports why only on 'error' (NOAUTH, WRONGPASS,
@@ -58,6 +61,7 @@ export async function openRedis(
     lastError = error;
   };
   client.on('error', swallow);
+  watchLiveness(client, limits.commandTimeoutMs);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -97,5 +101,6 @@ function pick(spec: RedisOptions): Partial<RedisOptions> {
   if (spec.commandTimeout !== undefined) out.commandTimeout = spec.commandTimeout;
   if (spec.connectTimeout !== undefined) out.connectTimeout = spec.connectTimeout;
   if (spec.maxRetriesPerRequest !== undefined) out.maxRetriesPerRequest = spec.maxRetriesPerRequest;
+  if (spec.enableAutoPipelining !== undefined) out.enableAutoPipelining = spec.enableAutoPipelining;
   return out;
 }

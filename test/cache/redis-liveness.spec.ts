@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRedis } from '../../src/cache/redis-connection.js';
+import { ConnectionError } from '../../src/errors.js';
+import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { openCache } from './fixture.js';
+
+const TIMEOUT_MS = 300;
+
+describe('connections the library opens: auto-pipelined, bounded by one liveness timer each', () => {
+  let stack: StartedStack;
+
+  beforeAll(async () => {
+    stack = await startStack({ provider: 'local' });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('sends the commands of one event-loop turn in one socket write', async () => {
+    const { client } = await openRedis(stack.redis.url, { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
+    const redis = client as Redis;
+    try {
+      await redis.ping(); // the connection's handshake is done before we count
+      const stream = (redis as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+      const original = stream.write;
+      let writes = 0;
+      stream.write = function (this: unknown, ...args: unknown[]) {
+        writes += 1;
+        return original.apply(this, args);
+      };
+      try {
+        const replies = Array.from({ length: 64 }, (_, i) => redis.hmgetBuffer(`liveness:k${i}`, 'a', 'b'));
+        expect(redis.autoPipelineQueueSize).toBe(64);
+        expect(await Promise.all(replies)).toEqual(Array.from({ length: 64 }, () => [null, null]));
+        expect(writes).toBe(1);
+      } finally {
+        stream.write = original;
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('a paused Redis fails every waiting call with ConnectionError within the bound, then the cache recovers', async () => {
+    const cache = await openCache<number>(stack, { redisCommandTimeoutMs: TIMEOUT_MS });
+    try {
+      await cache.set('k', 1, 1n);
+      await stack.redis.pause();
+      let outcomes: PromiseSettledResult<unknown>[];
+      let elapsedMs: number;
+      try {
+        const started = performance.now();
+        outcomes = await Promise.allSettled([
+          cache.peek('k'),
+          cache.peek('other'),
+          cache.get('k', () => Promise.reject(new Error('must not load'))),
+        ]);
+        elapsedMs = performance.now() - started;
+      } finally {
+        await stack.redis.resume();
+      }
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        const error = (outcome as PromiseRejectedResult).reason;
+        expect(error).toBeInstanceOf(ConnectionError);
+        expect(error).toMatchObject({ code: 'E_CONNECTION', server: 'redis' });
+        expect((error as Error).message).toMatch(/redisCommandTimeoutMs=300/);
+      }
+      // The oldest command is failed between 1× and 1.2× the bound after it was first seen; allow
+      // scheduling slack on a shared machine, but far below ioredis's 5 s default connect budget.
+      expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS);
+      expect(elapsedMs).toBeLessThan(TIMEOUT_MS * 1.2 + 250);
+      // Resumed: the connection was reset and reconnects by itself.
+      let entry: unknown;
+      for (let attempt = 0; attempt < 50 && entry === undefined; attempt += 1) {
+        entry = await cache.peek('k').catch(() => new Promise((r) => setTimeout(r, 100)).then(() => undefined));
+      }
+      expect(entry).toMatchObject({ kind: 'value', value: 1, timestamp: 1n });
+    } finally {
+      await cache.close();
+    }
+  });
+});

@@ -12,6 +12,8 @@ export interface FillContext<T> {
   locks: LockManager;
   events: CacheEventEmitter;
   lockTimeoutMs: number;
+  /** Called when a write of `key` settles, before its caller resumes (see InFlightReads). */
+  onWriteSettled: (key: string) => void;
 }
 
 /**
@@ -54,15 +56,15 @@ export class FillPath<T> {
     const timestamp = BigInt(result.timestamp);
     events.emit('load', { key, durationMs, timestamp });
     if (result.kind === 'missing') {
-      this.report(key, result.timestamp, 'missing', 'load', await store.writeMissing(key, result.timestamp));
+      await this.written(key, result.timestamp, 'missing', 'load', store.writeMissing(key, result.timestamp));
       return { value: undefined, timestamp, source: 'loader', stale: false };
     }
-    const outcome = this.report(
+    const outcome = await this.written(
       key,
       result.timestamp,
       'value',
       'load',
-      await store.write(key, result.value, result.timestamp),
+      store.write(key, result.value, result.timestamp),
     );
     if (outcome.status === 'stale') {
       // A newer entry landed while we loaded: serve it rather than the older row we read.
@@ -84,6 +86,24 @@ export class FillPath<T> {
       return { value: undefined, timestamp: entry.timestamp, source: 'cache', stale: false };
     }
     return undefined;
+  }
+
+  /**
+   * Awaits a write sent for `key`, reports its result (see {@link report}) and, whatever the
+   * outcome, tells the cache the write settled before the caller resumes.
+   */
+  async written(
+    key: string,
+    timestamp: string,
+    kind: 'value' | 'tombstone' | 'missing',
+    source: 'load' | 'set' | 'invalidate',
+    write: Promise<WriteResult>,
+  ): Promise<WriteResult> {
+    try {
+      return this.report(key, timestamp, kind, source, await write);
+    } finally {
+      this.#ctx.onWriteSettled(key);
+    }
   }
 
   /** Emits `written`, `stale` or `duplicate` for a write's result, and returns the result. */

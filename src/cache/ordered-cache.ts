@@ -10,6 +10,7 @@ import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
 import { CacheEventEmitter } from './events.js';
 import { FillPath } from './fill-path.js';
+import { InFlightReads } from './in-flight-reads.js';
 import type { Loader } from './loader-result.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { openRedis } from './redis-connection.js';
@@ -20,7 +21,9 @@ export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './ca
 /**
  * A Redis cache filled from a database that never goes backwards.
  *
- * Reads: a fresh entry is one Redis round trip and no ZooKeeper request. A miss is coalesced in
+ * Reads: a fresh entry is one Redis round trip and no ZooKeeper request; concurrent `get`/`peek`
+ * calls of one key share one read in flight, and never one issued before a local write of that key
+ * settled (see InFlightReads: joined callers share the returned value). A miss is coalesced in
  * this process (single-flight), then takes the key's ZooKeeper lock, re-checks Redis, runs the
  * loader and writes through the compare-timestamp script, so a cold key costs one load however many
  * processes ask. Writes (`set`, `invalidate`) take the lock, then the script. The lock is for
@@ -41,6 +44,8 @@ export class OrderedCache<T = unknown> {
   readonly #loads = new SingleFlight<CacheResult<T>>();
   readonly #refreshes = new SingleFlight<CacheResult<T>>();
   readonly #fill: FillPath<T>;
+  readonly #servingReads: InFlightReads<ServingEntry<T> | undefined>;
+  readonly #fullReads: InFlightReads<Entry<T> | undefined>;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -66,7 +71,13 @@ export class OrderedCache<T = unknown> {
       locks: this.locks,
       events: this.events,
       lockTimeoutMs: options.lockTimeoutMs,
+      onWriteSettled: (key) => {
+        this.#servingReads.forget(key);
+        this.#fullReads.forget(key);
+      },
     });
+    this.#servingReads = new InFlightReads((key) => this.store.readForServing(key));
+    this.#fullReads = new InFlightReads((key) => this.store.read(key));
   }
 
   /**
@@ -111,7 +122,8 @@ export class OrderedCache<T = unknown> {
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
     this.#assertReadable(loader, options);
-    const entry = await this.store.readForServing(key); // validates the key before sending anything
+    // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
+    const entry = await this.#servingReads.read(key);
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
       this.events.emit('hit', { key, timestamp: entry.timestamp, kind: 'value' });
@@ -123,7 +135,7 @@ export class OrderedCache<T = unknown> {
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    const entry = await this.store.readForServing(key);
+    const entry = await this.#servingReads.read(key);
     return this.#afterRead(key, entry, loader, options);
   }
 
@@ -165,9 +177,7 @@ export class OrderedCache<T = unknown> {
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareWrite(key, value, ts);
-    return this.#underLock(key, options, async () =>
-      this.#fill.report(key, write.timestamp, 'value', 'set', await write.run()),
-    );
+    return this.#underLock(key, options, () => this.#fill.written(key, write.timestamp, 'value', 'set', write.run()));
   }
 
   /**
@@ -179,18 +189,19 @@ export class OrderedCache<T = unknown> {
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareInvalidate(key, ts);
-    return this.#underLock(key, options, async () =>
-      this.#fill.report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()),
+    return this.#underLock(key, options, () =>
+      this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
     );
   }
 
   /**
    * The entry for `key` without loading: `undefined` when absent or a tombstone. Expired values and
-   * cached "missing" answers are returned; check `isFresh` and `kind`. One Redis round trip.
+   * cached "missing" answers are returned; check `isFresh` and `kind`. One Redis round trip, shared
+   * by concurrent `peek`s of the key.
    */
   async peek(key: string): Promise<Entry<T> | undefined> {
     this.#assertOpen();
-    const entry = await this.store.read(key);
+    const entry = await this.#fullReads.read(key);
     return entry?.kind === 'tombstone' ? undefined : entry;
   }
 

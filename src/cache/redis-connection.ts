@@ -1,7 +1,9 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '../core/redact.js';
 import { ConnectionError } from '../errors.js';
+import { forEachConnection } from './redis-connections.js';
 import { watchLiveness } from './redis-liveness.js';
+import { batchWritesPerTurn } from './redis-write-batching.js';
 
 /** What `OrderedCache.connect` accepts as `redis`. */
 export type RedisSpec = string | string[] | RedisOptions | Redis | Cluster;
@@ -13,8 +15,8 @@ export interface OpenedRedis {
 }
 
 /**
- * Returns a connected ioredis client for `spec`. Connections we create auto-pipeline (the commands
- * of one event-loop turn leave in one write), are bounded on connect, and carry a liveness check
+ * Returns a connected ioredis client for `spec`. Connections we create pipeline (the commands of one
+ * event-loop turn leave in one write: {@link batchWritesPerTurn}), are bounded on connect, and carry a liveness check
  * (a paused Redis must fail a call, not hang it: see {@link watchLiveness}) instead of ioredis's
  * per-command timer. A client you pass is used as it is.
  * @throws ConnectionError (message without passwords) when the connection is not ready in time.
@@ -39,7 +41,6 @@ export async function openRedis(
     const first = new URL(spec[0] ?? 'redis://127.0.0.1:6379');
     client = new Cluster(nodes, {
       lazyConnect: true,
-      enableAutoPipelining: true, // per node set, at the Cluster: a node connection must not pipeline again
       redisOptions: {
         ...common,
         username: decodeURIComponent(first.username) || undefined,
@@ -48,10 +49,10 @@ export async function openRedis(
     });
     where = spec.map(redactUrl).join(',');
   } else if (typeof spec === 'string') {
-    client = new Redis(spec, { ...common, enableAutoPipelining: true });
+    client = new Redis(spec, common);
     where = redactUrl(spec);
   } else {
-    client = new Redis({ ...spec, ...common, enableAutoPipelining: true, ...pick(spec) });
+    client = new Redis({ ...spec, ...common, ...pick(spec) });
     where = `${spec.host ?? '127.0.0.1'}:${spec.port ?? 6379}`;
   }
   // ioredis retries in the background forever and reports why only on 'error' (NOAUTH, WRONGPASS,
@@ -62,6 +63,7 @@ export async function openRedis(
   };
   client.on('error', swallow);
   watchLiveness(client, limits.commandTimeoutMs);
+  forEachConnection(client, batchWritesPerTurn);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -56,7 +56,7 @@ describe('in-flight read coalescing', () => {
     await stack?.stop();
   });
 
-  /** A cache on a client the test owns (auto-pipelined like the cache's own), for holding replies. */
+  /** A cache on a client the test owns, so that the test can hold its replies. */
   async function cacheOnOwnClient(): Promise<{ cache: OrderedCache<Value>; client: Redis }> {
     const client = new Redis(stack.redis.url, {
       lazyConnect: true,

@@ -17,26 +17,41 @@ describe('connections the library opens: auto-pipelined, bounded by one liveness
     await stack?.stop();
   });
 
-  it('sends the commands of one event-loop turn in one socket write', async () => {
+  it('sends the commands of one event-loop turn in one socket write, and a lone command at once', async () => {
     const { client } = await openRedis(stack.redis.url, { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
     const redis = client as Redis;
     try {
       await redis.ping(); // the connection's handshake is done before we count
-      const stream = (redis as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
-      const original = stream.write;
-      let writes = 0;
-      stream.write = function (this: unknown, ...args: unknown[]) {
-        writes += 1;
-        return original.apply(this, args);
-      };
-      try {
-        const replies = Array.from({ length: 64 }, (_, i) => redis.hmgetBuffer(`liveness:k${i}`, 'a', 'b'));
-        expect(redis.autoPipelineQueueSize).toBe(64);
-        expect(await Promise.all(replies)).toEqual(Array.from({ length: 64 }, () => [null, null]));
-        expect(writes).toBe(1);
-      } finally {
-        stream.write = original;
+      // Count what reaches the socket: one _writev (or _write) call is one system write.
+      type Sink = Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const stream = (redis as unknown as { stream: Sink }).stream;
+      const writes: number[] = [];
+      for (const method of ['_write', '_writev'] as const) {
+        const original = stream[method];
+        stream[method] = function (this: unknown, ...args: unknown[]) {
+          writes.push(method === '_writev' ? (args[0] as unknown[]).length : 1);
+          return original.apply(this, args);
+        };
       }
+      const replies = Array.from({ length: 64 }, (_, i) => redis.hmgetBuffer(`liveness:k${i}`, 'a', 'b'));
+      expect(await Promise.all(replies)).toEqual(Array.from({ length: 64 }, () => [null, null]));
+      expect(writes).toEqual([64]);
+      // Commands issued by the callers one batch of replies resumed leave together too.
+      writes.length = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          await redis.hmgetBuffer(`liveness:a${i}`, 'a');
+          await redis.hmgetBuffer(`liveness:b${i}`, 'a');
+        }),
+      );
+      expect(writes.reduce((a, b) => a + b, 0)).toBe(16);
+      expect(writes.length).toBeLessThanOrEqual(4);
+      // One command alone is written within the same turn, not deferred to a later one.
+      writes.length = 0;
+      const lone = redis.hmgetBuffer('liveness:lone', 'a');
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      expect(writes).toEqual([1]);
+      await lone;
     } finally {
       redis.disconnect();
     }

@@ -15,10 +15,10 @@ export interface OpenedRedis {
 }
 
 /**
- * Returns a connected ioredis client for `spec`. Connections we create pipeline (the commands of one
- * event-loop turn leave in one write: {@link batchWritesPerTurn}), are bounded on connect, and carry a liveness check
- * (a paused Redis must fail a call, not hang it: see {@link watchLiveness}) instead of ioredis's
- * per-command timer. A client you pass is used as it is.
+ * Returns a connected ioredis client for `spec`. Connections we create pipeline (the commands of
+ * one event-loop turn leave in one write: {@link batchWritesPerTurn}), are bounded on connect, and
+ * carry a liveness check (a paused Redis must fail a call, not hang it: see {@link watchLiveness})
+ * instead of ioredis's per-command timer. A client you pass is used as it is.
  * @throws ConnectionError (message without passwords) when the connection is not ready in time.
  */
 export async function openRedis(

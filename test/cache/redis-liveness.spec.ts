@@ -82,16 +82,13 @@ describe('connections the library opens: auto-pipelined, bounded by one liveness
         expect(error).toMatchObject({ code: 'E_CONNECTION', server: 'redis' });
         expect((error as Error).message).toMatch(/redisCommandTimeoutMs=300/);
       }
-      // The oldest command is failed between 1× and 1.2× the bound after it was first seen; allow
-      // scheduling slack on a shared machine, but far below ioredis's 5 s default connect budget.
+      // The oldest command is failed between 1× and 1.2× the bound after it was first seen. The slack
+      // is for timers running late on a loaded 2-core machine; it stays well below the 5 s default
+      // bound, so the configured one is what failed them.
       expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS);
-      expect(elapsedMs).toBeLessThan(TIMEOUT_MS * 1.2 + 250);
-      // Resumed: the connection was reset and reconnects by itself.
-      let entry: unknown;
-      for (let attempt = 0; attempt < 50 && entry === undefined; attempt += 1) {
-        entry = await cache.peek('k').catch(() => new Promise((r) => setTimeout(r, 100)).then(() => undefined));
-      }
-      expect(entry).toMatchObject({ kind: 'value', value: 1, timestamp: 1n });
+      expect(elapsedMs).toBeLessThan(TIMEOUT_MS * 1.2 + 700);
+      // Resumed: the socket stayed open, the late replies are consumed, and new calls work.
+      expect(await cache.peek('k')).toMatchObject({ kind: 'value', value: 1, timestamp: 1n });
     } finally {
       await cache.close();
     }

@@ -61,7 +61,11 @@ export interface OrderedCacheOptions<T = unknown> {
   maxValueBytes?: number;
   /** Names this process in lock znodes and written entries: 1 to 256 UTF-8 bytes. @default `${hostname}:${pid}` */
   label?: string;
-  /** Per-command deadline for Redis connections this cache creates. @default 5_000 */
+  /**
+   * Bound on a stuck Redis connection this cache creates: when its oldest waiting command has had no
+   * reply for this long, every waiting command fails with ConnectionError (one timer per connection,
+   * not per command). @default 5_000
+   */
   redisCommandTimeoutMs?: number;
   /** Bound on opening the Redis connection. @default 5_000 */
   redisConnectTimeoutMs?: number;

@@ -1,56 +1,29 @@
 import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import type { TimestampInput } from '../core/timestamp.js';
-import { AbortError, ClosedError, LockLostError } from '../errors.js';
+import { ClosedError } from '../errors.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
 import { OrderedStore } from '../redis/ordered-store.js';
 import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
-import type { LockState } from '../zookeeper/lock-state.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
 import { CacheEventEmitter } from './events.js';
-import { checkLoaderResult, type Loader } from './loader-result.js';
+import { FillPath } from './fill-path.js';
+import { InFlightReads } from './in-flight-reads.js';
+import type { Loader } from './loader-result.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { openRedis } from './redis-connection.js';
 import { SingleFlight } from './single-flight.js';
 
-/** Per-call options of reads. */
-export interface GetOptions {
-  /** Stops waiting (AbortError). Other callers sharing the same load are not affected. */
-  signal?: AbortSignal;
-}
-
-/** Per-call options of writes. */
-export interface WriteCallOptions {
-  /** Gives up waiting for the lock (AbortError); nothing is written. */
-  signal?: AbortSignal;
-}
-
-/** What {@link OrderedCache.getEntry} returns: the value and where it came from. */
-export interface CacheResult<T> {
-  /** The value, or `undefined` when the row does not exist. */
-  value: T | undefined;
-  /** The timestamp of what was returned (`undefined` when the loader returned `undefined`). */
-  timestamp: bigint | undefined;
-  /** `cache`: a fresh Redis entry; `loader`: this call (or one it joined) loaded it; `grace`: an expired value served within `graceMs`. */
-  source: 'cache' | 'loader' | 'grace';
-  /** True when the value is past its freshness (served within `graceMs`). */
-  stale: boolean;
-}
-
-/** What {@link OrderedCache.inspect} returns. */
-export interface Inspection<T> {
-  key: string;
-  /** The Redis entry, tombstones and expired entries included. */
-  entry: Entry<T> | undefined;
-  /** Lock holder and waiters from ZooKeeper. */
-  lock: LockState;
-}
+export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './call-types.js';
 
 /**
  * A Redis cache filled from a database that never goes backwards.
  *
- * Reads: a fresh entry is one Redis round trip and no ZooKeeper request. A miss is coalesced in
+ * Reads: a fresh entry is one Redis round trip and no ZooKeeper request; concurrent `get`/`peek`
+ * calls of one key share one read in flight, and never one issued before a local write of that key
+ * settled (see InFlightReads: joined callers share the returned value). A miss is coalesced in
  * this process (single-flight), then takes the key's ZooKeeper lock, re-checks Redis, runs the
  * loader and writes through the compare-timestamp script, so a cold key costs one load however many
  * processes ask. Writes (`set`, `invalidate`) take the lock, then the script. The lock is for
@@ -70,6 +43,9 @@ export class OrderedCache<T = unknown> {
   readonly #ownsRedis: boolean;
   readonly #loads = new SingleFlight<CacheResult<T>>();
   readonly #refreshes = new SingleFlight<CacheResult<T>>();
+  readonly #fill: FillPath<T>;
+  readonly #servingReads: InFlightReads<ServingEntry<T> | undefined>;
+  readonly #fullReads: InFlightReads<Entry<T> | undefined>;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -81,6 +57,18 @@ export class OrderedCache<T = unknown> {
     // socket opened: the constructors re-check them and cannot fail here.
     this.locks = new LockManager(zk, options.locks);
     this.store = new OrderedStore<T>(redis, options.store);
+    this.#fill = new FillPath({
+      store: this.store,
+      locks: this.locks,
+      events: this.events,
+      lockTimeoutMs: options.lockTimeoutMs,
+      onWriteSettled: (key) => {
+        this.#servingReads.forget(key);
+        this.#fullReads.forget(key);
+      },
+    });
+    this.#servingReads = new InFlightReads((key) => this.store.readForServing(key));
+    this.#fullReads = new InFlightReads((key) => this.store.read(key));
   }
 
   /**
@@ -132,7 +120,8 @@ export class OrderedCache<T = unknown> {
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
     this.#assertReadable(loader, options);
-    const entry = await this.store.readForServing(key); // validates the key before sending anything
+    // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
+    const entry = await this.#servingReads.read(key);
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
       this.events.emit('hit', { key, timestamp: entry.timestamp, kind: 'value' });
@@ -144,7 +133,7 @@ export class OrderedCache<T = unknown> {
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    const entry = await this.store.readForServing(key);
+    const entry = await this.#servingReads.read(key);
     return this.#afterRead(key, entry, loader, options);
   }
 
@@ -161,18 +150,18 @@ export class OrderedCache<T = unknown> {
     loader: Loader<T>,
     options: GetOptions,
   ): CacheResult<T> | Promise<CacheResult<T>> {
-    const fresh = this.#servable(entry);
+    const fresh = this.#fill.servable(entry);
     if (fresh) return fresh;
     if (entry?.kind === 'value' && this.#withinGrace(entry)) {
       // Stale-while-revalidate: one refresh per process; errors are reported, the stale value is served.
-      const refresh = this.#refreshes.run(key, () => this.#load(key, loader));
+      const refresh = this.#refreshes.run(key, () => this.#fill.load(key, loader));
       refresh.promise.catch((error: unknown) =>
         this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'load-failed', error }),
       );
       this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'refreshing' });
       return { value: entry.value, timestamp: entry.timestamp, source: 'grace', stale: true };
     }
-    const flight = this.#loads.run(key, () => this.#load(key, loader));
+    const flight = this.#loads.run(key, () => this.#fill.load(key, loader));
     this.events.emit('miss', { key, joined: flight.joined });
     return abortable(flight.promise, options.signal);
   }
@@ -186,9 +175,7 @@ export class OrderedCache<T = unknown> {
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareWrite(key, value, ts);
-    return this.#underLock(key, options, async () =>
-      this.#report(key, write.timestamp, 'value', 'set', await write.run()),
-    );
+    return this.#underLock(key, options, () => this.#fill.written(key, write.timestamp, 'value', 'set', write.run()));
   }
 
   /**
@@ -200,18 +187,19 @@ export class OrderedCache<T = unknown> {
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareInvalidate(key, ts);
-    return this.#underLock(key, options, async () =>
-      this.#report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()),
+    return this.#underLock(key, options, () =>
+      this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
     );
   }
 
   /**
    * The entry for `key` without loading: `undefined` when absent or a tombstone. Expired values and
-   * cached "missing" answers are returned; check `isFresh` and `kind`. One Redis round trip.
+   * cached "missing" answers are returned; check `isFresh` and `kind`. One Redis round trip, shared
+   * by concurrent `peek`s of the key.
    */
   async peek(key: string): Promise<Entry<T> | undefined> {
     this.#assertOpen();
-    const entry = await this.store.read(key);
+    const entry = await this.#fullReads.read(key);
     return entry?.kind === 'tombstone' ? undefined : entry;
   }
 
@@ -256,50 +244,6 @@ export class OrderedCache<T = unknown> {
     await this.close();
   }
 
-  async #load(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    const waitStart = performance.now();
-    await using lock = await this.locks.acquire(key, { timeoutMs: this.#options.lockTimeoutMs });
-    this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
-    lock.signal.addEventListener('abort', () => this.#reportLost(key, lock.signal.reason), { once: true });
-    // Someone may have filled the key while we queued for the lock: re-check before loading.
-    const current = await this.store.readForServing(key);
-    const fresh = this.#servable(current);
-    if (fresh) return fresh;
-    const loadStart = performance.now();
-    let raw: unknown;
-    try {
-      raw = await loader({ key, signal: lock.signal });
-    } catch (error) {
-      this.events.emit('load', { key, durationMs: performance.now() - loadStart, error });
-      throw error;
-    }
-    const result = checkLoaderResult<T>(key, raw);
-    const durationMs = performance.now() - loadStart;
-    if (result.kind === 'none') {
-      this.events.emit('load', { key, durationMs });
-      return { value: undefined, timestamp: undefined, source: 'loader', stale: false };
-    }
-    const timestamp = BigInt(result.timestamp);
-    this.events.emit('load', { key, durationMs, timestamp });
-    if (result.kind === 'missing') {
-      this.#report(key, result.timestamp, 'missing', 'load', await this.store.writeMissing(key, result.timestamp));
-      return { value: undefined, timestamp, source: 'loader', stale: false };
-    }
-    const outcome = this.#report(
-      key,
-      result.timestamp,
-      'value',
-      'load',
-      await this.store.write(key, result.value, result.timestamp),
-    );
-    if (outcome.status === 'stale') {
-      // A newer entry landed while we loaded: serve it rather than the older row we read.
-      const newer = this.#servable(await this.store.readForServing(key));
-      if (newer) return newer;
-    }
-    return { value: result.value, timestamp, source: 'loader', stale: false };
-  }
-
   async #underLock<R>(
     key: string,
     options: WriteCallOptions & { timeoutMs?: number },
@@ -311,59 +255,15 @@ export class OrderedCache<T = unknown> {
       signal: options.signal,
     });
     this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
-    lock.signal.addEventListener('abort', () => this.#reportLost(key, lock.signal.reason), { once: true });
+    lock.signal.addEventListener('abort', () => this.#fill.reportLost(key, lock.signal.reason), { once: true });
     return await fn(lock);
-  }
-
-  /** A fresh value or fresh "missing" as a result, or undefined when the entry must be loaded. */
-  #servable(entry: ServingEntry<T> | undefined): CacheResult<T> | undefined {
-    if (!entry?.isFresh) return undefined;
-    if (entry.kind === 'value') {
-      this.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'value' });
-      return { value: entry.value, timestamp: entry.timestamp, source: 'cache', stale: false };
-    }
-    if (entry.kind === 'missing') {
-      this.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'missing' });
-      return { value: undefined, timestamp: entry.timestamp, source: 'cache', stale: false };
-    }
-    return undefined;
   }
 
   #withinGrace(entry: ServingEntry<T>): boolean {
     return this.#options.graceMs > 0 && Date.now() < entry.expiresAt + this.#options.graceMs;
   }
 
-  #report(
-    key: string,
-    timestamp: string,
-    kind: 'value' | 'tombstone' | 'missing',
-    source: 'load' | 'set' | 'invalidate',
-    result: WriteResult,
-  ): WriteResult {
-    const attempted = BigInt(timestamp);
-    if (result.status === 'written') this.events.emit('written', { key, timestamp: attempted, kind, source });
-    else if (result.status === 'stale') this.events.emit('stale', { key, attempted, current: result.current, source });
-    else this.events.emit('duplicate', { key, timestamp: attempted, source });
-    return result;
-  }
-
-  #reportLost(key: string, reason: unknown): void {
-    this.events.emit('lock-lost', { key, reason: reason instanceof LockLostError ? reason.reason : String(reason) });
-  }
-
   #assertOpen(): void {
     if (this.#closing) throw new ClosedError('OrderedCache');
   }
-}
-
-/** Lets one caller stop waiting on a shared promise without cancelling it for the others. */
-function abortable<R>(promise: Promise<R>, signal: AbortSignal | undefined): Promise<R> {
-  if (!signal) return promise;
-  return new Promise<R>((resolve, reject) => {
-    const onAbort = () =>
-      reject(new AbortError('stopped waiting for the load: the signal was aborted', { cause: signal.reason }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -2,6 +2,9 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { withDeadline } from '../core/deadline.js';
 import { redactUrl } from '../core/redact.js';
 import { ConnectionError } from '../errors.js';
+import { forEachConnection } from './redis-connections.js';
+import { watchLiveness } from './redis-liveness.js';
+import { batchWritesPerTurn } from './redis-write-batching.js';
 
 /** What `OrderedCache.connect` accepts as `redis`. */
 export type RedisSpec = string | string[] | RedisOptions | Redis | Cluster;
@@ -13,8 +16,10 @@ export interface OpenedRedis {
 }
 
 /**
- * Returns a connected ioredis client for `spec`. Connections we create carry a per-command deadline
- * (a paused Redis must fail a call, not hang it) and are bounded on connect.
+ * Returns a connected ioredis client for `spec`. Connections we create pipeline (the commands of
+ * one event-loop turn leave in one write: {@link batchWritesPerTurn}), are bounded on connect, and
+ * carry a liveness check (a paused Redis must fail a call, not hang it: see {@link watchLiveness})
+ * instead of ioredis's per-command timer. A client you pass is used as it is.
  * @throws ConnectionError (message without passwords) when the connection is not ready in time.
  */
 export async function openRedis(
@@ -25,7 +30,6 @@ export async function openRedis(
   const common: RedisOptions = {
     lazyConnect: true,
     connectTimeout: limits.connectTimeoutMs,
-    commandTimeout: limits.commandTimeoutMs,
     maxRetriesPerRequest: 1,
   };
   let client: Redis | Cluster;
@@ -59,6 +63,8 @@ export async function openRedis(
     lastError = error;
   };
   client.on('error', swallow);
+  watchLiveness(client, limits.commandTimeoutMs);
+  forEachConnection(client, batchWritesPerTurn);
   try {
     await withDeadline(
       client.connect(),
@@ -91,5 +97,6 @@ function pick(spec: RedisOptions): Partial<RedisOptions> {
   if (spec.commandTimeout !== undefined) out.commandTimeout = spec.commandTimeout;
   if (spec.connectTimeout !== undefined) out.connectTimeout = spec.connectTimeout;
   if (spec.maxRetriesPerRequest !== undefined) out.maxRetriesPerRequest = spec.maxRetriesPerRequest;
+  if (spec.enableAutoPipelining !== undefined) out.enableAutoPipelining = spec.enableAutoPipelining;
   return out;
 }

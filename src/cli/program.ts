@@ -7,6 +7,7 @@ import { createLocksCommand } from './commands/locks.js';
 import { createRaceCommand } from './commands/race.js';
 import { createScanCommand } from './commands/scan.js';
 import { createTsCommand } from './commands/ts.js';
+import { createVerifyCommand } from './commands/verify.js';
 import { createWatchCommand } from './commands/watch.js';
 import { createInvalidateCommand, createSetCommand } from './commands/write.js';
 
@@ -38,6 +39,7 @@ const COMMANDS: CommandFactory[] = [
   createWatchCommand,
   createDoctorCommand,
   createRaceCommand,
+  createVerifyCommand,
 ];
 
 /**

@@ -254,11 +254,6 @@ export class OrderedCache<T = unknown> {
     return this.#closing;
   }
 
-  /** The ZooKeeper session's state (for health checks and the session-state gauge). */
-  get sessionState(): 'connected' | 'suspended' | 'lost' | 'closed' {
-    return this.#zk.state;
-  }
-
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

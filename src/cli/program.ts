@@ -6,6 +6,7 @@ import { createLockCommand } from './commands/lock.js';
 import { createLocksCommand } from './commands/locks.js';
 import { createRaceCommand } from './commands/race.js';
 import { createScanCommand } from './commands/scan.js';
+import { createTopCommand } from './commands/top.js';
 import { createTsCommand } from './commands/ts.js';
 import { createVerifyCommand } from './commands/verify.js';
 import { createWatchCommand } from './commands/watch.js';
@@ -40,6 +41,7 @@ const COMMANDS: CommandFactory[] = [
   createDoctorCommand,
   createRaceCommand,
   createVerifyCommand,
+  createTopCommand,
 ];
 
 /**

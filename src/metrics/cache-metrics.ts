@@ -5,9 +5,9 @@ import type { CacheEventEmitter, CacheEvents } from '../cache/events.js';
 /** What {@link registerMetrics} needs of a cache: an `OrderedCache` has all of it. */
 export interface MeasurableCache {
   readonly events: CacheEventEmitter;
-  readonly store: { readonly options: { readonly namespace: string } };
+  readonly namespace: string;
   readonly locks: { readonly heldCount: number };
-  readonly sessionState: 'connected' | 'suspended' | 'lost' | 'closed';
+  readonly zookeeper: { readonly state: 'connected' | 'suspended' | 'lost' | 'closed' };
 }
 
 export interface MetricsOptions {
@@ -35,7 +35,7 @@ const REDIS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 export function registerMetrics(cache: MeasurableCache, options: MetricsOptions = {}): RegisteredMetrics {
   const registry = options.registry ?? prom.register;
   const p = options.prefix ?? 'zkoc_';
-  const namespace = cache.store.options.namespace;
+  const namespace = cache.namespace;
   const requests = metric(
     registry,
     `${p}cache_requests_total`,
@@ -111,10 +111,14 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
   const writeCounter = (op: string, status: string) => writes.labels(namespace, op, status);
   const opOf = (source: 'load' | 'set' | 'invalidate') => (source === 'load' ? 'fill' : source);
   // Every label combination exists from the start, so a rate() over a counter never starts mid-way.
-  for (const op of ['fill', 'set', 'invalidate'])
-    for (const s of ['written', 'stale', 'duplicate']) writeCounter(op, s);
+  for (const op of ['fill', 'set', 'invalidate']) {
+    for (const s of ['written', 'stale', 'duplicate']) writeCounter(op, s).inc(0);
+  }
+  for (const child of [hit, negative, miss, grace]) child.inc(0);
   const runs = loaderRuns.labels(namespace);
   const errors = loaderErrors.labels(namespace);
+  runs.inc(0);
+  errors.inc(0);
   const wait = lockWait.labels(namespace);
   const held = lockHeld.labels(namespace);
   const loaderTime = loaderSeconds.labels(namespace);
@@ -145,7 +149,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
 
   // Gauges are read at scrape time, from the cache itself: nothing to keep in step.
   const collect = () => {
-    const state = cache.sessionState;
+    const state = cache.zookeeper.state;
     for (const s of SESSION_STATES) sessionGauge.labels(namespace, s).set(s === state ? 1 : 0);
     locksHeld.labels(namespace).set(cache.locks.heldCount);
   };

@@ -24,6 +24,12 @@ export interface CacheEvents {
   duplicate: { key: string; timestamp: bigint; source: 'load' | 'set' | 'invalidate' };
   /** A per-key lock was acquired after `waitedMs`. */
   'lock-acquired': { key: string; waitedMs: number };
+  /** A per-key lock taken by the cache was released after `heldMs`. */
+  'lock-released': { key: string; heldMs: number };
+  /** One Redis round trip of the cache (`read`: a serving read; `write`: a compare-script call). */
+  redis: { op: 'read' | 'write'; durationMs: number; error?: unknown };
+  /** The ZooKeeper session's state changed (see ZooKeeperConnection's states). */
+  'session-state': { state: 'connected' | 'suspended' | 'lost' | 'closed'; previous: string };
   /** A held lock was lost (session expired or presumed lost); the Redis script still fences writes. */
   'lock-lost': { key: string; reason: string };
   /** A logically expired value was served within `graceMs` (refreshing, or because the load failed). */
@@ -49,6 +55,11 @@ export class CacheEventEmitter {
   once<E extends CacheEventName>(event: E, listener: (data: CacheEvents[E]) => void): this {
     this.#emitter.once(event, listener);
     return this;
+  }
+
+  /** True when someone listens to `event`: lets the hot path skip measuring what nobody reads. */
+  listens(event: CacheEventName): boolean {
+    return this.#emitter.listenerCount(event) > 0;
   }
 
   /** @internal Emits without letting a listener's exception escape into the cache operation. */

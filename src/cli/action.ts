@@ -33,12 +33,14 @@ export function defineAction(
   env: CliEnvironment,
   // biome-ignore lint/suspicious/noConfusingVoidType: most actions return nothing; those that set an exit code return it
   run: (context: ActionContext) => Promise<number | void>,
+  { connection: needsConnection = true }: { connection?: boolean } = {},
 ): Command {
   return command.action(async () => {
     const json = command.opts<{ json?: boolean }>().json === true;
     const out = new Output(env.streams, env.redactor, json);
     try {
-      const connection = connectionOptionsOf(command);
+      // A command with no server flags (top) gets no connection settings: it must not read them.
+      const connection = needsConnection ? connectionOptionsOf(command) : (undefined as unknown as ConnectionOptions);
       const code = await run({ args: command.processedArgs, options: command.opts(), connection, out, env });
       process.exitCode = code ?? ExitCode.ok;
     } catch (error) {

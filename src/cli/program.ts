@@ -6,7 +6,9 @@ import { createLockCommand } from './commands/lock.js';
 import { createLocksCommand } from './commands/locks.js';
 import { createRaceCommand } from './commands/race.js';
 import { createScanCommand } from './commands/scan.js';
+import { createTopCommand } from './commands/top.js';
 import { createTsCommand } from './commands/ts.js';
+import { createVerifyCommand } from './commands/verify.js';
 import { createWatchCommand } from './commands/watch.js';
 import { createInvalidateCommand, createSetCommand } from './commands/write.js';
 
@@ -38,6 +40,8 @@ const COMMANDS: CommandFactory[] = [
   createWatchCommand,
   createDoctorCommand,
   createRaceCommand,
+  createVerifyCommand,
+  createTopCommand,
 ];
 
 /**

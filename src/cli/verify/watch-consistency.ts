@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import { sleep } from '../../core/deadline.js';
+import { InvalidOptionsError } from '../../errors.js';
+import type { OrderedStore } from '../../redis/ordered-store.js';
+import { describeNines, ninesOf, type RowVersionSource, verifyConsistency } from '../../verify/index.js';
+import type { CliEnvironment } from '../action.js';
+import type { ConnectionOptions } from '../connection-options.js';
+import { ExitCode } from '../exit-codes.js';
+import type { Output } from '../output.js';
+import { formatDuration } from '../render/duration.js';
+import { printable } from '../render/text.js';
+import { sampleKeys } from './sample-keys.js';
+
+const ROUND_MS = 5_000;
+
+/**
+ * `zkoc verify --watch`: samples round after round at most `--rate` keys per second, prints the
+ * running figure after each round and every new violation, and (with `--metrics-port`) serves the
+ * counts as Prometheus metrics. Ctrl-C stops it; exits 1 if any violation was seen.
+ */
+export async function watchConsistency(context: {
+  store: OrderedStore<unknown>;
+  rows: RowVersionSource;
+  windowMs: number;
+  options: Record<string, unknown>;
+  out: Output;
+  env: CliEnvironment;
+  connection: ConnectionOptions;
+}): Promise<number> {
+  const { store, rows, windowMs, options, out } = context;
+  const rate = Number(options.rate);
+  const perRound = Math.max(1, Math.round((rate * ROUND_MS) / 1000));
+  const stop = new AbortController();
+  const unregister = context.env.onInterrupt(() => stop.abort(new Error('interrupted')));
+  const totals = { comparisons: 0, violations: 0 };
+  const metrics =
+    options.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(Number(options.metricsPort), context.connection.namespace);
+  try {
+    while (!stop.signal.aborted) {
+      const startedAt = Date.now();
+      const keys = await sampleKeys(store, {
+        prefix: String(options.prefix ?? ''),
+        limit: Number(options.limit),
+        sample: perRound,
+      });
+      const report = await verifyConsistency({ cache: store, rows, keys, windowMs, signal: stop.signal }).catch(
+        (error: unknown) => {
+          if (stop.signal.aborted) return undefined;
+          throw error;
+        },
+      );
+      if (report === undefined) break;
+      totals.comparisons += report.comparisons;
+      totals.violations += report.violations.length;
+      metrics?.record(report.comparisons, report.violations, ninesOf(totals.comparisons, totals.violations).nines);
+      for (const v of report.violations) {
+        out.line(
+          `VIOLATION ${printable(v.key)}: ${v.kind}, cache ${v.cache ? `${v.cache.kind} at ${v.cache.version}` : '-'}, database ${v.databaseVersion ?? 'no row'}, age ${formatDuration(v.ageMs)}`,
+        );
+      }
+      out.line(
+        `${new Date().toISOString()} ${totals.comparisons} comparisons, ${totals.violations} violations: ${describeNines(ninesOf(totals.comparisons, totals.violations))} within ${formatDuration(windowMs)}`,
+      );
+      const roundMs = (1000 * Math.max(1, keys.length)) / rate;
+      await sleep(Math.max(0, roundMs - (Date.now() - startedAt)), stop.signal).catch(() => undefined);
+    }
+  } finally {
+    unregister();
+    await metrics?.close();
+  }
+  return totals.violations > 0 ? ExitCode.runtime : ExitCode.ok;
+}
+
+interface VerifyMetrics {
+  record(comparisons: number, violations: { kind: string }[], nines: number): void;
+  close(): Promise<void>;
+}
+
+/** The figure as Prometheus metrics on `/metrics` (prom-client, an optional peer dependency). */
+async function serveMetrics(port: number, namespace: string): Promise<VerifyMetrics> {
+  const prom = await import('prom-client').catch(() => {
+    throw new InvalidOptionsError('--metrics-port needs the prom-client package: npm install prom-client');
+  });
+  const registry = new prom.Registry();
+  const comparisons = new prom.Counter({
+    name: 'zkoc_verify_comparisons_total',
+    help: 'Cache entries compared with their database row by zkoc verify',
+    labelNames: ['namespace'],
+    registers: [registry],
+  });
+  const violations = new prom.Counter({
+    name: 'zkoc_verify_violations_total',
+    help: 'Comparisons that found the cache stale beyond the window, ahead of the database, or foreign',
+    labelNames: ['namespace', 'kind'],
+    registers: [registry],
+  });
+  const nines = new prom.Gauge({
+    name: 'zkoc_verify_consistency_nines',
+    help: 'Consistency within the window in nines (a lower bound while no violation was seen)',
+    labelNames: ['namespace'],
+    registers: [registry],
+  });
+  for (const kind of ['stale', 'ahead', 'foreign']) violations.inc({ namespace, kind }, 0);
+  const server: Server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    record(count, found, figure) {
+      comparisons.inc({ namespace }, count);
+      for (const v of found) violations.inc({ namespace, kind: v.kind });
+      nines.set({ namespace }, figure);
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,1 @@
+export { type MeasurableCache, type MetricsOptions, type RegisteredMetrics, registerMetrics } from './cache-metrics.js';

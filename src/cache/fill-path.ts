@@ -1,10 +1,13 @@
 import { LockLostError } from '../errors.js';
 import type { ServingEntry, WriteResult } from '../redis/entry.js';
 import type { OrderedStore } from '../redis/ordered-store.js';
+import type { CacheTracer } from '../tracing/cache-tracer.js';
+import type { Lock } from '../zookeeper/held-lock.js';
 import type { LockManager } from '../zookeeper/lock-manager.js';
 import type { CacheResult } from './call-types.js';
 import type { CacheEventEmitter } from './events.js';
 import { checkLoaderResult, type Loader } from './loader-result.js';
+import { timedRedis } from './timed-redis.js';
 
 /** What the fill path needs from its cache. */
 export interface FillContext<T> {
@@ -12,6 +15,7 @@ export interface FillContext<T> {
   locks: LockManager;
   events: CacheEventEmitter;
   lockTimeoutMs: number;
+  tracer: CacheTracer;
   /** Called when a write of `key` settles, before its caller resumes (see InFlightReads). */
   onWriteSettled: (key: string) => void;
 }
@@ -30,19 +34,44 @@ export class FillPath<T> {
 
   /** Loads `key` under its lock (callers coalesce in-process first, with single-flight). */
   async load(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    const { store, locks, events } = this.#ctx;
+    return this.holding(key, { timeoutMs: this.#ctx.lockTimeoutMs }, (lock) => this.#loadHolding(key, loader, lock));
+  }
+
+  /**
+   * Runs `fn` while holding the key's lock (a `zkoc lock wait` span around the wait), reporting
+   * `lock-acquired`, `lock-released` and a loss; releases it whatever happens.
+   */
+  async holding<R>(
+    key: string,
+    options: { timeoutMs: number; signal?: AbortSignal },
+    fn: (lock: Lock) => Promise<R> | R,
+  ): Promise<R> {
+    const { locks, events, tracer } = this.#ctx;
     const waitStart = performance.now();
-    await using lock = await locks.acquire(key, { timeoutMs: this.#ctx.lockTimeoutMs });
-    events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
+    await using lock = await tracer.inSpan('zkoc lock wait', {}, () => locks.acquire(key, options));
+    const acquiredAt = performance.now();
+    events.emit('lock-acquired', { key, waitedMs: acquiredAt - waitStart });
     lock.signal.addEventListener('abort', () => this.reportLost(key, lock.signal.reason), { once: true });
+    try {
+      return await fn(lock);
+    } finally {
+      events.emit('lock-released', { key, heldMs: performance.now() - acquiredAt });
+    }
+  }
+
+  async #loadHolding(key: string, loader: Loader<T>, lock: Lock): Promise<CacheResult<T>> {
+    const { store, events } = this.#ctx;
     // Someone may have filled the key while we queued for the lock: re-check before loading.
-    const current = await store.readForServing(key);
+    const current = await timedRedis(events, 'read', store.readForServing(key));
     const fresh = this.servable(current);
     if (fresh) return fresh;
     const loadStart = performance.now();
     let raw: unknown;
     try {
-      raw = await loader({ key, signal: lock.signal });
+      // The loader runs in its span's context: a database span it makes nests under it.
+      raw = await this.#ctx.tracer.inSpan('zkoc loader', {}, () =>
+        Promise.resolve(loader({ key, signal: lock.signal })),
+      );
     } catch (error) {
       events.emit('load', { key, durationMs: performance.now() - loadStart, error });
       throw error;
@@ -99,8 +128,13 @@ export class FillPath<T> {
     source: 'load' | 'set' | 'invalidate',
     write: Promise<WriteResult>,
   ): Promise<WriteResult> {
+    const attributes = { 'db.operation.name': 'EVALSHA', 'zkoc.timestamp': timestamp };
     try {
-      return this.report(key, timestamp, kind, source, await write);
+      return await this.#ctx.tracer.inSpan('zkoc script', attributes, async (span) => {
+        const result = this.report(key, timestamp, kind, source, await timedRedis(this.#ctx.events, 'write', write));
+        span.setAttribute('zkoc.write.status', result.status);
+        return result;
+      });
     } finally {
       this.#ctx.onWriteSettled(key);
     }

@@ -69,6 +69,11 @@ export interface OrderedCacheOptions<T = unknown> {
   redisCommandTimeoutMs?: number;
   /** Bound on opening the Redis connection. @default 5_000 */
   redisConnectTimeoutMs?: number;
+  /**
+   * OpenTelemetry spans for get/set/invalidate/withLock, when `@opentelemetry/api` is installed and
+   * the application registered an SDK (docs/observability.md). @default true
+   */
+  tracing?: boolean;
 }
 
 /**
@@ -102,6 +107,7 @@ export interface ParsedOptions<T> {
   label: string;
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
+  tracing: boolean;
 }
 
 // Bounds of the cache's own durations: each is handed to a timer (ioredis's, or the lock's).
@@ -121,6 +127,7 @@ const KNOWN_KEYS: readonly (keyof OrderedCacheOptions)[] = [
   'label',
   'redisCommandTimeoutMs',
   'redisConnectTimeoutMs',
+  'tracing',
 ];
 
 /**
@@ -196,7 +203,15 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
       TIMER_MS,
       DEFAULTS.redisConnectTimeoutMs,
     ),
+    tracing: flag(options.tracing, 'tracing', true),
   };
+}
+
+function flag(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new InvalidOptionsError(`${name} must be true or false, got ${describeValue(value)}`);
+  return value;
 }
 
 /** True when `redis` (ioredis options, or a client's options) sets `keyPrefix`. */

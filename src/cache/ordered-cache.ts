@@ -4,6 +4,7 @@ import type { TimestampInput } from '../core/timestamp.js';
 import { ClosedError } from '../errors.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
 import { OrderedStore } from '../redis/ordered-store.js';
+import { CacheTracer } from '../tracing/cache-tracer.js';
 import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
@@ -15,6 +16,7 @@ import type { Loader } from './loader-result.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { openRedis } from './redis-connection.js';
 import { SingleFlight } from './single-flight.js';
+import { timedRedis } from './timed-redis.js';
 
 export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './call-types.js';
 
@@ -46,6 +48,7 @@ export class OrderedCache<T = unknown> {
   readonly #fill: FillPath<T>;
   readonly #servingReads: InFlightReads<ServingEntry<T> | undefined>;
   readonly #fullReads: InFlightReads<Entry<T> | undefined>;
+  readonly #tracer: CacheTracer;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -57,18 +60,20 @@ export class OrderedCache<T = unknown> {
     // socket opened: the constructors re-check them and cannot fail here.
     this.locks = new LockManager(zk, options.locks);
     this.store = new OrderedStore<T>(redis, options.store);
+    this.#tracer = new CacheTracer(options.namespace, { enabled: options.tracing });
     this.#fill = new FillPath({
       store: this.store,
       locks: this.locks,
       events: this.events,
       lockTimeoutMs: options.lockTimeoutMs,
+      tracer: this.#tracer,
       onWriteSettled: (key) => {
         this.#servingReads.forget(key);
         this.#fullReads.forget(key);
       },
     });
-    this.#servingReads = new InFlightReads((key) => this.store.readForServing(key));
-    this.#fullReads = new InFlightReads((key) => this.store.read(key));
+    this.#servingReads = new InFlightReads((key) => timedRedis(this.events, 'read', this.store.readForServing(key)));
+    this.#fullReads = new InFlightReads((key) => timedRedis(this.events, 'read', this.store.read(key)));
   }
 
   /**
@@ -119,6 +124,7 @@ export class OrderedCache<T = unknown> {
    *   AbortError; ConnectionError; ForeignEntryError.
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
+    if (this.#tracer.enabled) return (await this.getEntry(key, loader, options)).value;
     this.#assertReadable(loader, options);
     // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
     const entry = await this.#servingReads.read(key);
@@ -133,8 +139,12 @@ export class OrderedCache<T = unknown> {
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    const entry = await this.#servingReads.read(key);
-    return this.#afterRead(key, entry, loader, options);
+    return this.#tracer.inSpan('zkoc get', { 'db.operation.name': 'get' }, async (span) => {
+      const result = await this.#afterRead(key, await this.#servingReads.read(key), loader, options);
+      span.setAttribute('zkoc.result', resultOf(result));
+      if (result.timestamp !== undefined) span.setAttribute('zkoc.timestamp', String(result.timestamp));
+      return result;
+    });
   }
 
   #assertReadable(loader: unknown, options: GetOptions): void {
@@ -175,7 +185,9 @@ export class OrderedCache<T = unknown> {
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareWrite(key, value, ts);
-    return this.#underLock(key, options, () => this.#fill.written(key, write.timestamp, 'value', 'set', write.run()));
+    return this.#tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
+      this.#underLock(key, options, () => this.#fill.written(key, write.timestamp, 'value', 'set', write.run())),
+    );
   }
 
   /**
@@ -187,8 +199,10 @@ export class OrderedCache<T = unknown> {
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareInvalidate(key, ts);
-    return this.#underLock(key, options, () =>
-      this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
+    return this.#tracer.inSpan('zkoc invalidate', { 'db.operation.name': 'invalidate' }, () =>
+      this.#underLock(key, options, () =>
+        this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
+      ),
     );
   }
 
@@ -223,7 +237,7 @@ export class OrderedCache<T = unknown> {
     options: WriteCallOptions & { timeoutMs?: number } = {},
   ): Promise<R> {
     this.#assertOpen();
-    return this.#underLock(key, options, fn);
+    return this.#tracer.inSpan('zkoc withLock', {}, () => this.#underLock(key, options, fn));
   }
 
   /**
@@ -249,14 +263,8 @@ export class OrderedCache<T = unknown> {
     options: WriteCallOptions & { timeoutMs?: number },
     fn: (lock: Lock) => Promise<R> | R,
   ): Promise<R> {
-    const waitStart = performance.now();
-    await using lock = await this.locks.acquire(key, {
-      timeoutMs: options.timeoutMs ?? this.#options.lockTimeoutMs,
-      signal: options.signal,
-    });
-    this.events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
-    lock.signal.addEventListener('abort', () => this.#fill.reportLost(key, lock.signal.reason), { once: true });
-    return await fn(lock);
+    const timeoutMs = options.timeoutMs ?? this.#options.lockTimeoutMs;
+    return this.#fill.holding(key, { timeoutMs, signal: options.signal }, fn);
   }
 
   #withinGrace(entry: ServingEntry<T>): boolean {
@@ -266,4 +274,11 @@ export class OrderedCache<T = unknown> {
   #assertOpen(): void {
     if (this.#closing) throw new ClosedError('OrderedCache');
   }
+}
+
+/** `zkoc.result` of a read: where its answer came from. */
+function resultOf(result: CacheResult<unknown>): 'hit' | 'miss' | 'grace' | 'negative' {
+  if (result.source === 'grace') return 'grace';
+  if (result.source === 'loader') return 'miss';
+  return result.value === undefined ? 'negative' : 'hit';
 }

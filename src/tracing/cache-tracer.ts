@@ -38,8 +38,8 @@ export class CacheTracer {
   readonly #tracer: Otel.Tracer | undefined;
   readonly #base: Attributes;
 
-  constructor(namespace: string, options: { serverAddress?: string; version?: string } = {}) {
-    this.#api = otelApi();
+  constructor(namespace: string, options: { enabled?: boolean; serverAddress?: string; version?: string } = {}) {
+    this.#api = options.enabled === false ? undefined : otelApi();
     this.#tracer = this.#api?.trace.getTracer('zk-ordered-cache', options.version);
     this.#base = { 'zkoc.namespace': namespace, 'db.system.name': 'redis', 'db.namespace': namespace };
     if (options.serverAddress) this.#base['server.address'] = options.serverAddress;

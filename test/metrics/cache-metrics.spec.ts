@@ -82,6 +82,13 @@ describe('registerMetrics', () => {
     expect(value('zkoc_lock_lost_total', { reason: 'session-expired' })).toBe(1);
     // three loads, four writes, one withLock: each took the key's lock once
     expect(value('zkoc_lock_wait_seconds_count')).toBe(8);
+    expect(value('zkoc_lock_held_seconds_count')).toBe(8);
+  });
+
+  it('times every Redis round trip of the cache', () => {
+    // reads: 2 per miss (the first look and the re-check under the lock) + 1 per hit; writes: 3 fills + 4
+    expect(value('zkoc_redis_seconds_count', { op: 'read' })).toBe(3 * 2 + 3);
+    expect(value('zkoc_redis_seconds_count', { op: 'write' })).toBe(2 + 4);
   });
 
   it('reports the session state and the locks held now, and never labels by key', () => {

@@ -44,8 +44,10 @@ class ExternalServer implements ServerControl {
   }
 }
 
-function requireEnv(name: string, example: string): string {
-  const value = process.env[name];
+type Env = Readonly<Record<string, string | undefined>>;
+
+function requireEnv(env: Env, name: string, example: string): string {
+  const value = env[name];
   if (!value) throw new InvalidOptionsError(`provider 'external' needs env ${name} (e.g. ${name}=${example})`);
   return value;
 }
@@ -65,12 +67,13 @@ function hostAndPort(url: string, defaultPort: number, envName: string): { host:
  * `servers` each), `ZKOC_REDIS` (`redis://…`, or a cluster's comma-separated seed URLs), `DATABASE_URL` (`postgres://…`). Nothing is started or checked here, `stop()`
  * touches nothing, and every fault-injection method rejects with {@link InvalidOptionsError}.
  * `expireSession` and `fourLetterWord` (first host of `ZKOC_ZK`) work.
+ * `env` is read instead of `process.env` when given (the test fixture's per-file isolation).
  * @throws InvalidOptionsError when a variable is missing or malformed.
  */
-export function externalStack(startedAt: number): StartedStack {
-  const connectString = requireEnv('ZKOC_ZK', '127.0.0.1:2181');
-  const redisUrl = requireEnv('ZKOC_REDIS', 'redis://127.0.0.1:6379');
-  const postgresUrl = requireEnv('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/zkoc');
+export function externalStack(startedAt: number, env: Env = process.env): StartedStack {
+  const connectString = requireEnv(env, 'ZKOC_ZK', '127.0.0.1:2181');
+  const redisUrl = requireEnv(env, 'ZKOC_REDIS', 'redis://127.0.0.1:6379');
+  const postgresUrl = requireEnv(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/zkoc');
 
   const zookeeper = connectString
     .split('/')[0]!

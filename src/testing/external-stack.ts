@@ -29,9 +29,8 @@ class ExternalServer implements ServerControl {
   pause(): Promise<void> {
     return this.cannot('pause');
   }
-  resume(): Promise<void> {
-    return this.cannot('resume');
-  }
+  /** A no-op, as for any server that is not paused: an external one never is. */
+  async resume(): Promise<void> {}
   async logTail(): Promise<string> {
     return '';
   }
@@ -65,7 +64,8 @@ function hostAndPort(url: string, defaultPort: number, envName: string): { host:
 /**
  * Servers someone else runs, named by env: `ZKOC_ZK` (`host:port[,host:port…]`, one entry of
  * `servers` each), `ZKOC_REDIS` (`redis://…`, or a cluster's comma-separated seed URLs), `DATABASE_URL` (`postgres://…`). Nothing is started or checked here, `stop()`
- * touches nothing, and every fault-injection method rejects with {@link InvalidOptionsError}.
+ * touches nothing, and every fault-injection method rejects with {@link InvalidOptionsError}
+ * (except `resume()`, a no-op since an external server is never paused).
  * `expireSession` and `fourLetterWord` (first host of `ZKOC_ZK`) work.
  * `env` is read instead of `process.env` when given (the test fixture's per-file isolation).
  * @throws InvalidOptionsError when a variable is missing or malformed.

@@ -13,7 +13,8 @@ import {
   LockTimeoutError,
   MalformedLoaderResultError,
 } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { childrenOf } from '../zookeeper/helpers.js';
 import { openCache, rawRedis } from './fixture.js';
 
@@ -25,7 +26,7 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     cache = await openCache(stack, { maxValueBytes: 64, lockTimeoutMs: 2_000 });
     redis = await rawRedis(stack);
   });

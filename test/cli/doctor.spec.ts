@@ -1,15 +1,18 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
+
+const faults = needs('faults', 'pauses Redis');
 
 describe('zkoc doctor', () => {
   let stack: StartedStack;
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     connection = [
       '--zk',
       stack.zookeeper.connectString,
@@ -66,7 +69,7 @@ describe('zkoc doctor', () => {
     expect(new Set(doc.checks.map((c) => c.server))).toEqual(new Set(['zookeeper', 'redis', 'postgres']));
   });
 
-  it('fails clearly, within its timeout, when Redis is paused', async () => {
+  it('fails clearly, within its timeout, when Redis is paused', faults, async () => {
     await stack.redis.pause();
     try {
       const run = await runZkoc(['doctor', ...connection, '--timeout-ms', '1000']);

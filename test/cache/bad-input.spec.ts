@@ -34,7 +34,7 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
     // The invariant every case must leave behind.
     expect(await redis.dbsize()).toBe(0);
     expect(await lockZnodes()).toEqual([]);
-    await redis.flushall();
+    await redis.flushdb();
   });
   afterAll(async () => {
     redis?.disconnect();
@@ -182,7 +182,7 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
       expect(lost).toMatchObject({ code: 'E_LOCK_LOST', key: 'expiring', reason: 'session-expired' });
       // The connection builds a new session by itself: the next write works.
       expect(await other.set('expiring', 1, 1n)).toEqual({ status: 'written', current: 1n });
-      await redis.flushall();
+      await redis.flushdb();
     } finally {
       await other.close();
     }

@@ -20,8 +20,11 @@ interface RawZooKeeper {
   close(): void;
   once(event: 'connected', listener: () => void): void;
   mkdirp(path: string, callback: (error: Error | null) => void): void;
-  removeRecursive(path: string, callback: (error: Error | null) => void): void;
+  getChildren(path: string, callback: (error: ZooKeeperError | null, children: string[]) => void): void;
+  remove(path: string, callback: (error: ZooKeeperError | null) => void): void;
 }
+type ZooKeeperError = Error & { getCode(): number };
+const NO_NODE = -101;
 const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as {
   createClient(connectString: string, options?: { sessionTimeout?: number }): RawZooKeeper;
 };
@@ -29,9 +32,10 @@ const zookeeper = createRequire(import.meta.url)('node-zookeeper-client') as {
 const CHROOT_PARENT = '/zkoc-tests';
 /** Redis databases 1..15 are handed out; database 0 holds the claims. */
 const REDIS_DATABASES = 15;
+/** In database 0: a live claim (expires, so a crashed run frees it)… */
 const CLAIM_PREFIX = 'zkoc-tests:claim:';
-/** In a claimed database: marks every key in it as the suite's, so a crashed run's leftovers may be flushed. */
-const MARKER = 'zkoc-tests:owned';
+/** …and a lasting mark that the database's keys are the suite's, so a crashed run's leftovers may be flushed. */
+const OWNED_PREFIX = 'zkoc-tests:owned:';
 const CLAIM_TTL_MS = 30 * 60_000;
 const TIMEOUT_MS = 10_000;
 
@@ -63,7 +67,9 @@ export async function isolate(env: { ZKOC_ZK: string; ZKOC_REDIS: string; DATABA
 
     const chroot = `${CHROOT_PARENT}/${token}`;
     await onZooKeeper(env.ZKOC_ZK, (client, done) => client.mkdirp(chroot, done));
-    undo.push(() => onZooKeeper(env.ZKOC_ZK, (client, done) => client.removeRecursive(chroot, done)));
+    undo.push(() =>
+      onZooKeeper(env.ZKOC_ZK, (client, done) => removeTree(client, chroot).then(() => done(null), done)),
+    );
 
     const redisDb = await claimRedisDatabase(env.ZKOC_REDIS, token);
     undo.push(() => freeRedisDatabase(env.ZKOC_REDIS, redisDb, token));
@@ -112,6 +118,22 @@ function onZooKeeper(
   }).finally(() => client.close());
 }
 
+/**
+ * Deletes `path` and everything under it, children first. Not node-zookeeper-client's
+ * removeRecursive: its listing stops two levels down, so deleting the chroot failed with NOT_EMPTY.
+ */
+async function removeTree(client: RawZooKeeper, path: string): Promise<void> {
+  const children = await new Promise<string[]>((resolve, reject) =>
+    client.getChildren(path, (error, names) =>
+      error && error.getCode() !== NO_NODE ? reject(error) : resolve(error ? [] : names),
+    ),
+  );
+  for (const child of children) await removeTree(client, `${path}/${child}`);
+  await new Promise<void>((resolve, reject) =>
+    client.remove(path, (error) => (error && error.getCode() !== NO_NODE ? reject(error) : resolve())),
+  );
+}
+
 function redisOn(url: string, db: number): Redis {
   return new Redis(url, { db, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: TIMEOUT_MS });
 }
@@ -127,9 +149,9 @@ async function claimRedisDatabase(url: string, token: string): Promise<number> {
       if ((await claims.set(`${CLAIM_PREFIX}${db}`, token, 'PX', CLAIM_TTL_MS, 'NX')) !== 'OK') continue;
       const space = redisOn(url, db);
       try {
-        if ((await space.dbsize()) === 0 || (await space.exists(MARKER)) === 1) {
+        if ((await space.dbsize()) === 0 || (await claims.exists(`${OWNED_PREFIX}${db}`)) === 1) {
+          await claims.set(`${OWNED_PREFIX}${db}`, token);
           await space.flushdb();
-          await space.set(MARKER, token);
           return db;
         }
       } finally {
@@ -150,6 +172,7 @@ async function freeRedisDatabase(url: string, db: number, token: string): Promis
   const claims = redisOn(url, 0);
   try {
     await space.flushdb();
+    await claims.del(`${OWNED_PREFIX}${db}`);
     if ((await claims.get(`${CLAIM_PREFIX}${db}`)) === token) await claims.del(`${CLAIM_PREFIX}${db}`);
   } finally {
     space.disconnect();

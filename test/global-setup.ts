@@ -24,7 +24,7 @@ export default async function setup(): Promise<void> {
       `integration tests need real servers, and these are missing:\n` +
         missing.map((m) => `  - ${m.what}: ${m.hint}`).join('\n') +
         `\ninstall them with:\n  apt-get update && apt-get install -y zookeeper redis-server postgresql\n` +
-        `or point the tests at your own servers with ZKOC_STACK_PROVIDER=external ZKOC_ZK=… ZKOC_REDIS=… DATABASE_URL=…`,
+        `or point the tests at your own servers with ZKOC_STACK_PROVIDER=external ZKOC_ZK=… ZKOC_REDIS=… DATABASE_URL=… (README, "Development")`,
     );
   }
 }

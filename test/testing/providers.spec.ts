@@ -93,6 +93,9 @@ describe('external provider', processes, () => {
       expect(error).toBeInstanceOf(InvalidOptionsError);
       expect((error as Error).message).toMatch(/provider 'external' cannot/);
     }
+    // Never paused, so resume() is the documented no-op (cleanup hooks call it unconditionally).
+    await expect(external.zookeeper.resume()).resolves.toBeUndefined();
+    expect(external.zookeeper.isPaused).toBe(false);
   });
 
   it('lists every server of a multi-host ZKOC_ZK and every seed of a comma-separated ZKOC_REDIS', async () => {

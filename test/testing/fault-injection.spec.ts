@@ -6,12 +6,12 @@ import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { needs } from '../support/stack.js';
 import { CreateMode, connectTestClient } from './zookeeper-test-client.js';
 
-const faults = needs('faults', 'pauses, restarts, stops and kills each server');
+const processes = needs('processes', 'pauses, restarts, stops and kills each local server, checking its pid');
 
 // A paused server keeps its sockets open and answers nothing: every probe needs its own deadline.
 const SHORT_DEADLINE_MS = 400;
 
-describe('fault injection on a local stack', faults, () => {
+describe('fault injection on a local stack', processes, () => {
   let stack: StartedStack;
 
   beforeAll(async () => {

@@ -10,5 +10,7 @@ export default defineConfig({
     // A flaky lock test is a bug to find, never something to retry.
     retry: 0,
     globalSetup: ['test/global-setup.ts'],
+    // Tests the chosen ZKOC_STACK_PROVIDER cannot run are listed by name with the reason (test/support/stack.ts).
+    reporters: ['default', './test/support/not-run-reporter.ts'],
   },
 });

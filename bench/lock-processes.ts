@@ -1,5 +1,5 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WorkerClient } from '../src/testing/worker/worker-client.js';
 import type { Measured } from './measure.js';
 
 /** What a lock worker needs to start (passed as its one argument, JSON). */
@@ -10,11 +10,12 @@ export interface LockWorkerSetup {
   key: string;
 }
 
-export type LockWorkerRequest = { type: 'round'; side: 'floor' | 'ours'; durationMs: number } | { type: 'stop' };
-export type LockWorkerReply =
-  | { type: 'ready' }
-  | { type: 'done'; latenciesMs: number[] }
-  | { type: 'failed'; message: string };
+/** The commands of a lock worker, over the line protocol (src/testing/worker/line-protocol.ts). */
+export type LockWorkerCommand = { op: 'round'; side: 'floor' | 'ours'; durationMs: number } | { op: 'stop' };
+/** The result of a `round`. */
+export interface LockWorkerRound {
+  latenciesMs: number[];
+}
 
 /** Worker processes contending for one key, driven round by round from the benchmark. */
 export interface LockWorkers {
@@ -24,53 +25,38 @@ export interface LockWorkers {
 }
 
 const WORKER = fileURLToPath(new URL('./lock-worker.js', import.meta.url));
+/** A round's reply may lag its duration by the last cycle and a slow lock handoff. */
+const ROUND_SLACK_MS = 60_000;
 
-function nextReply(child: ChildProcess): Promise<LockWorkerReply> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null): void => reject(new Error(`lock worker exited with ${String(code)}`));
-    child.once('exit', onExit);
-    child.once('message', (message: LockWorkerReply) => {
-      child.off('exit', onExit);
-      if (message.type === 'failed') reject(new Error(`lock worker failed: ${message.message}`));
-      else resolve(message);
-    });
-  });
-}
-
-/** Forks `count` workers (each connects a bare client and a LockManager) and waits until all are ready. */
+/** Starts `count` workers (each connects a bare client and a LockManager) and waits until all are ready. */
 export async function startLockWorkers(count: number, setup: LockWorkerSetup): Promise<LockWorkers> {
-  const children = Array.from({ length: count }, () =>
-    fork(WORKER, [JSON.stringify(setup)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  const starting = await Promise.allSettled(
+    Array.from({ length: count }, () =>
+      WorkerClient.start(WORKER, [JSON.stringify(setup)], { name: 'lock worker', readyTimeoutMs: 30_000 }),
+    ),
   );
+  const workers = starting.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stop = async (): Promise<void> => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.send({ type: 'stop' } satisfies LockWorkerRequest);
-          }),
-      ),
-    );
+    await Promise.all(workers.map((w) => w.stop('stop' satisfies LockWorkerCommand['op'])));
   };
-  try {
-    await Promise.all(children.map(nextReply));
-  } catch (error) {
-    for (const child of children) child.kill('SIGKILL');
-    throw error;
+  const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
   }
   return {
     async round(side, durationMs) {
       const started = performance.now();
-      const replies = children.map(nextReply);
-      for (const child of children) child.send({ type: 'round', side, durationMs } satisfies LockWorkerRequest);
-      const done = await Promise.all(replies);
-      const latenciesMs = done.flatMap((reply) => (reply.type === 'done' ? reply.latenciesMs : []));
+      const done = await Promise.all(
+        workers.map((w) =>
+          w.call<LockWorkerRound>(
+            'round',
+            { side, durationMs } satisfies Omit<Extract<LockWorkerCommand, { op: 'round' }>, 'op'>,
+            durationMs + ROUND_SLACK_MS,
+          ),
+        ),
+      );
+      const latenciesMs = done.flatMap((reply) => reply.latenciesMs);
       return { opsPerSec: latenciesMs.length / ((performance.now() - started) / 1000), latenciesMs };
     },
     stop,

@@ -13,7 +13,8 @@ import {
   LockTimeoutError,
   MalformedLoaderResultError,
 } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { childrenOf } from '../zookeeper/helpers.js';
 import { openCache, rawRedis } from './fixture.js';
 
@@ -25,7 +26,7 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     cache = await openCache(stack, { maxValueBytes: 64, lockTimeoutMs: 2_000 });
     redis = await rawRedis(stack);
   });
@@ -33,7 +34,7 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
     // The invariant every case must leave behind.
     expect(await redis.dbsize()).toBe(0);
     expect(await lockZnodes()).toEqual([]);
-    await redis.flushall();
+    await redis.flushdb();
   });
   afterAll(async () => {
     redis?.disconnect();
@@ -181,7 +182,7 @@ describe('bad input: typed errors, nothing written, no znode left', () => {
       expect(lost).toMatchObject({ code: 'E_LOCK_LOST', key: 'expiring', reason: 'session-expired' });
       // The connection builds a new session by itself: the next write works.
       expect(await other.set('expiring', 1, 1n)).toEqual({ status: 'written', current: 1n });
-      await redis.flushall();
+      await redis.flushdb();
     } finally {
       await other.close();
     }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { deleteVersioned, ensureVersionColumn, loadVersioned, updateAndCache } from '../../src/postgres/index.js';
 
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { openCache } from './fixture.js';
 
 type Product = { id: number; price: string };
@@ -16,7 +17,7 @@ describe('PostgreSQL versions through the cache', () => {
   let cache: OrderedCache<Product>;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     pool = new pg.Pool({ connectionString: stack.postgres.url, max: 8 });
     await pool.query('CREATE TABLE products (id int PRIMARY KEY, price text NOT NULL)');
     await ensureVersionColumn(pool, { table: 'products' });

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ensureVersionColumn } from '../../src/postgres/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { deferred, openCache } from './fixture.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -15,7 +16,7 @@ describe('races', () => {
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     pool = new pg.Pool({ connectionString: stack.postgres.url, max: 8 });
     await pool.query('CREATE TABLE products (id int PRIMARY KEY, price text NOT NULL)');
     await pool.query('CREATE TABLE load_counter (id int PRIMARY KEY, n int NOT NULL)');

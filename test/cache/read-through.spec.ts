@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { deferred, openCache, rawRedis } from './fixture.js';
+
+const exclusive = needs('exclusive', 'watches every command the Redis server receives (MONITOR)');
 
 describe('read-through get()', () => {
   let stack: StartedStack;
@@ -10,7 +13,7 @@ describe('read-through get()', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     cache = await openCache(stack);
     redis = await rawRedis(stack);
   });
@@ -36,7 +39,7 @@ describe('read-through get()', () => {
     expect(loads).toBe(1);
   });
 
-  it('serves a hit with exactly one Redis command and no ZooKeeper request', async () => {
+  it('serves a hit with exactly one Redis command and no ZooKeeper request', exclusive, async () => {
     await cache.set('p:hit', { price: 7 }, 1n);
     const monitor = await redis.monitor();
     const commands: string[] = [];
@@ -145,7 +148,7 @@ describe('grace', () => {
   let cache: OrderedCache<string>;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     cache = await openCache<string>(stack, { ttlMs: 200, graceMs: 60_000 });
   });
   afterAll(async () => {

@@ -1,116 +1,56 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { EventLine, FailureLine } from '../../src/testing/worker/line-protocol.js';
+import { WorkerClient } from '../../src/testing/worker/worker-client.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/cache-worker.mjs', import.meta.url));
 
-export interface WorkerMessage {
-  id?: number;
-  ok?: boolean;
-  result?: Record<string, unknown>;
-  error?: { name: string; code?: string; message: string };
-  event?: string;
-  tag?: string;
-  data?: Record<string, unknown>;
+/** A failed worker command; `worker` is the worker's own error. */
+export class WorkerCommandError extends Error {
+  constructor(
+    message: string,
+    readonly worker?: FailureLine,
+  ) {
+    super(message);
+  }
 }
 
-/** A cache worker in its own process (test/fixtures/cache-worker.mjs, running the built library). */
+/**
+ * A cache worker in its own process (test/fixtures/cache-worker.mjs, running the built library),
+ * over the one line protocol (src/testing/worker/line-protocol.ts).
+ */
 export class WorkerProcess {
-  readonly events: WorkerMessage[] = [];
-  #nextId = 1;
-  readonly #pending = new Map<number, (message: WorkerMessage) => void>();
-  readonly #eventWaiters: { match: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void }[] = [];
-  readonly #stderr: string[] = [];
-
-  private constructor(readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (line) => this.#onLine(line));
-    child.stderr.on('data', (chunk: Buffer) => this.#stderr.push(chunk.toString()));
-  }
+  private constructor(private readonly client: WorkerClient) {}
 
   static async start(config: Record<string, unknown>, timeoutMs = 15_000): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const worker = new WorkerProcess(child);
-    await worker.nextEvent((m) => m.event === 'ready', timeoutMs);
-    return worker;
+    const client = await WorkerClient.start(WORKER, [JSON.stringify(config)], {
+      name: 'cache worker',
+      error: (message, failure) => new WorkerCommandError(message, failure),
+      readyTimeoutMs: timeoutMs,
+    });
+    return new WorkerProcess(client);
   }
 
   get pid(): number {
-    return this.child.pid!;
+    return this.client.pid;
+  }
+
+  get child(): ChildProcessWithoutNullStreams {
+    return this.client.child;
   }
 
   /** Sends a command and resolves with the worker's `result`, or rejects with its error. */
   call(op: string, args: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    const id = this.#nextId++;
-    this.child.stdin.write(`${JSON.stringify({ id, op, ...args })}\n`);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `worker ${this.pid}: ${op} got no reply within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`,
-            ),
-          ),
-        timeoutMs,
-      );
-      this.#pending.set(id, (message) => {
-        clearTimeout(timer);
-        if (message.ok) resolve(message.result ?? {});
-        else
-          reject(Object.assign(new Error(`worker ${op} failed: ${message.error?.message}`), { worker: message.error }));
-      });
-    });
+    return this.client.call(op, args, timeoutMs);
   }
 
-  /** Resolves with the first event (already seen or future) that matches. */
-  nextEvent(match: (m: WorkerMessage) => boolean, timeoutMs = 15_000): Promise<WorkerMessage> {
-    const seen = this.events.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `worker ${this.child.pid}: no matching event within ${timeoutMs} ms; stderr: ${this.#stderr.join('')}`,
-            ),
-          ),
-        timeoutMs,
-      );
-      this.#eventWaiters.push({
-        match,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      });
-    });
+  /** Resolves with the first event (already received or future) that matches; each event is delivered once. */
+  nextEvent(match: (m: EventLine) => boolean, timeoutMs = 15_000): Promise<EventLine> {
+    return this.client.nextEvent(match, timeoutMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGCONT');
-    this.child.kill('SIGKILL');
-    await exited;
-  }
-
-  #onLine(line: string): void {
-    let message: WorkerMessage;
-    try {
-      message = JSON.parse(line) as WorkerMessage;
-    } catch {
-      return;
-    }
-    if (message.id !== undefined) {
-      this.#pending.get(message.id)?.(message);
-      this.#pending.delete(message.id);
-      return;
-    }
-    this.events.push(message);
-    for (const waiter of [...this.#eventWaiters]) {
-      if (waiter.match(message)) {
-        this.#eventWaiters.splice(this.#eventWaiters.indexOf(waiter), 1);
-        waiter.resolve(message);
-      }
-    }
+  /** SIGKILLs the worker (resuming it first if it was stopped). Idempotent. */
+  stop(): Promise<void> {
+    return this.client.stop();
   }
 }

@@ -1,15 +1,19 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
+
+const exclusive = needs('exclusive', 'expects the server’s script cache not to hold the compare script yet');
+const faults = needs('faults', 'pauses Redis');
 
 describe('zkoc doctor', () => {
   let stack: StartedStack;
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     connection = [
       '--zk',
       stack.zookeeper.connectString,
@@ -40,7 +44,7 @@ describe('zkoc doctor', () => {
     expect(run.stdout).toMatch(/^all checks passed/m);
   });
 
-  it('reports whether the compare script is loaded in Redis', async () => {
+  it('reports whether the compare script is loaded in Redis', exclusive, async () => {
     const before = await runZkoc(['doctor', ...connection]);
     expect(before.stdout).toMatch(
       /^WARN\s+redis\s+script\s+not cached yet \(loaded on first write\): compare-write [0-9a-f]{12}$/m,
@@ -66,7 +70,7 @@ describe('zkoc doctor', () => {
     expect(new Set(doc.checks.map((c) => c.server))).toEqual(new Set(['zookeeper', 'redis', 'postgres']));
   });
 
-  it('fails clearly, within its timeout, when Redis is paused', async () => {
+  it('fails clearly, within its timeout, when Redis is paused', faults, async () => {
     await stack.redis.pause();
     try {
       const run = await runZkoc(['doctor', ...connection, '--timeout-ms', '1000']);

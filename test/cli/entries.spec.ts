@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-entries';
@@ -20,7 +21,7 @@ describe('zkoc get, ts, scan', () => {
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     redis = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis.connect();
     const store = new OrderedStore(redis, { namespace: NAMESPACE, writerLabel: 'seeder' });

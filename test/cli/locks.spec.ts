@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { type Lock, LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
+import { startTestStack } from '../support/stack.js';
 import { runZkoc, spawnZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-locks';
@@ -13,7 +14,7 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     holderZk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
     waiterZk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
     connection = [

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-writes';
@@ -9,7 +10,7 @@ describe('zkoc set and invalidate (through the lock and the compare script)', ()
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     connection = [
       '--zk',
       stack.zookeeper.connectString,

@@ -2,8 +2,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { InvalidOptionsError, ZkocError } from '../../src/errors.js';
-import { ALL_CHAOS_FAULTS, type StartedStack, startChaos, startStack } from '../../src/testing/index.js';
+import { ALL_CHAOS_FAULTS, type StartedStack, startChaos } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { compareCacheWithDatabase, createProducts, openPool, type RetryPolicy, runWorkload } from './workload.js';
+
+const faults = needs('faults', 'pauses, restarts and kills every server at random');
 
 // Seed 8 draws zookeeper:restart, postgres:pause, postgres:restart, zookeeper:pause, redis:kill
 // first: every server kind and every action within five faults.
@@ -31,15 +34,14 @@ const RETRY_TRANSIENT: RetryPolicy = {
   },
 };
 
-describe('chaos: servers paused, restarted and killed at random under ordered reads and writes', () => {
+describe('chaos: servers paused, restarted and killed at random under ordered reads and writes', faults, () => {
   let stack: StartedStack;
   let pool: pg.Pool;
   let keys: string[];
   const caches: OrderedCache<number>[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({
-      provider: 'local',
+    stack = await startTestStack({
       zookeeper: { servers: 3, fsync: false },
       redis: { cluster: { masters: 3 } },
     });

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { WorkerProcess } from '../cache/worker-process.js';
+import { startTestStack } from '../support/stack.js';
 import { createProducts, openPool, productLoader } from './workload.js';
 
 const NAMESPACE = 'sigkill';
@@ -16,7 +17,7 @@ describe('a client process killed with SIGKILL while holding locks', () => {
   let doomed: WorkerProcess | undefined;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { fsync: false } });
+    stack = await startTestStack({ zookeeper: { fsync: false } });
     pool = openPool(stack.postgres.url, 4);
     keys = await createProducts(pool, 3);
     // test/fixtures/cache-worker.mjs counts its loads here.

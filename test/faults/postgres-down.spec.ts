@@ -3,17 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ZkocError } from '../../src/errors.js';
 import { loadVersioned } from '../../src/postgres/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { createProducts, keyOf, openPool, productLoader } from './workload.js';
 
-describe('PostgreSQL stopped during loads', () => {
+const faults = needs('faults', 'stops PostgreSQL');
+
+describe('PostgreSQL stopped during loads', faults, () => {
   let stack: StartedStack;
   let pool: pg.Pool;
   let keys: string[];
   const caches: OrderedCache<number>[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { fsync: false } });
+    stack = await startTestStack({ zookeeper: { fsync: false } });
     pool = openPool(stack.postgres.url, 8);
     keys = await createProducts(pool, 6);
     for (let i = 0; i < 3; i += 1) {

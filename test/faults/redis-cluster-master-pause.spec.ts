@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ConnectionError } from '../../src/errors.js';
 import { entryRedisKey } from '../../src/redis/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { slotRange } from '../../src/testing/local/redis-cluster.js';
+import { needs, startTestStack } from '../support/stack.js';
 import {
   compareCacheWithDatabase,
   createProducts,
@@ -14,6 +15,8 @@ import {
   type RetryPolicy,
   runWorkload,
 } from './workload.js';
+
+const topology = needs('topology', 'pauses one master of a 3-master Redis Cluster');
 
 const NAMESPACE = 'cluster-pause';
 const COMMAND_TIMEOUT_MS = 500;
@@ -30,7 +33,7 @@ const RETRY_UNTIL_BACK: RetryPolicy = {
   absorbs: (error) => ['E_CONNECTION', 'E_LOCK_TIMEOUT'].includes(errorCode(error)),
 };
 
-describe('one Redis Cluster master paused and resumed during writes', () => {
+describe('one Redis Cluster master paused and resumed during writes', topology, () => {
   let stack: StartedStack;
   let pool: pg.Pool;
   let keys: string[];
@@ -39,7 +42,7 @@ describe('one Redis Cluster master paused and resumed during writes', () => {
   const keysByNode: string[][] = [[], [], []];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { fsync: false }, redis: { cluster: { masters: 3 } } });
+    stack = await startTestStack({ zookeeper: { fsync: false }, redis: { cluster: { masters: 3 } } });
     pool = openPool(stack.postgres.url, 12);
     keys = await createProducts(pool, 30);
     const cluster = new Cluster([{ host: '127.0.0.1', port: stack.redis.nodes[0]!.port }], { lazyConnect: true });

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { type StartedStack, type StartedZooKeeperServer, startStack } from '../../src/testing/index.js';
+import type { StartedStack, StartedZooKeeperServer } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import {
   compareCacheWithDatabase,
   createProducts,
@@ -10,6 +11,8 @@ import {
   type RetryPolicy,
   runWorkload,
 } from './workload.js';
+
+const topology = needs('topology', 'kills the leader of a 3-server ZooKeeper ensemble');
 
 const WORKERS = 50;
 const SESSION_TIMEOUT_MS = 6_000;
@@ -35,14 +38,14 @@ async function sessionsByServer(servers: readonly StartedZooKeeperServer[]): Pro
   return result;
 }
 
-describe('killing the ZooKeeper leader while 50 workers lock and write', () => {
+describe('killing the ZooKeeper leader while 50 workers lock and write', topology, () => {
   let stack: StartedStack;
   let pool: pg.Pool;
   let keys: string[];
   const caches: OrderedCache<number>[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false } });
+    stack = await startTestStack({ zookeeper: { servers: 3, fsync: false } });
     pool = openPool(stack.postgres.url, 20);
     keys = await createProducts(pool, 20);
     // 50 in-process workers, each with its own OrderedCache: its own ZooKeeper session (spread by

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 
 /** A started stack and a pool on its fresh database, shared by the tests of one file. */
 export interface PgFixture {
@@ -10,12 +11,12 @@ export interface PgFixture {
   connect(): Promise<pg.Client>;
 }
 
-/** Starts a local stack in beforeAll and stops it in afterAll; read the fixture inside tests. */
+/** Starts the file's stack (test/support/stack.ts) in beforeAll and stops it in afterAll; read the fixture inside tests. */
 export function usePgFixture(): PgFixture {
   const fixture = {} as PgFixture;
   const clients: pg.Client[] = [];
   beforeAll(async () => {
-    fixture.stack = await startStack({ provider: 'local' });
+    fixture.stack = await startTestStack();
     fixture.pool = new pg.Pool({
       connectionString: fixture.stack.postgres.url,
       max: 12,

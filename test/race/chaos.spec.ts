@@ -8,14 +8,17 @@ import {
   runRace,
 } from '../../src/testing/race/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
+import { needs } from '../support/stack.js';
 import { cellOf, tallyOf } from './fixture.js';
+
+const faults = needs('faults', 'runs the race under chaos on local servers it starts itself');
 
 // Seed 3 with 100 ms between faults draws ZooKeeper and PostgreSQL faults (and a Redis pause)
 // within the first few faults; the assertions below check the kinds rather than trust the seed.
 const CHAOS_SEED = 3;
 const DURATION_MS = 20_000;
 
-describe('race under chaos: servers paused, restarted and killed during the scenarios', () => {
+describe('race under chaos: servers paused, restarted and killed during the scenarios', faults, () => {
   let report: RaceReport;
 
   beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RaceReport, type StartedStack, startStack } from '../../src/testing/index.js';
+import type { RaceReport, StartedStack } from '../../src/testing/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
+import { startTestStack } from '../support/stack.js';
 
 // The built `zkoc race` against this file's servers: tables on stdout, JSON under --json, exit 0
 // although naive shows FORBIDDEN outcomes (only ordered's count toward the exit status).
@@ -9,7 +10,7 @@ describe('zkoc race', () => {
   let servers: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     servers = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '--database-url', stack.postgres.url];
   });
   afterAll(async () => {

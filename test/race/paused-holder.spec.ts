@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RaceReport, runRace, type StartedStack, startStack } from '../../src/testing/index.js';
+import { type RaceReport, runRace, type StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { cellOf, serversOf, tallyOf } from './fixture.js';
 
 // A holder paused (SIGSTOP) past its ZooKeeper session: the lock moves on, a writer commits $50,
@@ -9,7 +10,7 @@ describe('race: paused-holder', () => {
   let report: RaceReport;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     report = await runRace({
       servers: serversOf(stack),
       scenarios: ['paused-holder'],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RaceReport, runRace, type StartedStack, startStack } from '../../src/testing/index.js';
+import { type RaceReport, runRace, type StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { cellOf, serversOf, tallyOf } from './fixture.js';
 
 // The harness's promise, checked on real servers with real worker processes: naive cache-aside
@@ -10,7 +11,7 @@ describe('race: stale-set, concurrent-writers, stampede under every strategy', (
   let report: RaceReport;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     report = await runRace({
       servers: serversOf(stack),
       scenarios: ['stale-set', 'concurrent-writers', 'stampede'],

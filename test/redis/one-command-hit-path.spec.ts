@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { needs } from '../support/stack.js';
 import { commandsSentBy } from './monitor.js';
 import { useRedisFixture } from './redis-fixture.js';
 
-describe('MONITOR shows the exact commands', () => {
+const exclusive = needs('exclusive', 'watches every command the Redis server receives (MONITOR)');
+
+describe('MONITOR shows the exact commands', exclusive, () => {
   const fx = useRedisFixture();
 
   it('read sends exactly one HMGET, for a hit and for an absent key', async () => {

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { OrderedStore, type OrderedStoreOptions } from '../../src/redis/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 
 /** A started stack plus one ioredis connection, shared by the tests of one file. */
 export interface RedisFixture {
@@ -11,11 +12,11 @@ export interface RedisFixture {
   store<T = unknown>(options?: Partial<OrderedStoreOptions<T>>): OrderedStore<T>;
 }
 
-/** Starts a local stack in beforeAll and stops it in afterAll; read the fixture inside tests. */
+/** Starts the file's stack (test/support/stack.ts) in beforeAll and stops it in afterAll; read the fixture inside tests. */
 export function useRedisFixture(): RedisFixture {
   const fixture = {} as RedisFixture;
   beforeAll(async () => {
-    fixture.stack = await startStack({ provider: 'local' });
+    fixture.stack = await startTestStack();
     fixture.redis = new Redis(fixture.stack.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
     fixture.store = <T>(options: Partial<OrderedStoreOptions<T>> = {}) =>
       new OrderedStore<T>(fixture.redis, { namespace: 't', writerLabel: 'test-writer', ...options });

@@ -1,12 +1,19 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { needs } from '../support/stack.js';
 import { commandsSentBy } from './monitor.js';
 import { useRedisFixture } from './redis-fixture.js';
+
+const exclusive = needs(
+  'exclusive',
+  'empties the server’s script cache (SCRIPT FLUSH) and watches every command (MONITOR)',
+);
+const faults = needs('faults', 'restarts Redis');
 
 describe('the compare script survives losing the script cache', () => {
   const fx = useRedisFixture();
 
-  it('after SCRIPT FLUSH the next write still works (EVALSHA → NOSCRIPT → reload)', async () => {
+  it('after SCRIPT FLUSH the next write still works (EVALSHA → NOSCRIPT → reload)', exclusive, async () => {
     const store = fx.store<string>();
     expect(await store.write('flush', 'a', 1)).toEqual({ status: 'written', current: 1n });
     await fx.redis.script('FLUSH');
@@ -19,7 +26,7 @@ describe('the compare script survives losing the script cache', () => {
     expect(await store.write('flush', 'c', 1)).toEqual({ status: 'stale', current: 3n });
   });
 
-  it('after a Redis restart the next write works on the reconnected client', async () => {
+  it('after a Redis restart the next write works on the reconnected client', faults, async () => {
     const store = fx.store<string>();
     expect(await store.write('restart', 'before', 5)).toEqual({ status: 'written', current: 5n });
 

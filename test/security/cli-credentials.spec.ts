@@ -1,8 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { runZkoc, type ZkocRun } from '../cli/run-zkoc.js';
+import { needs, startTestStack } from '../support/stack.js';
+
+const exclusive = needs('exclusive', 'creates Redis ACL users and znodes only its credentials can remove');
 
 const NAMESPACE = 'cli-sec';
 const ZK_CREDENTIAL = 'zkoc:zk-cli-pass-81f';
@@ -17,7 +20,7 @@ const SECRETS = [
 
 // The built zkoc against an ACL'd lock root and an ACL Redis user: it works with the credentials,
 // fails with a message that says which credential is missing without them, and never prints any.
-describe('zkoc with ZooKeeper and Redis credentials', () => {
+describe('zkoc with ZooKeeper and Redis credentials', exclusive, () => {
   let stack: StartedStack;
   let admin: Redis;
   let owner: OrderedCache;
@@ -32,7 +35,7 @@ describe('zkoc with ZooKeeper and Redis credentials', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     admin = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();
     await admin.call('ACL', 'SETUSER', 'zkoc-cli', 'on', `>${REDIS_PASSWORD}`, 'resetkeys', '~zkoc:*', '+@all');

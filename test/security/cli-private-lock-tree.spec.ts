@@ -1,21 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { type Lock, LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
+import { needs, startTestStack } from '../support/stack.js';
+
+const exclusive = needs('exclusive', 'creates znodes only its credentials can remove');
 
 const NAMESPACE = 'cli-private';
 const CREDENTIAL = 'zkoc:zk-private-pass-4d1';
 const PASSWORD = 'zk-private-pass-4d1';
 
 // A lock tree created with `readableByAnyone: false`: doctor and watch read it only with --zk-auth.
-describe('zkoc doctor and watch on a lock tree that is not world-readable', () => {
+describe('zkoc doctor and watch on a lock tree that is not world-readable', exclusive, () => {
   let stack: StartedStack;
   let owner: ZooKeeperConnection;
   let held: Lock;
   let common: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     owner = await ZooKeeperConnection.connect({
       connectString: stack.zookeeper.connectString,
       auth: [{ scheme: 'digest', credentials: CREDENTIAL }],

@@ -4,7 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { AccessDeniedError, ConnectionError } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
+
+const exclusive = needs('exclusive', 'creates Redis ACL users and sets the server’s requirepass');
 
 // The minimal ACL documented in docs/access-control.md: HMGET for reads, EVALSHA (EVAL on NOSCRIPT)
 // for writes, the commands the compare-write script calls, and INFO for ioredis's ready check.
@@ -36,7 +39,7 @@ const EVENT_NAMES = [
   'grace-served',
 ] as const;
 
-describe('Redis AUTH and ACL users', () => {
+describe('Redis AUTH and ACL users', exclusive, () => {
   let stack: StartedStack;
   let admin: Redis;
   let host: string;
@@ -71,7 +74,7 @@ describe('Redis AUTH and ACL users', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     ({ host, port } = stack.redis);
     admin = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();

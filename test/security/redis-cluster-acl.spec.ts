@@ -2,7 +2,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { AccessDeniedError, ConnectionError } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
+
+const topology = needs('topology', 'needs a 3-master Redis Cluster');
 
 const MINIMAL_ACL = [
   'resetkeys',
@@ -22,12 +25,12 @@ const MINIMAL_ACL = [
 
 // docs/access-control.md: on a Redis Cluster the minimal ACL needs +cluster|slots and +cluster|info
 // (ioredis's slot discovery and ready check) as well.
-describe('Redis Cluster with an ACL user', () => {
+describe('Redis Cluster with an ACL user', topology, () => {
   let stack: StartedStack;
   const admins: Redis[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local', redis: { cluster: { masters: 3 } } });
+    stack = await startTestStack({ redis: { cluster: { masters: 3 } } });
     for (const node of stack.redis.nodes) {
       const admin = new Redis(node.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await admin.connect();

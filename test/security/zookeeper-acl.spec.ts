@@ -1,19 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperError } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import {
   digestAclId,
   LockManager,
   ZooKeeperConnection,
   type ZooKeeperConnectionOptions,
 } from '../../src/zookeeper/index.js';
+import { needs, startTestStack } from '../support/stack.js';
+
+const exclusive = needs('exclusive', 'creates znodes only its credentials can remove, and restarts ZooKeeper');
 
 const CREDENTIAL = 'zkoc:s3cret-lock-pass';
 const PASSWORD = 's3cret-lock-pass';
 const OWNER = { auth: [{ scheme: 'digest' as const, credentials: CREDENTIAL }], acl: 'creator' as const };
 let roots = 0;
 
-describe('ZooKeeper digest ACLs on the lock root', () => {
+describe('ZooKeeper digest ACLs on the lock root', exclusive, () => {
   let stack: StartedStack;
   const opened: ZooKeeperConnection[] = [];
 
@@ -50,7 +53,7 @@ describe('ZooKeeper digest ACLs on the lock root', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
   });
   afterAll(async () => {
     await Promise.all(opened.map((zk) => zk.close()));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
 import { assertNoConnectionOnSession, expireSession } from '../../src/testing/expire-session.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
 describe('expireSession', () => {
-  const stack = useLocalStack({ zookeeper: { fsync: false } });
+  const stack = useStack({ zookeeper: { fsync: false } });
 
   // Regression: the owner reconnects the instant the impostor takes its session. Before the
   // local server ran with one NIO worker, some expiries left the owner connected to the dead

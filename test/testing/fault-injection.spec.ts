@@ -3,12 +3,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { needs } from '../support/stack.js';
 import { CreateMode, connectTestClient } from './zookeeper-test-client.js';
+
+const processes = needs('processes', 'pauses, restarts, stops and kills each local server, checking its pid');
 
 // A paused server keeps its sockets open and answers nothing: every probe needs its own deadline.
 const SHORT_DEADLINE_MS = 400;
 
-describe('fault injection on a local stack', () => {
+describe('fault injection on a local stack', processes, () => {
   let stack: StartedStack;
 
   beforeAll(async () => {

@@ -4,6 +4,9 @@ import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { entryRedisKey, keyFromEntryRedisKey } from '../../src/redis/index.js';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
+import { needs } from '../support/stack.js';
+
+const topology = needs('topology', 'needs a ZooKeeper ensemble and a Redis Cluster');
 
 const NAMESPACE = 'topo';
 const KEYS = Array.from({ length: 24 }, (_, i) => `product:${i}`);
@@ -23,7 +26,7 @@ async function keysPerNode(stack: StartedStack): Promise<string[][]> {
   );
 }
 
-describe('OrderedCache and zkoc on a ZooKeeper ensemble and a Redis Cluster', () => {
+describe('OrderedCache and zkoc on a ZooKeeper ensemble and a Redis Cluster', topology, () => {
   let stack: StartedStack;
   let cache: OrderedCache<{ price: number }>;
 

@@ -2,9 +2,12 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { needs } from '../support/stack.js';
 import { connectTestClient } from './zookeeper-test-client.js';
 
-describe('local stack', () => {
+const processes = needs('processes', 'checks the local provider’s server processes');
+
+describe('local stack', processes, () => {
   let stack: StartedStack;
 
   beforeAll(async () => {

@@ -4,7 +4,10 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { needs } from '../support/stack.js';
 import { connectTestClient } from './zookeeper-test-client.js';
+
+const processes = needs('processes', 'starts and stops local stacks');
 
 function isAlive(pid: number): boolean {
   try {
@@ -15,7 +18,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe('two stacks started in parallel', () => {
+describe('two stacks started in parallel', processes, () => {
   let first: StartedStack;
   let second: StartedStack;
 
@@ -74,7 +77,7 @@ describe('two stacks started in parallel', () => {
   });
 });
 
-describe('stopping a stack', () => {
+describe('stopping a stack', processes, () => {
   it('ends every server process, is idempotent, and works through Symbol.asyncDispose', async () => {
     const stack = await startStack({ provider: 'local' });
     const pids = [stack.zookeeper.pid!, stack.redis.pid!, stack.postgres.pid!];

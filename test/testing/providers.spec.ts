@@ -9,7 +9,13 @@ import {
   type StartedStack,
   startStack,
 } from '../../src/testing/index.js';
+import { needs } from '../support/stack.js';
 import { connectTestClient } from './zookeeper-test-client.js';
+
+const processes = needs(
+  'processes',
+  'starts the local provider (as a stand-in for external servers, or with binaries missing)',
+);
 
 const ENV_NAMES = [
   'ZKOC_ZK',
@@ -28,7 +34,7 @@ afterEach(() => {
   }
 });
 
-describe('external provider', () => {
+describe('external provider', processes, () => {
   let local: StartedStack;
   beforeAll(async () => {
     local = await startStack({ provider: 'local' });
@@ -87,6 +93,9 @@ describe('external provider', () => {
       expect(error).toBeInstanceOf(InvalidOptionsError);
       expect((error as Error).message).toMatch(/provider 'external' cannot/);
     }
+    // Never paused, so resume() is the documented no-op (cleanup hooks call it unconditionally).
+    await expect(external.zookeeper.resume()).resolves.toBeUndefined();
+    expect(external.zookeeper.isPaused).toBe(false);
   });
 
   it('lists every server of a multi-host ZKOC_ZK and every seed of a comma-separated ZKOC_REDIS', async () => {
@@ -135,7 +144,7 @@ describe('provider choice', () => {
   });
 });
 
-describe('missing server binaries', () => {
+describe('missing server binaries', processes, () => {
   it('are listed with the override and the apt-get command, and the local provider refuses to start', async () => {
     expect(await checkServerBinaries()).toEqual([]);
     process.env.ZKOC_REDIS_SERVER = '/nonexistent/redis-server';

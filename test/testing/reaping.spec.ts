@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendantPids } from '../../src/testing/local/process-tree.js';
+import { needs } from '../support/stack.js';
+
+const processes = needs('processes', 'SIGKILLs a process that owns a local stack');
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -59,7 +62,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
   return true;
 }
 
-describe('reaping', () => {
+describe('reaping', processes, () => {
   let workDir: string | undefined;
   afterAll(async () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });

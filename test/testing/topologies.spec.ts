@@ -3,13 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, InvalidOptionsError } from '../../src/errors.js';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { slotRange } from '../../src/testing/local/redis-cluster.js';
+import { needs } from '../support/stack.js';
 import { CreateMode, connectTestClient } from './zookeeper-test-client.js';
+
+const topology = needs('topology', 'starts an ensemble and a cluster');
 
 const modeOf = async (server: {
   fourLetterWord(w: string, o?: { timeoutMs?: number }): Promise<string>;
 }): Promise<string> => /^Mode: (\w+)/m.exec(await server.fourLetterWord('srvr', { timeoutMs: 2_000 }))?.[1] ?? 'none';
 
-describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback', () => {
+describe('a 3-server ZooKeeper ensemble and a 3-master Redis Cluster on loopback', topology, () => {
   let stack: StartedStack;
 
   beforeAll(async () => {

@@ -1,14 +1,17 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClosedError, ConnectionError, InvalidOptionsError } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { connect } from './helpers.js';
+
+const faults = needs('faults', 'pauses ZooKeeper');
 
 let stack: StartedStack;
 
 beforeAll(async () => {
-  stack = await startStack({ provider: 'local' });
+  stack = await startTestStack();
 });
 afterAll(async () => {
   await stack?.zookeeper.resume();
@@ -38,7 +41,7 @@ describe('bounded connect and close', () => {
     expect(elapsed).toBeLessThan(900);
   });
 
-  it('a paused (silent) server rejects connect with ConnectionError within connectTimeoutMs', async () => {
+  it('a paused (silent) server rejects connect with ConnectionError within connectTimeoutMs', faults, async () => {
     await stack.zookeeper.pause();
     try {
       const started = performance.now();

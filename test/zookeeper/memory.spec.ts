@@ -2,14 +2,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { LockManager } from '../../src/zookeeper/index.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 import { connect } from './helpers.js';
 
 // A full collection before each heap reading, so the numbers are what is still reachable.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-const stack = useLocalStack({ zookeeper: { fsync: false } });
+const stack = useStack({ zookeeper: { fsync: false } });
 
 describe('memory', () => {
   // Regression: every acquire raced a shared "session ended" promise that lives as long as the

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LockManager } from '../../src/zookeeper/index.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 import { childrenOf, connect } from './helpers.js';
 
-const stack = useLocalStack({ zookeeper: { fsync: false } });
+const stack = useStack({ zookeeper: { fsync: false } });
 
 describe('no orphans', () => {
   it('after 10,000 lock/unlock cycles on 1,000 keys (two contending sessions) the root has no children', async () => {

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ConnectionError, InvalidKeyError, LockTimeoutError } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { LockManager, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { childrenOf, connect, eventually, mntrValue, parseWchp } from './helpers.js';
+
+const mntr = needs('exclusive', 'counts every watch on the server (mntr, wchp)');
 
 let stack: StartedStack;
 let observer: ZooKeeperConnection;
 
 beforeAll(async () => {
-  stack = await startStack({ provider: 'local' });
+  stack = await startTestStack();
   observer = await connect(stack);
 });
 afterAll(async () => {
@@ -17,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('lock recipe against a real ZooKeeper', () => {
-  it('herd-free: each waiter holds one data watch on its predecessor, and no child watch exists', async () => {
+  it('herd-free: each waiter holds one data watch on its predecessor, and no child watch exists', mntr, async () => {
     const root = '/herd/locks';
     const conns = await Promise.all(Array.from({ length: 6 }, () => connect(stack)));
     try {

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { LockManager } from '../../src/zookeeper/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { connect, lockLost, reachesState } from './helpers.js';
+
+const faults = needs('faults', 'pauses or restarts ZooKeeper');
 
 let stack: StartedStack;
 
 beforeAll(async () => {
-  stack = await startStack({ provider: 'local' });
+  stack = await startTestStack();
 });
 afterAll(async () => {
   await stack?.zookeeper.resume();
@@ -34,28 +37,32 @@ describe('session handling', () => {
     await next.release();
   });
 
-  it('a server paused past the session timeout: session-lost within the bound, new session after resume', async () => {
-    await using zk = await connect(stack, { sessionTimeoutMs: 2000, connectTimeoutMs: 1000 });
-    const locks = new LockManager(zk, { root: '/pause-long/locks' });
-    const lock = await locks.acquire('k');
-    const firstSession = zk.sessionId;
-    const pausedAt = performance.now();
-    await stack.zookeeper.pause();
-    try {
-      // declared lost at most sessionTimeoutMs after the last answered request was sent
-      const lost = await lockLost(lock.signal, 2000 + 1000);
-      expect(lost.reason).toBe('session-lost');
-      expect(performance.now() - pausedAt).toBeLessThanOrEqual(2000 + 300);
-      expect(zk.state).toBe('lost');
-    } finally {
-      await stack.zookeeper.resume();
-    }
-    const next = await locks.acquire('k', { timeoutMs: 10_000 });
-    expect(next.sessionId).not.toBe(firstSession);
-    await next.release();
-  });
+  it(
+    'a server paused past the session timeout: session-lost within the bound, new session after resume',
+    faults,
+    async () => {
+      await using zk = await connect(stack, { sessionTimeoutMs: 2000, connectTimeoutMs: 1000 });
+      const locks = new LockManager(zk, { root: '/pause-long/locks' });
+      const lock = await locks.acquire('k');
+      const firstSession = zk.sessionId;
+      const pausedAt = performance.now();
+      await stack.zookeeper.pause();
+      try {
+        // declared lost at most sessionTimeoutMs after the last answered request was sent
+        const lost = await lockLost(lock.signal, 2000 + 1000);
+        expect(lost.reason).toBe('session-lost');
+        expect(performance.now() - pausedAt).toBeLessThanOrEqual(2000 + 300);
+        expect(zk.state).toBe('lost');
+      } finally {
+        await stack.zookeeper.resume();
+      }
+      const next = await locks.acquire('k', { timeoutMs: 10_000 });
+      expect(next.sessionId).not.toBe(firstSession);
+      await next.release();
+    },
+  );
 
-  it('a pause shorter than the session timeout keeps the lock', async () => {
+  it('a pause shorter than the session timeout keeps the lock', faults, async () => {
     await using zk = await connect(stack, { sessionTimeoutMs: 3000 });
     const locks = new LockManager(zk, { root: '/pause-short/locks' });
     const lock = await locks.acquire('k');
@@ -70,7 +77,7 @@ describe('session handling', () => {
     await lock.release();
   });
 
-  it('a ZooKeeper restart shorter than the session timeout keeps the lock', async () => {
+  it('a ZooKeeper restart shorter than the session timeout keeps the lock', faults, async () => {
     await using zk = await connect(stack, { sessionTimeoutMs: 6000 });
     const locks = new LockManager(zk, { root: '/restart/locks' });
     const lock = await locks.acquire('k');
@@ -86,7 +93,7 @@ describe('session handling', () => {
     expect((await locks.state('k')).holder).toBeUndefined();
   });
 
-  it('lostOn: "suspended" aborts held locks as soon as the connection drops', async () => {
+  it('lostOn: "suspended" aborts held locks as soon as the connection drops', faults, async () => {
     await using zk = await connect(stack, { sessionTimeoutMs: 6000 });
     const locks = new LockManager(zk, { root: '/suspended/locks', lostOn: 'suspended' });
     const lock = await locks.acquire('k');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LockManager } from '../../src/zookeeper/index.js';
 import type { ZkSession } from '../../src/zookeeper/zk-session.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 import { connect } from './helpers.js';
 
-const stack = useLocalStack({ zookeeper: { fsync: false } });
+const stack = useStack({ zookeeper: { fsync: false } });
 
 interface SpiedSocket {
   _write: (...args: unknown[]) => void;

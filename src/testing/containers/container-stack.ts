@@ -1,16 +1,9 @@
-import { InvalidOptionsError, type ServerKind } from '../../errors.js';
-import { expireSession } from '../expire-session.js';
-import { fourLetterWord } from '../four-letter-word.js';
-import type {
-  ExpireSessionOptions,
-  StartedPostgres,
-  StartedRedis,
-  StartedServer,
-  StartedStack,
-  StartedZooKeeper,
-  ZooKeeperServerOptions,
-} from '../types.js';
-import { findLeader } from '../zookeeper-leader.js';
+import { InvalidOptionsError } from '../../errors.js';
+import { assembleStack } from '../stack/assemble-stack.js';
+import type { StartedStack, ZooKeeperServerOptions } from '../types.js';
+import { ContainerServer } from './container-server.js';
+
+const DATABASE = 'zkoc';
 
 /** Options of {@link startContainerStack}. */
 export interface ContainerStackOptions {
@@ -20,7 +13,6 @@ export interface ContainerStackOptions {
 }
 
 type Testcontainers = typeof import('testcontainers');
-type StartedTestContainer = import('testcontainers').StartedTestContainer;
 
 /** testcontainers is an optional peer dependency: load it only when this provider is chosen. */
 async function loadTestcontainers(): Promise<Testcontainers> {
@@ -30,89 +22,6 @@ async function loadTestcontainers(): Promise<Testcontainers> {
     throw new InvalidOptionsError(
       `provider 'containers' needs the optional package testcontainers (npm install -D testcontainers); ${String(cause)}`,
     );
-  }
-}
-
-/** One container with fault injection through the Docker API (pause = `docker pause`). */
-class ContainerServer implements StartedServer {
-  readonly kind: ServerKind;
-  private paused = false;
-  private running = true;
-
-  constructor(
-    kind: ServerKind,
-    private readonly container: StartedTestContainer,
-    private readonly internalPort: number,
-    private readonly tc: Testcontainers,
-  ) {
-    this.kind = kind;
-  }
-
-  get host(): string {
-    return this.container.getHost();
-  }
-  /** The mapped host port (Docker may map a new one after a restart). */
-  get port(): number {
-    return this.container.getMappedPort(this.internalPort);
-  }
-  get pid(): undefined {
-    return undefined;
-  }
-  get isPaused(): boolean {
-    return this.paused;
-  }
-  get isRunning(): boolean {
-    return this.running;
-  }
-  private async docker() {
-    return (await this.tc.getContainerRuntimeClient()).container.getById(this.container.getId());
-  }
-  async start(): Promise<void> {
-    if (this.running) return;
-    await this.container.restart();
-    this.running = true;
-  }
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    if (this.paused) await this.resume();
-    await (await this.docker()).stop({ t: 3 });
-    this.running = false;
-  }
-  async restart(): Promise<void> {
-    if (this.paused) await this.resume();
-    await this.container.restart();
-    this.running = true;
-  }
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    if (this.paused) await this.resume();
-    await (await this.docker()).kill();
-    this.running = false;
-  }
-  async pause(): Promise<void> {
-    await (await this.docker()).pause();
-    this.paused = true;
-  }
-  async resume(): Promise<void> {
-    if (!this.paused) return;
-    await (await this.docker()).unpause();
-    this.paused = false;
-  }
-  async logTail(lines = 30): Promise<string> {
-    const chunks: string[] = [];
-    const stream = await this.container.logs({ tail: lines });
-    await new Promise<void>((resolve) => {
-      stream.on('data', (c: Buffer | string) => chunks.push(String(c)));
-      stream.on('end', resolve);
-      stream.on('error', () => resolve());
-      setTimeout(resolve, 2_000);
-    });
-    return chunks.join('').trimEnd();
-  }
-  /** Removes the container for good. */
-  async remove(): Promise<void> {
-    if (this.paused) await this.resume().catch(() => {});
-    await this.container.stop({ remove: true, timeout: 3_000 }).catch(() => {});
   }
 }
 
@@ -131,7 +40,7 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
     `maxSessionTimeout=${zk.maxSessionTimeoutMs ?? 60_000}`,
     `forceSync=${zk.fsync === false ? 'no' : 'yes'}`,
   ].join(' ');
-  const starts = [
+  const [zkStart, redisStart, pgStart] = await Promise.allSettled([
     new GenericContainer('zookeeper:3.8')
       .withEnvironment({
         ZOO_TICK_TIME: String(tickTimeMs),
@@ -150,63 +59,32 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
       .withStartupTimeout(options.startTimeoutMs)
       .start(),
     new GenericContainer('postgres:16')
-      .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'zkoc' })
+      .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: DATABASE })
       .withCommand(['postgres', '-c', 'fsync=off'])
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
       .withStartupTimeout(options.startTimeoutMs)
       .start(),
-  ];
-  const results = await Promise.allSettled(starts);
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  const containers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  if (failure) {
-    await Promise.allSettled(containers.map((c) => c.stop({ remove: true })));
-    throw failure.reason;
+  ]);
+  if (zkStart.status === 'rejected' || redisStart.status === 'rejected' || pgStart.status === 'rejected') {
+    const started = [zkStart, redisStart, pgStart].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    await Promise.allSettled(started.map((c) => c.stop({ remove: true })));
+    throw [zkStart, redisStart, pgStart].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
   }
-  const [zkContainer, redisContainer, pgContainer] = containers as [
-    StartedTestContainer,
-    StartedTestContainer,
-    StartedTestContainer,
-  ];
 
-  const zkServer = new ContainerServer('zookeeper', zkContainer, 2181, tc);
-  // defineProperties, not Object.assign: the getters must stay live (ports can change on restart).
-  const zookeeper = Object.defineProperties(zkServer, {
-    id: { value: 1 },
-    connectString: { get: () => `${zkServer.host}:${zkServer.port}` },
-    fourLetterWord: {
-      value: (word: string, o?: { timeoutMs?: number }) => fourLetterWord(zkServer.host, zkServer.port, word, o),
-    },
-    servers: { get: () => [zookeeper] },
-    leader: { value: (o?: { timeoutMs?: number }) => findLeader([zookeeper], o?.timeoutMs) },
-  }) as unknown as StartedZooKeeper;
-  const redisServer = new ContainerServer('redis', redisContainer, 6379, tc);
-  const redis = Object.defineProperties(redisServer, {
-    url: { get: () => `redis://${redisServer.host}:${redisServer.port}` },
-    isCluster: { value: false },
-    urls: { get: () => [redis.url] },
-    nodes: { get: () => [redis] },
-  }) as unknown as StartedRedis;
-  const pgServer = new ContainerServer('postgres', pgContainer, 5432, tc);
-  const postgres = Object.defineProperties(pgServer, {
-    database: { value: 'zkoc' },
-    url: { get: () => `postgres://postgres@${pgServer.host}:${pgServer.port}/zkoc` },
-  }) as unknown as StartedPostgres;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= Promise.allSettled([zkServer.remove(), redisServer.remove(), pgServer.remove()]).then(() => undefined);
-    return stopping;
+  const servers = {
+    zookeeper: new ContainerServer('zookeeper', zkStart.value, 2181, tc),
+    redis: new ContainerServer('redis', redisStart.value, 6379, tc),
+    postgres: new ContainerServer('postgres', pgStart.value, 5432, tc),
   };
-  return {
+  return assembleStack({
     provider: 'containers',
-    startupMs: Date.now() - options.startedAt,
-    zookeeper,
-    redis,
-    postgres,
-    expireSession: (sessionId: Buffer, password: Buffer, o?: ExpireSessionOptions) =>
-      expireSession(zookeeper.connectString, sessionId, password, o?.timeoutMs),
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
+    startedAt: options.startedAt,
+    zookeeper: { servers: [servers.zookeeper] },
+    redis: { nodes: [servers.redis], cluster: false },
+    postgres: { server: servers.postgres, database: DATABASE },
+    stop: async () => {
+      await Promise.allSettled(Object.values(servers).map((s) => s.remove()));
+    },
+  });
 }

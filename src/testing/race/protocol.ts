@@ -71,16 +71,6 @@ export interface CloseCommand {
 
 export type WorkerCommand = ReadCommand | WriteCommand | StampedeCommand | GoCommand | StatsCommand | CloseCommand;
 
-/** A line a worker prints: a reply to command `id`, or an event. */
-export interface WorkerLine {
-  id?: number;
-  ok?: boolean;
-  result?: Record<string, unknown>;
-  error?: { name: string; code?: string; message: string };
-  event?: 'ready' | 'loaded';
-  tag?: string;
-}
-
 /** The plain (naive, lock-only) Redis key of a cache key. */
 export function plainRedisKey(namespace: string, strategy: RaceStrategy, key: string): string {
   return `zkoc-race:${namespace}:${strategy}:${key}`;

@@ -1,13 +1,13 @@
 // A race worker process (`runRace` forks P of them): one ZooKeeper session for the lock-only
 // strategy, an OrderedCache for the ordered one, a plain Redis client and a PostgreSQL pool.
-// Commands arrive as JSON lines on stdin, replies and events leave as JSON lines on stdout, and
-// several commands may be in flight at once (a held read waits for its `go`).
-import { createInterface } from 'node:readline';
+// It speaks the line protocol (../worker/line-protocol.ts); several commands may be in flight at
+// once (a held read waits for its `go`).
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { OrderedCache } from '../../cache/ordered-cache.js';
 import { LockManager } from '../../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../../zookeeper/zookeeper-connection.js';
+import { emit, serveWorker } from '../worker/serve-worker.js';
 import {
   lockOnlyRoot,
   plainRedisKey,
@@ -15,7 +15,6 @@ import {
   type StampedeCommand,
   type WorkerCommand,
   type WorkerConfig,
-  type WorkerLine,
   type WriteCommand,
 } from './protocol.js';
 import { type FailureShape, failureLabel, retryTransient } from './transient.js';
@@ -26,9 +25,6 @@ const PLAIN_TTL_MS = 600_000;
 const LOCK_TIMEOUT_MS = 30_000;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
-const send = (line: WorkerLine): void => {
-  process.stdout.write(`${JSON.stringify(line, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
-};
 const sleep = (ms: number): Promise<void> =>
   ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
@@ -82,7 +78,7 @@ function afterLoad(command: ReadCommand): Promise<void> {
   const tag = command.holdTag;
   return new Promise((resolve) => {
     held.set(tag, resolve);
-    send({ event: 'loaded', tag });
+    emit({ event: 'loaded', tag });
   });
 }
 
@@ -242,16 +238,6 @@ async function handle(command: WorkerCommand): Promise<object> {
   }
 }
 
-send({ event: 'ready' });
-for await (const line of createInterface({ input: process.stdin })) {
-  const { id, ...command } = JSON.parse(line) as WorkerCommand & { id: number };
-  handle(command as WorkerCommand).then(
-    (result) => send({ id, ok: true, result: result as Record<string, unknown> }),
-    (error: unknown) => {
-      const e: Error & { code?: string } = error instanceof Error ? error : new Error(String(error));
-      send({ id, ok: false, error: { name: e.name, ...(e.code ? { code: e.code } : {}), message: e.message } });
-    },
-  );
-}
+await serveWorker(handle);
 // stdin closed: the parent is gone.
 process.exit(0);

@@ -4,11 +4,11 @@ import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { parsePrometheusText, type Sample } from '../../src/cli/top/prometheus-text.js';
 import { registerMetrics } from '../../src/metrics/index.js';
 import { openCache } from '../cache/fixture.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { needs, useStack } from '../support/stack.js';
 
 // A known sequence of cache operations, then every counter's exact value in the scraped text.
-describe('registerMetrics', () => {
-  const stack = useLocalStack();
+describe('registerMetrics', needs('faults', 'expires a ZooKeeper session to lose a held lock'), () => {
+  const stack = useStack();
   let cache: OrderedCache<number>;
   let registry: Registry;
   let samples: Sample[];

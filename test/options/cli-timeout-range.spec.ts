@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 
 // `--timeout-ms` has one range, 1 to 2^53-1 ms, and every value in it works: the built CLI is run
 // against live servers at the values that used to break (300001 doubled past the session cap;
 // 3e9 past what a timer can wait, which fired every probe at once with TimeoutOverflowWarnings).
 describe('zkoc --timeout-ms: every value in the documented range works', () => {
-  const stack = useLocalStack();
+  const stack = useStack();
   const connection = () => [
     '--zk',
     stack().zookeeper.connectString,

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { InvalidOptionsError } from '../../src/errors.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 
 // "Bad options are rejected before anything is opened": the servers themselves are asked how many
 // clients they have (ZooKeeper's `cons`, Redis' CLIENT LIST) before and after each rejected
 // connect, and this process must not be left holding a socket.
 describe('OrderedCache.connect with a bad option opens no connection', () => {
-  const stack = useLocalStack();
+  const stack = useStack();
   let observer: Redis;
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ensureVersionColumn, loadVersioned } from '../../src/postgres/index.js';
 import { rowVersionFromTable, verifyConsistency } from '../../src/verify/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
-import { useLocalStack } from '../support/local-stack.js';
+import { useStack } from '../support/stack.js';
 
 // `zkoc verify` and verifyConsistency against real Redis and PostgreSQL: each way the cache can be
 // wrong is produced on purpose, and each must be found; the right entries must not be reported.
@@ -12,7 +12,7 @@ const NAMESPACE = 'verify';
 const ROWS = 20;
 
 describe('verifyConsistency', () => {
-  const stack = useLocalStack();
+  const stack = useStack();
   let pool: pg.Pool;
   let cache: OrderedCache;
   const key = (id: number) => `product:${id}`;

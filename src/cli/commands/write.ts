@@ -27,11 +27,11 @@ Example:
   $ zkoc set 'product:123' '{"price":100}' --ts 41 -n products    # stale: 42 is kept
 Exit status 0 for written, stale and duplicate alike (they are outcomes, not errors); --json carries "status".`,
   );
-  return defineAction(command, env, async ({ args, options, connection, out }) => {
+  return defineAction(command, env, async ({ args, options, connection, out, open }) => {
     const [key, text] = [String(args[0]), String(args[1])];
     const value = options.string === true ? text : parseJsonOrText(text);
     const ts = String(options.ts);
-    await using cache = await connectCache(connection);
+    await using cache = await open(connectCache(connection));
     report(out, key, ts, 'value', await cache.set(key, value, ts));
   });
 }
@@ -51,10 +51,10 @@ export function createInvalidateCommand(env: CliEnvironment): Command {
 Example:
   $ zkoc invalidate 'product:123' --ts 43 -n products`,
   );
-  return defineAction(command, env, async ({ args, options, connection, out }) => {
+  return defineAction(command, env, async ({ args, options, connection, out, open }) => {
     const key = String(args[0]);
     const ts = String(options.ts);
-    await using cache = await connectCache(connection);
+    await using cache = await open(connectCache(connection));
     report(out, key, ts, 'tombstone', await cache.invalidate(key, ts));
   });
 }
@@ -105,5 +105,10 @@ function report(
   if (result.status === 'written') out.line(`written: ${what} for ${JSON.stringify(key)} at timestamp ${ts}`);
   else if (result.status === 'duplicate')
     out.line(`duplicate: timestamp ${ts} is already stored for ${JSON.stringify(key)}; nothing changed`);
+  else if (current === ts)
+    // only a tombstone over a value at the same timestamp: the value is what that version committed
+    out.line(
+      `stale: ${JSON.stringify(key)} already holds a value at timestamp ${ts}, which a tombstone at the same timestamp does not replace; nothing changed`,
+    );
   else out.line(`stale: ${JSON.stringify(key)} already holds timestamp ${current}, newer than ${ts}; nothing changed`);
 }

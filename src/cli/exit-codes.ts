@@ -47,6 +47,7 @@ export function describeError(error: unknown): DescribedError {
 const LIBRARY_OPTION_FLAGS: readonly [RegExp, string][] = [
   [/\b(?:redisConnectTimeoutMs|redisCommandTimeoutMs|connectTimeoutMs|lockTimeoutMs|timeoutMs)=/g, '--timeout-ms='],
   [/\bset zookeeper\.auth\b/g, 'pass --zk-auth'],
+  [/\bconnectString\b/g, '--zk'],
 ];
 
 function inCliTerms(message: string): string {

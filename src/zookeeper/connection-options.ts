@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../errors.js';
 import { resolveAcl, type ZooKeeperAclSpec } from './acl.js';
 import type { RawAcl } from './client-module.js';
+import { assertValidConnectString } from './connect-string.js';
 
 /** One `addAuthInfo` credential, sent on every (re)connect. */
 export interface ZooKeeperAuth {
@@ -62,11 +63,7 @@ export function parseConnectionOptions(options: ZooKeeperConnectionOptions): Par
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionsError('ZooKeeper options must be an object');
   const { connectString } = options;
-  if (typeof connectString !== 'string' || !/^[^\s,/]+(,[^\s,/]+)*(\/\S*)?$/.test(connectString)) {
-    throw new InvalidOptionsError(
-      `connectString must look like "host:port[,host:port…][/chroot]", got ${JSON.stringify(connectString)}`,
-    );
-  }
+  assertValidConnectString(connectString);
   const sessionTimeoutMs = positiveInt(
     'sessionTimeoutMs',
     options.sessionTimeoutMs ?? CONNECTION_DEFAULTS.sessionTimeoutMs,

@@ -284,7 +284,14 @@ export class OrderedCache<T = unknown> {
     const timestamp = BigInt(result.timestamp);
     this.events.emit('load', { key, durationMs, timestamp });
     if (result.kind === 'missing') {
-      this.#report(key, result.timestamp, 'missing', 'load', await this.store.writeMissing(key, result.timestamp));
+      const missing = this.#report(
+        key,
+        result.timestamp,
+        'missing',
+        'load',
+        await this.store.writeMissing(key, result.timestamp),
+      );
+      if (missing.status === 'stale') this.#reportRefusedFill(key, timestamp, await this.store.readForServing(key));
       return { value: undefined, timestamp, source: 'loader', stale: false };
     }
     const outcome = this.#report(
@@ -296,8 +303,10 @@ export class OrderedCache<T = unknown> {
     );
     if (outcome.status === 'stale') {
       // A newer entry landed while we loaded: serve it rather than the older row we read.
-      const newer = this.#servable(await this.store.readForServing(key));
+      const stored = await this.store.readForServing(key);
+      const newer = this.#servable(stored);
       if (newer) return newer;
+      this.#reportRefusedFill(key, timestamp, stored);
     }
     return { value: result.value, timestamp, source: 'loader', stale: false };
   }
@@ -329,6 +338,12 @@ export class OrderedCache<T = unknown> {
       return { value: undefined, timestamp: entry.timestamp, source: 'cache', stale: false };
     }
     return undefined;
+  }
+
+  // A tombstone above the version the database gave us: every fill is refused until the database
+  // catches up or the tombstone's retention ends, so the key is loaded on every read meanwhile.
+  #reportRefusedFill(key: string, loaded: bigint, stored: ServingEntry<T> | undefined): void {
+    if (stored?.kind === 'tombstone') this.events.emit('fill-refused', { key, loaded, stored: stored.timestamp });
   }
 
   #withinGrace(entry: ServingEntry<T>): boolean {

@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import { OrderedCache } from '../../cache/ordered-cache.js';
+import { InvalidTimestampError } from '../../errors.js';
 import type { WriteResult } from '../../redis/index.js';
-import { type CliEnvironment, defineAction } from '../action.js';
+import { type ActionContext, type CliEnvironment, defineAction } from '../action.js';
 import { keyArgument, timestampOption } from '../arguments.js';
 import { CLI_LABEL } from '../clients.js';
 import { addConnectionOptions, type ConnectionOptions, zookeeperAccess } from '../connection-options.js';
+import { highestIssuedVersion, openDatabase } from '../database-version.js';
 
 /**
  * `zkoc set <key> <value> --ts T`: an ordered write through the key's lock and the compare script.
@@ -44,19 +46,50 @@ export function createInvalidateCommand(env: CliEnvironment): Command {
         'write a tombstone at --ts through the lock and the compare script: rejects every write older than it',
       )
       .addArgument(keyArgument())
-      .addOption(timestampOption()),
+      .addOption(timestampOption())
+      .addOption(new Option('--force', 'write even a tombstone above every version the database has issued')),
+    { database: true },
   ).addHelpText(
     'after',
     `
 Example:
-  $ zkoc invalidate 'product:123' --ts 43 -n products`,
+  $ zkoc invalidate 'product:123' --ts 43 -n products --database-url postgres://app@db/shop
+A tombstone refuses every fill older than --ts: above the database's version, the key is read from
+the database on every call until the tombstone expires. With --database-url, a --ts above every
+version the database has issued is refused (exit 2) unless --force.`,
   );
   return defineAction(command, env, async ({ args, options, connection, out, open }) => {
     const key = String(args[0]);
     const ts = String(options.ts);
+    const checked = await checkAgainstDatabase(ts, connection, options.force === true, open);
     await using cache = await open(connectCache(connection));
-    report(out, key, ts, 'tombstone', await cache.invalidate(key, ts));
+    const result = await cache.invalidate(key, ts);
+    report(out, key, ts, 'tombstone', result);
+    if (result.status === 'written' && !checked)
+      out.diagnostic(
+        `warning: every fill of ${JSON.stringify(key)} older than ${ts} is refused until this tombstone expires; if the database holds an older version, the key is not cached until then${connection.databaseUrl ? '' : ' (pass --database-url to check --ts against the database)'}`,
+      );
   });
+}
+
+/**
+ * True when the database confirms `ts` is not above every version it has issued. Above it: an
+ * InvalidTimestampError (exit 2, nothing written) unless `force`, then false (the caller warns).
+ */
+async function checkAgainstDatabase(
+  ts: string,
+  connection: ConnectionOptions,
+  force: boolean,
+  open: ActionContext['open'],
+): Promise<boolean> {
+  if (!connection.databaseUrl) return false;
+  await using db = await open(openDatabase(connection.databaseUrl, connection.timeoutMs));
+  const highest = await highestIssuedVersion(db.client);
+  if (highest !== undefined && BigInt(ts) <= highest) return true;
+  if (force) return false;
+  throw new InvalidTimestampError(
+    `--ts ${ts} is above every version the database has issued (${highest === undefined ? 'no sequence has issued one' : `highest: ${highest}`}): the tombstone would refuse every fill of this key until it expires; nothing written (pass --force if you mean it)`,
+  );
 }
 
 function connectCache(connection: ConnectionOptions): Promise<OrderedCache> {

@@ -76,12 +76,12 @@ function withSkipRows(
   const failed = results.find((c) => c.status === 'fail');
   if (!failed) return results;
   const ran = new Set(results.map((c) => c.check));
+  const why = failed.check === 'reachable' ? `${server} not reachable` : `${server} ${failed.check} failed`;
   const skipped = expected
     .filter((check) => !ran.has(check))
-    .map(
-      (check): CheckResult => ({ server, check, status: 'skip', detail: `skipped: ${server} ${failed.check} failed` }),
-    );
-  return [...results, ...skipped];
+    .map((check): CheckResult => ({ server, check, status: 'skip', detail: `skipped: ${why}` }));
+  const order = (c: CheckResult): number => expected.indexOf(c.check);
+  return [...results, ...skipped].sort((a, b) => order(a) - order(b));
 }
 
 function statusLabel(status: CheckResult['status']): string {

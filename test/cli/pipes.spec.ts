@@ -42,6 +42,7 @@ describe('zkoc writing into a pipe whose reader has left', () => {
         'bash',
         [
           '-c',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, not a JS template
           'set -o pipefail; "$0" "$1" scan --limit 5000 "${@:2}" | head -1',
           process.execPath,
           ZKOC_BIN,

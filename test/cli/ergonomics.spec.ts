@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeArgv } from '../../src/cli/argv.js';
+import { describeError } from '../../src/cli/exit-codes.js';
+import { ConnectionError, InvalidOptionsError, ZooKeeperError } from '../../src/errors.js';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { runZkoc } from './run-zkoc.js';
 
@@ -34,6 +36,25 @@ describe('normalizeArgv (pure)', () => {
     expect(() => normalizeArgv(argv('set', 'k', 'v', '--timestamp=50'))).toThrow(
       "error: unknown option '--timestamp' (did you mean --ts?)",
     );
+  });
+});
+
+describe('describeError (pure): messages in the terms of the flags the user typed', () => {
+  it.each([
+    [
+      new ConnectionError('zookeeper', 'could not open a ZooKeeper session at h:1 within connectTimeoutMs=500'),
+      'within --timeout-ms=500',
+    ],
+    [
+      new ZooKeeperError(
+        'NO_AUTH',
+        'refused (NO_AUTH): lacks the credential (set zookeeper.auth to a credential the ACL grants)',
+      ),
+      '(pass --zk-auth with a credential the ACL grants)',
+    ],
+    [new InvalidOptionsError('connectString must look like "host:port", got "zk://h"'), '--zk must look like'],
+  ])('%s', (error, expected) => {
+    expect(describeError(error).message).toContain(expected);
   });
 });
 

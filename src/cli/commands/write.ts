@@ -74,7 +74,8 @@ version the database has issued is refused (exit 2) unless --force.`,
 
 /**
  * True when the database confirms `ts` is not above every version it has issued. Above it: an
- * InvalidTimestampError (exit 2, nothing written) unless `force`, then false (the caller warns).
+ * InvalidTimestampError (exit 2, nothing written) unless `force`, then false (the caller warns);
+ * false too when no sequence can be read to compare with.
  */
 async function checkAgainstDatabase(
   ts: string,
@@ -85,10 +86,12 @@ async function checkAgainstDatabase(
   if (!connection.databaseUrl) return false;
   await using db = await open(openDatabase(connection.databaseUrl, connection.timeoutMs));
   const highest = await highestIssuedVersion(db.client);
-  if (highest !== undefined && BigInt(ts) <= highest) return true;
+  // no sequence readable by this role (or versions from timestamptz columns): nothing to compare with
+  if (highest === undefined) return false;
+  if (BigInt(ts) <= highest) return true;
   if (force) return false;
   throw new InvalidTimestampError(
-    `--ts ${ts} is above every version the database has issued (${highest === undefined ? 'no sequence has issued one' : `highest: ${highest}`}): the tombstone would refuse every fill of this key until it expires; nothing written (pass --force if you mean it)`,
+    `--ts ${ts} is above every version the database has issued (highest: ${highest}): the tombstone would refuse every fill of this key until it expires; nothing written (pass --force if you mean it)`,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { assertValidConnectString } from '../zookeeper/connect-string.js';
 import { type ConnectionOptions, connectionOptionsOf } from './connection-options.js';
 import { describeError, ExitCode } from './exit-codes.js';
 import type { CliLifetime } from './lifetime.js';
@@ -54,6 +55,8 @@ export function defineAction(
     };
     try {
       const connection = connectionOptionsOf(command);
+      // every command, also those with their own ZooKeeper client (doctor, watch): exit 2, not a driver assertion
+      assertValidConnectString(connection.zk, '--zk');
       const code = await run({ args: command.processedArgs, options: command.opts(), connection, out, env, open });
       process.exitCode = code ?? ExitCode.ok;
     } catch (error) {

@@ -62,11 +62,15 @@ describe('bad ZooKeeper addresses', () => {
     expect(performance.now() - started).toBeLessThan(2_500);
   });
 
-  it('zkoc --zk zk://… is a usage error (exit 2) naming --zk', async () => {
-    const run = await runZkoc(['locks', '--zk', 'zk://127.0.0.1:2181']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^zkoc locks: --zk must look like .* without a URL scheme \(drop "zk:\/\/"\)/);
-  });
+  for (const command of ['locks', 'watch', 'doctor']) {
+    it(`zkoc ${command} --zk zk://… is a usage error (exit 2) naming --zk`, async () => {
+      const run = await runZkoc([command, '--zk', 'zk://127.0.0.1:2181', '--timeout-ms', '1000']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        new RegExp(`^zkoc ${command}: --zk must look like .* without a URL scheme \\(drop "zk://"\\)`),
+      );
+    });
+  }
 
   it('zkoc against a refused ZooKeeper port exits 1 saying ECONNREFUSED, long before --timeout-ms', async () => {
     const port = await refusedPort();

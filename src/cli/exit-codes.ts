@@ -45,7 +45,10 @@ export function describeError(error: unknown): DescribedError {
 
 // The library's option names in its messages, and the zkoc flag that sets each of them.
 const LIBRARY_OPTION_FLAGS: readonly [RegExp, string][] = [
-  [/\b(?:redisConnectTimeoutMs|redisCommandTimeoutMs|connectTimeoutMs|lockTimeoutMs|timeoutMs)=/g, '--timeout-ms='],
+  [
+    /\b(?:redisConnectTimeoutMs|redisCommandTimeoutMs|connectTimeoutMs|lockTimeoutMs)\b|\btimeoutMs(?==)/g,
+    '--timeout-ms',
+  ],
   [/\bset zookeeper\.auth to\b/g, 'pass --zk-auth with'],
   [/\bzookeeper\.auth\b/g, '--zk-auth'],
   [/\bconnectString\b/g, '--zk'],

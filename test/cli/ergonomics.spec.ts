@@ -53,6 +53,7 @@ describe('describeError (pure): messages in the terms of the flags the user type
       '(pass --zk-auth with a credential the ACL grants)',
     ],
     [new InvalidOptionsError('connectString must look like "host:port", got "zk://h"'), '--zk must look like'],
+    [new InvalidOptionsError('lockTimeoutMs must be an integer from 1 to 600000'), '--timeout-ms must be an integer'],
   ])('%s', (error, expected) => {
     expect(describeError(error).message).toContain(expected);
   });

@@ -20,6 +20,13 @@ export interface CacheEvents {
   };
   /** The compare script kept a newer entry and rejected ours: the cache did not go backwards. */
   stale: { key: string; attempted: bigint; current: bigint; source: 'load' | 'set' | 'invalidate' };
+  /**
+   * A loaded value (or "missing") was rejected by a tombstone newer than the version the loader
+   * read: until the database reaches `stored` (or the tombstone's retention ends) every read of this
+   * key goes to the loader. Seen repeatedly for one key, it usually means an invalidation with a
+   * timestamp above anything the database holds (e.g. `zkoc invalidate --ts` with a wrong number).
+   */
+  'fill-refused': { key: string; loaded: bigint; stored: bigint };
   /** The same timestamp was already stored; nothing changed. */
   duplicate: { key: string; timestamp: bigint; source: 'load' | 'set' | 'invalidate' };
   /** A per-key lock was acquired after `waitedMs`. */

@@ -85,7 +85,14 @@ export class FillPath<T> {
     const timestamp = BigInt(result.timestamp);
     events.emit('load', { key, durationMs, timestamp });
     if (result.kind === 'missing') {
-      await this.written(key, result.timestamp, 'missing', 'load', store.writeMissing(key, result.timestamp));
+      const missing = await this.written(
+        key,
+        result.timestamp,
+        'missing',
+        'load',
+        store.writeMissing(key, result.timestamp),
+      );
+      if (missing.status === 'stale') this.#reportRefusedFill(key, timestamp, await store.readForServing(key));
       return { value: undefined, timestamp, source: 'loader', stale: false };
     }
     const outcome = await this.written(
@@ -97,8 +104,10 @@ export class FillPath<T> {
     );
     if (outcome.status === 'stale') {
       // A newer entry landed while we loaded: serve it rather than the older row we read.
-      const newer = this.servable(await store.readForServing(key));
+      const stored = await store.readForServing(key);
+      const newer = this.servable(stored);
       if (newer) return newer;
+      this.#reportRefusedFill(key, timestamp, stored);
     }
     return { value: result.value, timestamp, source: 'loader', stale: false };
   }
@@ -154,6 +163,12 @@ export class FillPath<T> {
     else if (result.status === 'stale') events.emit('stale', { key, attempted, current: result.current, source });
     else events.emit('duplicate', { key, timestamp: attempted, source });
     return result;
+  }
+
+  // A tombstone above the version the database gave us: every fill is refused until the database
+  // catches up or the tombstone's retention ends, so the key is loaded on every read meanwhile.
+  #reportRefusedFill(key: string, loaded: bigint, stored: ServingEntry<T> | undefined): void {
+    if (stored?.kind === 'tombstone') this.#ctx.events.emit('fill-refused', { key, loaded, stored: stored.timestamp });
   }
 
   reportLost(key: string, reason: unknown): void {

@@ -20,6 +20,10 @@ export const ExitCode = Object.freeze({
   notFound: 3,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15), e.g. `kill` or a supervisor. */
+  terminated: 143,
+  /** Stopped by SIGHUP (128 + 1): the terminal went away. */
+  hangup: 129,
 });
 
 /** A command's failure as zkoc prints it. */
@@ -30,8 +34,31 @@ export interface DescribedError {
   server?: string;
 }
 
-/** Maps anything a command threw to an exit code and a one-line message that names the server and the cause. */
+/**
+ * Maps anything a command threw to an exit code and a one-line message that names the server and
+ * the cause, in the flags the user typed (`--timeout-ms`, not the library's `connectTimeoutMs`).
+ */
 export function describeError(error: unknown): DescribedError {
+  const described = describeLibraryError(error);
+  return { ...described, message: inCliTerms(described.message) };
+}
+
+// The library's option names in its messages, and the zkoc flag that sets each of them.
+const LIBRARY_OPTION_FLAGS: readonly [RegExp, string][] = [
+  [
+    /\b(?:redisConnectTimeoutMs|redisCommandTimeoutMs|connectTimeoutMs|lockTimeoutMs)\b|\btimeoutMs(?==)/g,
+    '--timeout-ms',
+  ],
+  [/\bset zookeeper\.auth to\b/g, 'pass --zk-auth with'],
+  [/\bzookeeper\.auth\b/g, '--zk-auth'],
+  [/\bconnectString\b/g, '--zk'],
+];
+
+function inCliTerms(message: string): string {
+  return LIBRARY_OPTION_FLAGS.reduce((text, [pattern, flag]) => text.replace(pattern, flag), message);
+}
+
+function describeLibraryError(error: unknown): DescribedError {
   if (error instanceof CommanderError) return { exitCode: ExitCode.usage, code: error.code, message: error.message };
   if (
     error instanceof InvalidKeyError ||

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliEnvironment } from './action.js';
 import { createDoctorCommand } from './commands/doctor.js';
@@ -19,12 +20,14 @@ Examples:
   $ zkoc get 'product:123' -n products           # the stored entry and its exact timestamp
   $ zkoc set 'product:123' '{"price":50}' --ts 42 -n products
 
-Connection flags (every command): --zk (ZKOC_ZK), --redis (ZKOC_REDIS), -n/--namespace
-(ZKOC_NAMESPACE, default "default"), --timeout-ms (ZKOC_TIMEOUT_MS), --database-url (DATABASE_URL,
-doctor only). Passwords in URLs are masked in all output.
+Connection flags (every command, before or after its name: zkoc -n products locks):
+  --zk (ZKOC_ZK), --redis (ZKOC_REDIS), -n/--namespace (ZKOC_NAMESPACE, default "default"),
+  --timeout-ms (ZKOC_TIMEOUT_MS), --zk-auth <user:password> (ZKOC_ZK_AUTH), --json,
+  --database-url (DATABASE_URL, doctor only). Passwords are masked in all output.
 
 Exit status: 0 ok, 1 runtime error (names the server and the cause), 2 usage error,
-3 not found, 130 interrupted (Ctrl-C).`;
+3 not found, 130/143/129 stopped by SIGINT (Ctrl-C)/SIGTERM/SIGHUP (its ZooKeeper session is
+closed first, so no lock or queued contender is left behind).`;
 
 /** Command factories, one file each; `program.ts` only joins them. */
 export type CommandFactory = (env: CliEnvironment) => Command;
@@ -75,6 +78,10 @@ export function isHelpOrVersion(error: unknown): boolean {
   );
 }
 
+/** The installed package's version: dist/cli/program.js sits two levels below package.json. */
 function packageVersion(): string {
-  return '0.1.0';
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }

@@ -10,6 +10,7 @@ import {
 import { InvalidOptionsError } from '../errors.js';
 import { resolveAcl, type ZooKeeperAclSpec } from './acl.js';
 import type { RawAcl } from './client-module.js';
+import { assertValidConnectString } from './connect-string.js';
 
 /** One `addAuthInfo` credential, sent on every (re)connect. */
 export interface ZooKeeperAuth {
@@ -100,11 +101,7 @@ export function parseConnectionOptions(
   assertOptionsObject(options, name('').replace(/\.$/, '') || 'ZooKeeper options');
   rejectUnknownKeys(options, KNOWN_KEYS, name);
   const { connectString } = options;
-  if (typeof connectString !== 'string' || !/^[^\s,/]+(,[^\s,/]+)*(\/\S*)?$/.test(connectString)) {
-    throw new InvalidOptionsError(
-      `${name('connectString')} must look like "host:port[,host:port…][/chroot]", got ${describeValue(connectString)}`,
-    );
-  }
+  assertValidConnectString(connectString, name('connectString'));
   const sessionTimeoutMs = wholeNumber(
     options.sessionTimeoutMs,
     name('sessionTimeoutMs'),

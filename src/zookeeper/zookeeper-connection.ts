@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { settlesWithin, sleep } from '../core/deadline.js';
 import { ClosedError, ConnectionError } from '../errors.js';
+import { zookeeperHosts } from './connect-string.js';
 import {
   type ParsedConnectionOptions,
   parseConnectionOptions,
   type ZooKeeperConnectionOptions,
 } from './connection-options.js';
+import { assertSomeServerReachable } from './reachability.js';
 import { type SessionEndReason, ZkSession } from './zk-session.js';
 
 /**
@@ -43,10 +45,16 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
   /**
    * Opens a connection and its first session. Blocks until the server grants a session.
    * @throws InvalidOptionsError on bad options.
-   * @throws ConnectionError when no session is granted within `connectTimeoutMs` (default 5 000).
+   * @throws ConnectionError when no session is granted within `connectTimeoutMs` (default 5 000), or
+   *   at once when every server refuses the connection or does not resolve (ECONNREFUSED, ENOTFOUND).
    */
   static async connect(options: ZooKeeperConnectionOptions): Promise<ZooKeeperConnection> {
     const connection = new ZooKeeperConnection(parseConnectionOptions(options));
+    // fail fast, naming ECONNREFUSED / ENOTFOUND, where the client would retry in silence
+    await assertSomeServerReachable(
+      zookeeperHosts(connection.options.connectString),
+      connection.options.connectTimeoutMs,
+    );
     connection.adopt(await ZkSession.open(connection.sessionOptions(), ++connection.generation));
     return connection;
   }

@@ -49,11 +49,15 @@ export interface RunningZkoc {
   waitFor(condition: (stdout: string, stderr: string) => boolean, timeoutMs: number, what: string): Promise<void>;
   /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
   interrupt(): Promise<number | null>;
+  /** Sends `signal` and resolves with the exit code (null when the signal killed it unhandled). */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts the built `zkoc` with `args` and leaves it running; the caller must `interrupt()` it. */
 export function spawnZkoc(args: readonly string[]): RunningZkoc {
-  const child = spawn(process.execPath, [ZKOC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith('ZKOC_') || name === 'DATABASE_URL') delete env[name];
+  const child = spawn(process.execPath, [ZKOC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -75,6 +79,10 @@ export function spawnZkoc(args: readonly string[]): RunningZkoc {
     },
     async interrupt() {
       child.kill('SIGINT');
+      return exited;
+    },
+    async stop(signal) {
+      child.kill(signal);
       return exited;
     },
   };

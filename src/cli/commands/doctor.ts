@@ -30,7 +30,11 @@ Exit status: 0 when every check is ok or warn, 1 when any check fails.`,
       checkRedis(connection.redis, storeScripts(), timeoutMs),
       checkPostgres(connection.databaseUrl, timeoutMs),
     ]);
-    const checks: CheckResult[] = [...zk, ...redis, ...postgres];
+    const checks: CheckResult[] = [
+      ...withSkipRows('zookeeper', zk, ['reachable', 'version', 'session', 'acl']),
+      ...redis,
+      ...withSkipRows('postgres', postgres, ['reachable', 'version', 'auth', 'clock skew']),
+    ];
     const failed = checks.filter((c) => c.status === 'fail');
     const warned = checks.filter((c) => c.status === 'warn');
     if (out.json) {
@@ -58,6 +62,26 @@ Exit status: 0 when every check is ok or warn, 1 when any check fails.`,
     }
     return failed.length > 0 ? ExitCode.runtime : ExitCode.ok;
   });
+}
+
+/**
+ * After a failed check, a SKIP row for each check of that server that did not run, so every
+ * server's table reads the same whichever check failed (the Redis checks already do this).
+ */
+function withSkipRows(
+  server: CheckResult['server'],
+  results: CheckResult[],
+  expected: readonly string[],
+): CheckResult[] {
+  const failed = results.find((c) => c.status === 'fail');
+  if (!failed) return results;
+  const ran = new Set(results.map((c) => c.check));
+  const why = failed.check === 'reachable' ? `${server} not reachable` : `${server} ${failed.check} failed`;
+  const skipped = expected
+    .filter((check) => !ran.has(check))
+    .map((check): CheckResult => ({ server, check, status: 'skip', detail: `skipped: ${why}` }));
+  const order = (c: CheckResult): number => expected.indexOf(c.check);
+  return [...results, ...skipped].sort((a, b) => order(a) - order(b));
 }
 
 function statusLabel(status: CheckResult['status']): string {

@@ -23,9 +23,9 @@ Example:
   $ zkoc get 'product:123' -n products
   $ zkoc get 'product:123' -n products --json | jq -r .timestamp`,
   );
-  return defineAction(command, env, async ({ args, options, connection, out }) => {
+  return defineAction(command, env, async ({ args, options, connection, out, open }) => {
     const key = String(args[0]);
-    await using opened = await openStore(connection);
+    await using opened = await open(openStore(connection));
     const entry = await opened.store.read(key);
     const nowMs = Date.now();
     if (!entry) {

@@ -21,9 +21,9 @@ export function createLockCommand(env: CliEnvironment): Command {
 Example:
   $ zkoc lock 'product:123' -n products`,
   );
-  return defineAction(command, env, async ({ args, connection, out }) => {
+  return defineAction(command, env, async ({ args, connection, out, open }) => {
     const key = String(args[0]);
-    await using opened = await openLocks(connection);
+    await using opened = await open(openLocks(connection));
     const state = await opened.locks.state(key, { timeoutMs: connection.timeoutMs });
     const queue = state.holder ? [state.holder, ...state.waiters] : state.waiters;
     const parentPath = keyParentPath(lockRoot(connection.namespace), key);

@@ -22,9 +22,9 @@ Example:
   $ zkoc locks -n products --prefix 'product:'
 "held for" counts from the holder's znode creation (it includes any time the holder itself waited).`,
   );
-  return defineAction(command, env, async ({ connection, options, out }) => {
+  return defineAction(command, env, async ({ connection, options, out, open }) => {
     const prefix = String(options.prefix ?? '');
-    await using opened = await openLocks(connection);
+    await using opened = await open(openLocks(connection));
     const states = (await opened.locks.list({ timeoutMs: connection.timeoutMs }))
       .filter((s) => s.key.startsWith(prefix))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -24,9 +24,9 @@ export function createScanCommand(env: CliEnvironment): Command {
 Example:
   $ zkoc scan -n products --prefix 'product:' --limit 50`,
   );
-  return defineAction(command, env, async ({ connection, options, out }) => {
+  return defineAction(command, env, async ({ connection, options, out, open }) => {
     const limit = Number(options.limit);
-    await using opened = await openStore(connection);
+    await using opened = await open(openStore(connection));
     const keys = new Set<string>(); // SCAN may return a key twice
     let truncated = false;
     for await (const key of opened.store.scan(String(options.prefix ?? ''))) {

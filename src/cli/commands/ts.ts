@@ -19,9 +19,9 @@ Example:
   9223372036854775807
   $ if ts=$(zkoc ts 'product:123' -n products); then echo "cached at $ts"; fi`,
   );
-  return defineAction(command, env, async ({ args, connection, out }) => {
+  return defineAction(command, env, async ({ args, connection, out, open }) => {
     const key = String(args[0]);
-    await using opened = await openStore(connection);
+    await using opened = await open(openStore(connection));
     const entry = await opened.store.read(key);
     if (out.json)
       out.document({ key, timestamp: entry ? entry.timestamp.toString() : null, kind: entry?.kind ?? null });

@@ -31,7 +31,7 @@ Example:
   $ zkoc watch -n products --prefix 'product:'
 With --json, each event is one JSON object on its own line (NDJSON), since the stream has no end.`,
   );
-  return defineAction(command, env, async ({ connection, options, out }) => {
+  return defineAction(command, env, async ({ connection, options, out, open }) => {
     const prefix = String(options.prefix ?? '');
     const pollMs = Number(options.pollMs);
     const print = (event: Record<string, unknown>, text: string): void => {
@@ -45,7 +45,7 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
       connection.timeoutMs,
       zookeeperAccess(connection).auth,
     );
-    const opened = await openStore(connection).catch((error: unknown) => {
+    const opened = await open(openStore(connection)).catch((error: unknown) => {
       watcher.close();
       throw error;
     });

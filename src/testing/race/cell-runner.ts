@@ -4,8 +4,15 @@ import type { CostMeter } from './cost-meter.js';
 import type { SeededRandom } from './prng.js';
 import type { RaceSettings } from './race-options.js';
 import { type RaceWorker, RaceWorkerError } from './race-worker.js';
+import { forcedScript } from './scenarios/forced.js';
 import type { RaceScenario } from './scenarios/index.js';
-import { type CacheObservation, type DatabaseRow, INITIAL_PRICE, type IterationOutcome } from './scenarios/scenario.js';
+import {
+  type CacheObservation,
+  type DatabaseRow,
+  INITIAL_PRICE,
+  type IterationContext,
+  type IterationOutcome,
+} from './scenarios/scenario.js';
 import { isTransientFailure } from './transient.js';
 import type { ObservedOutcome, RaceCell, RaceOptions, RaceStrategy, StrategyCounts } from './types.js';
 
@@ -55,6 +62,8 @@ export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: Ra
       ? iterations < (settings.iterations ?? scenario.defaultIterations)
       : iterations === 0 || performance.now() - cellStart < budgetMs);
   if (env.meter) await collectStats(workers); // start the cell's bookkeeping from zero
+  const forced = settings.forced ? forcedScript(scenario.name, strategy) : undefined;
+  const run = forced ?? ((ctx: IterationContext) => scenario.run(ctx));
   while (more()) {
     const rowId = env.nextRowId();
     // Under chaos the row is set up in a quiet window too, then the held window opens: a pending fault lands while the workers race.
@@ -79,7 +88,7 @@ export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: Ra
     const readDatabase = () => env.readDatabase(rowId);
     let outcome: IterationOutcome;
     try {
-      outcome = await scenario.run({
+      outcome = await run({
         strategy,
         iteration: iterations,
         workers,
@@ -143,6 +152,7 @@ export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: Ra
   return {
     scenario: scenario.name,
     strategy,
+    ...(forced ? { forced: true } : {}),
     iterations,
     operations,
     forbidden,

@@ -32,6 +32,7 @@ export interface RaceSettings {
   table: string;
   workerEntry: string;
   chaos: { seed: number; intervalMs: number; faults: readonly ChaosFault[] } | undefined;
+  forced: boolean;
 }
 
 /** Validates {@link RaceOptions} and fills in defaults. @throws InvalidOptionsError naming the option */
@@ -64,6 +65,8 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
   const redlockUrls = options.servers?.redlock;
   if (redlockUrls !== undefined && redlockUrls.length !== 3)
     throw new InvalidOptionsError(`servers.redlock must list 3 Redis URLs, got ${redlockUrls.length}`);
+  if (options.chaos !== undefined && options.forced)
+    throw new InvalidOptionsError('forced interleavings and chaos do not mix: drop one');
   if (options.chaos !== undefined && strategies.includes('redlock'))
     throw new InvalidOptionsError(
       'chaos does not run the redlock strategy (its three Redis servers are not part of the chaos topology)',
@@ -82,6 +85,7 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
   const seed = options.seed ?? randomInt(0, 0xffffffff);
   return {
     chaos: parseChaos(options, seed),
+    forced: options.forced === true,
     scenarios: [...new Set(scenarioNames)].map((name) => SCENARIOS[name]),
     // Table order, whatever order they were named in.
     strategies: RACE_STRATEGIES.filter((s) => strategies.includes(s)),

@@ -72,6 +72,8 @@ export interface RaceCell {
   durationMs: number;
   /** Observed states, most frequent first. */
   outcomes: ObservedOutcome[];
+  /** True when the cell ran its forced interleaving (`RaceOptions.forced`) instead of random delays. */
+  forced?: boolean;
   /** What the strategy cost in this cell (absent under chaos, where retries distort it). */
   costs?: RaceCosts;
   /** Chaos runs only: worker steps retried after a transient failure, by cause (e.g. `E_CONNECTION`, `postgres 57P01`). */
@@ -227,6 +229,13 @@ export interface RaceOptions {
   stampedeConcurrency?: number;
   /** ZooKeeper session timeout of the `paused-holder` workers; the holder is paused past it. @default 1_500 */
   pausedSessionTimeoutMs?: number;
+  /**
+   * Force each strategy's worst interleaving (hold points instead of random delays, the same
+   * every iteration) where one exists: every strategy in `paused-holder`; the strategies whose
+   * lock is not held across the racy point in the other scenarios. The rest run the seeded
+   * random schedule. Not with `chaos`. @default false
+   */
+  forced?: boolean;
   /** Seed of the delay schedule. @default a random 32-bit seed (reported) */
   seed?: number;
   /** Servers to use; when absent a local stack is started with `startStack()` and stopped at the end. */

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { collectStats, judgeUnavailable } from './chaos-report.js';
 import type { CostMeter } from './cost-meter.js';
 import type { SeededRandom } from './prng.js';
-import type { RaceSettings } from './race-options.js';
+import { iterationsOf, type RaceSettings } from './race-options.js';
 import { type RaceWorker, RaceWorkerError } from './race-worker.js';
 import { forcedScript } from './scenarios/forced.js';
 import type { RaceScenario } from './scenarios/index.js';
@@ -59,7 +59,7 @@ export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: Ra
   const more = () =>
     !options.signal?.aborted &&
     (budgetMs === undefined
-      ? iterations < (settings.iterations ?? scenario.defaultIterations)
+      ? iterations < iterationsOf(settings, scenario)
       : iterations === 0 || performance.now() - cellStart < budgetMs);
   if (env.meter) await collectStats(workers); // start the cell's bookkeeping from zero
   const forced = settings.forced ? forcedScript(scenario.name, strategy) : undefined;

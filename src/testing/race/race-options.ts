@@ -3,7 +3,14 @@ import { InvalidOptionsError } from '../../errors.js';
 import { ALL_CHAOS_FAULTS, type ChaosFault } from '../chaos.js';
 import { defaultWorkerEntry } from './race-worker.js';
 import { type RaceScenario, SCENARIOS } from './scenarios/index.js';
-import { CORE_STRATEGIES, RACE_SCENARIOS, RACE_STRATEGIES, type RaceOptions, type RaceStrategy } from './types.js';
+import {
+  CORE_STRATEGIES,
+  RACE_SCENARIOS,
+  RACE_STRATEGIES,
+  type RaceOptions,
+  type RaceScenarioName,
+  type RaceStrategy,
+} from './types.js';
 
 /** The default table race rows live in (created if absent, with the version trigger). */
 export const RACE_TABLE = 'zkoc_race_products';
@@ -20,10 +27,16 @@ export const RACE_CHAOS_FAULTS: readonly ChaosFault[] = Object.freeze(
   ALL_CHAOS_FAULTS.filter((f) => f !== 'redis:restart' && f !== 'redis:kill' && f !== 'postgres:kill'),
 );
 
+/** Iterations per strategy of `scenario` under `settings` (when not run by time). */
+export function iterationsOf(settings: RaceSettings, scenario: RaceScenario): number {
+  return settings.scenarioIterations[scenario.name] ?? settings.iterations ?? scenario.defaultIterations;
+}
+
 export interface RaceSettings {
   scenarios: RaceScenario[];
   strategies: RaceStrategy[];
   iterations: number | undefined;
+  scenarioIterations: Partial<Record<RaceScenarioName, number>>;
   durationMs: number | undefined;
   workers: number;
   stampedeConcurrency: number;
@@ -58,6 +71,13 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
       throw new InvalidOptionsError(`${name} must be a whole number ≥ ${min}, got ${value}`);
   };
   positive(options.iterations, 'iterations');
+  for (const [name, n] of Object.entries(options.scenarioIterations ?? {})) {
+    if (!(RACE_SCENARIOS as readonly string[]).includes(name))
+      throw new InvalidOptionsError(
+        `scenarioIterations: unknown scenario ${JSON.stringify(name)}; expected one of ${RACE_SCENARIOS.join(', ')}`,
+      );
+    positive(n, `scenarioIterations.${name}`);
+  }
   positive(options.durationMs, 'durationMs');
   positive(options.workers, 'workers', 2);
   positive(options.stampedeConcurrency, 'stampedeConcurrency');
@@ -90,6 +110,7 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
     // Table order, whatever order they were named in.
     strategies: RACE_STRATEGIES.filter((s) => strategies.includes(s)),
     iterations: options.iterations,
+    scenarioIterations: { ...options.scenarioIterations },
     durationMs: options.durationMs,
     workers: options.workers ?? 2,
     stampedeConcurrency: options.stampedeConcurrency ?? 20,

@@ -11,7 +11,7 @@ import { CostMeter } from './cost-meter.js';
 import { observeCache, readRow } from './observe.js';
 import { SeededRandom } from './prng.js';
 import type { WorkerConfig } from './protocol.js';
-import { parseRaceOptions, type RaceSettings } from './race-options.js';
+import { iterationsOf, parseRaceOptions, type RaceSettings } from './race-options.js';
 import { RaceWorker } from './race-worker.js';
 import { type RedlockServers, startRedlockServers } from './redlock-servers.js';
 import { type RetrySettings, retryTransient } from './transient.js';
@@ -180,10 +180,7 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
 }
 
 function plannedIterations(settings: RaceSettings): number {
-  return settings.scenarios.reduce(
-    (sum, s) => sum + (settings.iterations ?? s.defaultIterations) * settings.strategies.length,
-    0,
-  );
+  return settings.scenarios.reduce((sum, s) => sum + iterationsOf(settings, s) * settings.strategies.length, 0);
 }
 
 /** 0 for each core strategy and each strategy that runs. */

@@ -218,6 +218,8 @@ export interface RaceOptions {
    * @default per scenario: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3
    */
   iterations?: number;
+  /** Iterations of particular scenarios, overriding `iterations` (e.g. fewer of the slow `paused-holder`). */
+  scenarioIterations?: Partial<Record<RaceScenarioName, number>>;
   /**
    * Run for about this long in total instead of a fixed count, split evenly between the
    * scenario × strategy cells (each runs at least one iteration).

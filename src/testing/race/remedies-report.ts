@@ -50,6 +50,14 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
     `- **Seed**: ${report.seed} (random delays at the racy points; ${report.workers} worker processes)`,
     `- **Machine**: ${label.machine ?? describeMachine()}`,
     `- **Iterations per cell**: ${iterations.join(', ')}; ${Math.round(report.durationMs / 1000)} s in total`,
+    ...(report.cells.some((c) => c.iterations < 200)
+      ? [
+          '',
+          `**Fewer than 200 iterations in some cells** (to keep the run short on a loaded machine; a`,
+          "paused-holder iteration waits out a lock's expiry under the locking strategies). 200 in every cell:",
+          `\`zkoc race all --strategy all --iterations 200 --seed ${report.seed} --report docs/remedies.md\`.`,
+        ]
+      : []),
     '',
     '## FORBIDDEN outcomes, strategy × scenario',
     '',
@@ -87,7 +95,7 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
       if (!c || !interleaving) continue;
       if (interleaving.verdict === 'fails') {
         lines.push(`**\`${strategy}\` fails** (${c.forbidden} of ${c.iterations} here): ${interleaving.summary}.`, '');
-        interleaving.steps.forEach((step, i) => lines.push(`${i + 1}. ${step}`));
+        lines.push(...interleaving.steps.map((step, i) => `${i + 1}. ${step}`));
         const states = c.outcomes
           .filter((o) => o.expectation === 'FORBIDDEN')
           .map((o) => `${o.state} (${o.occurrences})`);

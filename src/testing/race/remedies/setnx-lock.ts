@@ -6,7 +6,9 @@ import { type ReadResult, type ReadSteps, type Remedy, type RemedyEnv, sleep } f
 const WAIT_MS = 50;
 
 /**
- * The usual stampede fix, as the articles write it: on a miss, `SET lock NX PX <ttl>`; the winner
+ * The usual stampede fix, as the articles write it (e.g. Script Valley's Redis course, "Preventing
+ * cache stampede with Redis locks": GET; on a miss `SET lock:key 1 NX EX 5`; a loser sleeps 50 ms
+ * and calls itself again; the winner loads, SETEX, DEL lock): on a miss, `SET lock NX PX <ttl>`; the winner
  * loads the row, SETs the value and DELetes the lock; every other caller sleeps briefly and
  * re-reads the cache, trying the lock again while it is still empty (giving up and reading the
  * database once the lock's TTL has passed). Writers are plain cache-aside (commit, then DEL): the

@@ -2,11 +2,13 @@ import { versionCounterKey, versionedDataKey } from '../protocol.js';
 import type { Remedy } from './remedy.js';
 
 /**
- * Versioned cache keys, the most recommended fix, in its usual published form: a per-entity version
- * counter in Redis; readers GET the counter, then `product:123:v<n>`, and on a miss load the row
- * and SET it under that versioned key; a write commits, then INCRs the counter (so every reader
- * moves to a new, empty key) and, when it writes through, SETs the new value under the new
- * version. Old versioned keys are never deleted: they expire (TTL).
+ * Versioned cache keys, the most recommended fix, in its usual published form (e.g. leetdezine.com
+ * "Cache Versioning": write the DB, write `user:123:profile:v2`, point `current-version` at v2;
+ * read the pointer, then the versioned key): a per-entity version counter in Redis; readers GET
+ * the counter, then `product:123:v<n>`, and on a miss load the row and SET it under that key; a
+ * write commits, then INCRs the counter (the atomic way to pick the next version, so two writers
+ * never share one) and, when it writes through, SETs the new value under the new version. Old
+ * versioned keys are never deleted: they expire (TTL).
  */
 export const versionedKeys: Remedy = {
   async read(env, { command, fetch, pauseAt }) {

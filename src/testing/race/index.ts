@@ -4,10 +4,12 @@
  * worker processes and real servers.
  */
 
+export { INTERLEAVINGS, type Interleaving } from './interleavings.js';
 export { renderChaos, renderCosts, renderRaceReport, renderSideBySide, renderTotals } from './outcome-table.js';
 export { parseDurationMs } from './parse-duration.js';
 export { SeededRandom } from './prng.js';
 export { defaultWorkerEntry, RaceWorkerError } from './race-worker.js';
+export { describeMachine, type ReportLabel, renderRemediesMarkdown } from './remedies-report.js';
 export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE, runRace } from './run-race.js';
 export { type RaceScenario, SCENARIOS } from './scenarios/index.js';
 export { isTransientFailure, type RetrySettings, retryTransient } from './transient.js';

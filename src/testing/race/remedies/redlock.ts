@@ -68,7 +68,7 @@ export const redlockRemedy: Remedy = {
     let lost: unknown;
     try {
       // Retries enough to outwait a paused holder's lock (the package's default gives up after about 2 s).
-      const retryCount = Math.ceil((env.lockTtlMs * 3) / 200);
+      const retryCount = Math.ceil((env.lockTtlMs * 5) / 200);
       await redlockOf(env).using([resource(key)], env.lockTtlMs, { retryCount }, async (signal) => {
         version = await env.commit(command.rowId, command.price);
         if (signal.aborted) {

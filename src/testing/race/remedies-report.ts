@@ -77,6 +77,21 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
   }
   lines.push(
     '',
+    'The worst interleaving of each cell, forced step by step instead of waited for (the same every time):',
+    '',
+    `| strategy | ${scenarios.join(' | ')} |`,
+    `|---|${scenarios.map(() => '---').join('|')}|`,
+    ...strategies.map(
+      (strategy) =>
+        `| \`${strategy}\` | ${scenarios.map((s) => (INTERLEAVINGS[s][strategy]?.verdict === 'fails' ? '**fails**' : 'survives')).join(' | ')} |`,
+    ),
+    '',
+    'How each verdict is checked: test/race/forced-interleavings.spec.ts forces every "fails" of naive',
+    'and the remedies (every iteration FORBIDDEN) and the "survives" it can park one party for',
+    "(versioned-keys, setnx-lock-recheck); paused-holder.spec.ts forces lock-only's failure and",
+    "ordered's survival; remedy-outcomes.spec.ts checks that the strategies holding a lock across the",
+    'racy point (lock-only, redlock, ordered) show 0 FORBIDDEN over a seeded run.',
+    '',
     'Requests are counted on the servers (Redis `total_commands_processed` over the cache Redis and the three',
     'Redlock servers, ZooKeeper `mntr` `zk_packets_received`, session pings and reconnects included). Latencies',
     'are measured in the workers and leave out the delays the harness injects, but include waiting for locks.',

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RaceReport, StartedStack } from '../../src/testing/index.js';
 import { runZkoc } from '../cli/run-zkoc.js';
@@ -49,6 +52,41 @@ describe('zkoc race', () => {
     expect(run.stdout).toContain('RESULT: ordered produced no FORBIDDEN outcome');
   });
 
+  it('--forced --report: a forced stale set under write-through, written as Markdown; exit 0 (ordered is clean)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zkoc-race-report-'));
+    const file = join(dir, 'remedies.md');
+    const run = await runZkoc(
+      [
+        'race',
+        'stale-set',
+        '--strategy',
+        'write-through,ordered',
+        '--forced',
+        '--iterations',
+        '2',
+        '--seed',
+        '3',
+        '--report',
+        file,
+        ...servers,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\[write-through\] 2 iterations, 4 operations, [\d.]+ s: 2 FORBIDDEN/);
+    const markdown = await readFile(file, 'utf8');
+    await rm(dir, { recursive: true, force: true });
+    expect(markdown).toContain(
+      '- **Command**: `zkoc race stale-set --strategy write-through,ordered --forced --iterations 2 --seed 3 --report',
+    );
+    expect(markdown).not.toContain(stack.redis.url);
+    expect(markdown).toContain('- **Seed**: 3');
+    expect(markdown).toMatch(/\| `write-through` \| \*\*2 of 2\*\* \|/);
+    expect(markdown).toMatch(/\| `ordered` \| 0 of 2 \|/);
+    expect(markdown).toContain('1. R: GET → miss; SELECT → $100');
+  });
+
   it('usage errors exit 2 and name the flag', async () => {
     const bad = await runZkoc(['race', 'stale-set', '--duration', 'soon']);
     expect(bad.code).toBe(2);
@@ -59,5 +97,20 @@ describe('zkoc race', () => {
     const unknown = await runZkoc(['race', 'stale-set', '--strategy', 'naive,cache-aside']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown strategy "cache-aside"');
+    // The valid names are listed, remedies included.
+    expect(unknown.stderr).toContain(
+      'expected all or a comma-separated list of naive, lock-only, versioned-keys, write-through, setnx-lock, setnx-lock-recheck, redlock, ordered',
+    );
+    const scenario = await runZkoc(['race', 'bypass', '--strategy', 'all']);
+    expect(scenario.code).toBe(2);
+    expect(scenario.stderr).toContain(
+      'unknown scenario "bypass"; expected stale-set, concurrent-writers, stampede, paused-holder or all',
+    );
+    const iterations = await runZkoc(['race', 'all', '--iterations', '200,paused=3']);
+    expect(iterations.code).toBe(2);
+    expect(iterations.stderr).toContain('unknown scenario "paused"');
+    const mixed = await runZkoc(['race', 'all', '--forced', '--chaos']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('--forced and --chaos do not mix');
   });
 });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors.js';
-import { parseDurationMs, type RaceReport, renderRaceReport, SeededRandom } from '../../src/testing/race/index.js';
+import {
+  parseDurationMs,
+  RACE_SCENARIOS,
+  RACE_STRATEGIES,
+  type RaceReport,
+  type RaceStrategy,
+  renderRaceReport,
+  SeededRandom,
+} from '../../src/testing/race/index.js';
+import { INTERLEAVINGS } from '../../src/testing/race/interleavings.js';
+import { renderRemediesMarkdown } from '../../src/testing/race/remedies-report.js';
 import { parseRaceOptions } from '../../src/testing/race/run-race.js';
 import { freshnessOf } from '../../src/testing/race/scenarios/scenario.js';
 
@@ -36,6 +46,110 @@ describe('race harness logic', () => {
       workers: 2,
       strategies: ['naive', 'lock-only', 'ordered'],
     });
+  });
+
+  it('validates the remedies options: names with the valid list, per-scenario iterations, forced, redlock servers', () => {
+    expect(() => parseRaceOptions({ strategies: ['redlocks' as never] })).toThrow(
+      'strategies: unknown strategy "redlocks"; expected one of naive, lock-only, versioned-keys, write-through, setnx-lock, setnx-lock-recheck, redlock, ordered',
+    );
+    expect(() => parseRaceOptions({ scenarioIterations: { 'bypass-writes': 3 } as never })).toThrow(
+      /scenarioIterations: unknown scenario "bypass-writes"/,
+    );
+    expect(() => parseRaceOptions({ scenarioIterations: { stampede: 0 } })).toThrow(
+      /scenarioIterations.stampede must be/,
+    );
+    expect(() => parseRaceOptions({ forced: true, chaos: true })).toThrow(/forced interleavings and chaos do not mix/);
+    expect(() => parseRaceOptions({ strategies: ['redlock'], chaos: true })).toThrow(/chaos does not run the redlock/);
+    expect(() =>
+      parseRaceOptions({ servers: { zookeeper: 'z', redis: 'redis://r', postgres: 'p', redlock: ['redis://a'] } }),
+    ).toThrow(/servers.redlock must list 3 Redis URLs, got 1/);
+    // Strategies come out in table order, whatever order they were named in.
+    expect(parseRaceOptions({ strategies: ['ordered', 'redlock', 'naive'] }).strategies).toEqual([
+      'naive',
+      'redlock',
+      'ordered',
+    ]);
+    expect(parseRaceOptions({ iterations: 200, scenarioIterations: { 'paused-holder': 10 } })).toMatchObject({
+      iterations: 200,
+      scenarioIterations: { 'paused-holder': 10 },
+      forced: false,
+    });
+  });
+
+  it('writes out an interleaving for every strategy in every scenario', () => {
+    for (const scenario of RACE_SCENARIOS)
+      for (const strategy of RACE_STRATEGIES) {
+        const interleaving = INTERLEAVINGS[scenario][strategy];
+        expect(interleaving, `${scenario}/${strategy}`).toBeDefined();
+        expect(interleaving!.steps.length).toBeGreaterThan(0);
+      }
+    // The library's own strategy survives every scenario.
+    expect(RACE_SCENARIOS.map((s) => INTERLEAVINGS[s].ordered!.verdict)).toEqual(RACE_SCENARIOS.map(() => 'survives'));
+  });
+
+  it('renders docs/remedies.md: label, the strategy × scenario table, the interleaving of each failure', () => {
+    const cell = (strategy: RaceStrategy, forbidden: number) => ({
+      scenario: 'stale-set' as const,
+      strategy,
+      iterations: 4,
+      operations: 8,
+      forbidden,
+      durationMs: 10,
+      outcomes: [
+        ...(forbidden > 0
+          ? [
+              {
+                state: 'cache = $100, database = $50',
+                occurrences: forbidden,
+                expectation: 'FORBIDDEN' as const,
+                interpretation: 'x',
+              },
+            ]
+          : []),
+        ...(forbidden < 4
+          ? [
+              {
+                state: 'cache empty, database = $50',
+                occurrences: 4 - forbidden,
+                expectation: 'ACCEPTABLE' as const,
+                interpretation: 'y',
+              },
+            ]
+          : []),
+      ],
+      costs: {
+        reads: 4,
+        writes: 4,
+        loads: 4,
+        loadsPer100Reads: 100,
+        redisPerOperation: 1.5,
+        zookeeperPerOperation: 0,
+        readMs: { count: 4, p50: 1.25, p99: 3 },
+        writeMs: { count: 4, p50: 2, p99: 4 },
+      },
+    });
+    const markdown = renderRemediesMarkdown(
+      {
+        seed: 2026,
+        workers: 2,
+        servers: 'started',
+        durationMs: 5_000,
+        cells: [cell('setnx-lock-recheck', 3), cell('versioned-keys', 0)],
+        totals: { iterations: 8, operations: 16, forbiddenByStrategy: { naive: 0, 'lock-only': 0, ordered: 0 } },
+        orderedViolated: false,
+      },
+      { command: 'zkoc race stale-set --strategy all', date: '2026-12-03', machine: 'test box' },
+    );
+    expect(markdown).toContain('- **Command**: `zkoc race stale-set --strategy all`');
+    expect(markdown).toContain('- **Date**: 2026-12-03');
+    expect(markdown).toContain('- **Seed**: 2026');
+    expect(markdown).toContain('- **Machine**: test box');
+    expect(markdown).toContain('| `setnx-lock-recheck` | **3 of 4** | — | 1.5 | 0.0 | 1.3 / 3.0 ms | — |');
+    expect(markdown).toContain('| `versioned-keys` | 0 of 4 | — | 1.5 | 0.0 | 1.3 / 3.0 ms | — |');
+    expect(markdown).toContain('**`setnx-lock-recheck` fails** (3 of 4 here)');
+    expect(markdown).toContain('3. R: GET → still empty (the DEL made it so); SET key $100; DEL key:lock');
+    expect(markdown).toContain('Observed: cache = $100, database = $50 (3).');
+    expect(markdown).toContain('**`versioned-keys` survives**');
   });
 
   it('judges end states against the database row: older values and older tombstones are stale', () => {

@@ -1,10 +1,12 @@
+import { writeFile } from 'node:fs/promises';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { ZkocError } from '../../errors.js';
-import { ALL_CHAOS_FAULTS, type ChaosFault } from '../../testing/chaos.js';
+import type { ChaosFault } from '../../testing/chaos.js';
 import { renderRaceReport } from '../../testing/race/outcome-table.js';
-import { parseDurationMs } from '../../testing/race/parse-duration.js';
+import { renderRemediesMarkdown } from '../../testing/race/remedies-report.js';
 import { RACE_CHAOS_FAULTS, runRace } from '../../testing/race/run-race.js';
 import {
+  CORE_STRATEGIES,
   RACE_SCENARIOS,
   RACE_STRATEGIES,
   type RaceOptions,
@@ -15,16 +17,27 @@ import {
 import type { CliEnvironment } from '../action.js';
 import { describeError, ExitCode } from '../exit-codes.js';
 import { Output } from '../output.js';
+import {
+  durationOption,
+  parseFaults,
+  parseIterations,
+  parseRedlockUrls,
+  parseScenarios,
+  parseStrategies,
+  wholeNumber,
+} from './race-arguments.js';
 
 /**
  * `zkoc race <scenario|all>`: the race harness. Runs each scenario under `naive`, `lock-only` and
- * `ordered` with real worker processes and prints jcstress-style outcome tables. Exit 1 when (and
- * only when) `ordered` produced a FORBIDDEN outcome, or on a runtime error; 2 on a usage error.
+ * `ordered` (or any strategy, remedies included, with `--strategy`) with real worker processes and
+ * prints jcstress-style outcome tables with each cell's costs; `--report` also writes them as
+ * Markdown (docs/remedies.md). Exit 1 when (and only when) `ordered` produced a FORBIDDEN outcome,
+ * or on a runtime error; 2 on a usage error.
  */
 export function createRaceCommand(env: CliEnvironment): Command {
   const command = new Command('race')
     .description(
-      'stress a cache race with real worker processes under naive, lock-only and ordered; print the outcome table',
+      'stress a cache race with real worker processes under naive, lock-only, ordered or the remedies; print the outcome table',
     )
     .addArgument(
       new Argument('<scenario>', `${RACE_SCENARIOS.join(', ')}, or all (comma-separated for several)`).argParser(
@@ -34,8 +47,8 @@ export function createRaceCommand(env: CliEnvironment): Command {
     .addOption(
       new Option(
         '--iterations <n>',
-        'iterations per scenario and strategy (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3)',
-      ).argParser(wholeNumber('--iterations', 1)),
+        'iterations per scenario and strategy, or per scenario like 200,paused-holder=10 (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3)',
+      ).argParser(parseIterations),
     )
     .addOption(
       new Option(
@@ -52,9 +65,22 @@ export function createRaceCommand(env: CliEnvironment): Command {
       ),
     )
     .addOption(
-      new Option('--strategy <list>', `comma-separated strategies (${RACE_STRATEGIES.join(', ')})`)
-        .default([...RACE_STRATEGIES], 'all three')
+      new Option('--strategy <list>', `all, or comma-separated strategies (${RACE_STRATEGIES.join(', ')})`)
+        .default([...CORE_STRATEGIES], CORE_STRATEGIES.join(','))
         .argParser(parseStrategies),
+    )
+    .addOption(
+      new Option(
+        '--forced',
+        "force each strategy's worst interleaving (hold points, the same every iteration) instead of random delays, where its lock allows",
+      ).default(false),
+    )
+    .addOption(new Option('--report <file.md>', 'also write the report as Markdown (docs/remedies.md)'))
+    .addOption(
+      new Option(
+        '--redlock-redis <urls>',
+        'three comma-separated Redis URLs for the redlock strategy (default: start three local Redis processes)',
+      ).argParser(parseRedlockUrls),
     )
     .addOption(
       new Option(
@@ -105,13 +131,18 @@ left unequal to the database. The report lists every fault (kind, server, time, 
 
 Examples:
   $ zkoc race stale-set --iterations 200 --seed 7
+  $ zkoc race all --strategy all --iterations 200 --seed 2026 --report docs/remedies.md
+  $ zkoc race concurrent-writers --strategy versioned-keys,write-through --forced
   $ zkoc race all --duration 10m
   $ zkoc race paused-holder --strategy lock-only,ordered --json | jq .totals
   $ zkoc race all --chaos --duration 60s`,
     );
   return command.action(async () => {
     const opts = command.opts<{
-      iterations?: number;
+      iterations?: ReturnType<typeof parseIterations>;
+      forced: boolean;
+      report?: string;
+      redlockRedis?: string[];
       duration?: number;
       workers: number;
       seed?: number;
@@ -144,15 +175,31 @@ Examples:
         opts.chaosIntervalMs !== undefined || opts.chaosSeed !== undefined || opts.chaosFaults !== undefined;
       if (chaosTuned && !opts.chaos)
         throw new InvalidArgumentError('--chaos-interval-ms, --chaos-seed and --chaos-faults need --chaos');
+      if (opts.forced && opts.chaos) throw new InvalidArgumentError('--forced and --chaos do not mix: drop one');
+      if (opts.chaos && opts.strategy.includes('redlock'))
+        throw new InvalidArgumentError('--chaos does not run the redlock strategy: drop it from --strategy');
+      if (opts.redlockRedis && given !== 3)
+        throw new InvalidArgumentError('--redlock-redis goes with --zk, --redis and --database-url');
       const raceOptions: RaceOptions = {
         scenarios: command.processedArgs[0] as RaceScenarioName[],
         strategies: opts.strategy,
         workers: opts.workers,
         signal: controller.signal,
-        ...(opts.iterations !== undefined ? { iterations: opts.iterations } : {}),
+        ...(opts.iterations?.all !== undefined ? { iterations: opts.iterations.all } : {}),
+        ...(opts.iterations ? { scenarioIterations: opts.iterations.byScenario } : {}),
+        ...(opts.forced ? { forced: true } : {}),
         ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-        ...(given === 3 ? { servers: { zookeeper: opts.zk!, redis: opts.redis!, postgres: opts.databaseUrl! } } : {}),
+        ...(given === 3
+          ? {
+              servers: {
+                zookeeper: opts.zk!,
+                redis: opts.redis!,
+                postgres: opts.databaseUrl!,
+                ...(opts.redlockRedis ? { redlock: opts.redlockRedis } : {}),
+              },
+            }
+          : {}),
         ...(progress ? { onProgress: progress.update } : {}),
         ...(opts.chaos
           ? {
@@ -166,6 +213,8 @@ Examples:
       };
       const report = await runRace(raceOptions);
       progress?.clear();
+      if (opts.report !== undefined)
+        await writeFile(opts.report, renderRemediesMarkdown(report, { command: reportCommand(process.argv.slice(2)) }));
       if (out.json) out.document(report);
       else out.line(renderRaceReport(report));
       process.exitCode = report.orderedViolated ? ExitCode.runtime : ExitCode.ok;
@@ -220,53 +269,13 @@ function progressBar(env: CliEnvironment): ProgressBar | undefined {
   };
 }
 
-function parseScenarios(text: string): RaceScenarioName[] {
-  if (text === 'all') return [...RACE_SCENARIOS];
-  const names = text.split(',').map((s) => s.trim());
-  for (const name of names) {
-    if (!(RACE_SCENARIOS as readonly string[]).includes(name))
-      throw new InvalidArgumentError(
-        `unknown scenario ${JSON.stringify(name)}; expected ${RACE_SCENARIOS.join(', ')} or all`,
-      );
+/** The command line that produced a report, for its label (servers' addresses left out). */
+function reportCommand(argv: readonly string[]): string {
+  const shown: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (['--zk', '--redis', '--database-url', '--redlock-redis'].includes(arg)) i += 1;
+    else if (!/^--(zk|redis|database-url|redlock-redis)=/.test(arg)) shown.push(arg);
   }
-  return names as RaceScenarioName[];
-}
-
-function parseStrategies(text: string): RaceStrategy[] {
-  const names = text.split(',').map((s) => s.trim());
-  for (const name of names) {
-    if (!(RACE_STRATEGIES as readonly string[]).includes(name))
-      throw new InvalidArgumentError(
-        `--strategy: unknown strategy ${JSON.stringify(name)}; expected a comma-separated list of ${RACE_STRATEGIES.join(', ')}`,
-      );
-  }
-  return names as RaceStrategy[];
-}
-
-function parseFaults(text: string): ChaosFault[] {
-  const names = text.split(',').map((s) => s.trim());
-  for (const name of names) {
-    if (!(ALL_CHAOS_FAULTS as readonly string[]).includes(name))
-      throw new InvalidArgumentError(
-        `--chaos-faults: unknown fault ${JSON.stringify(name)}; expected a comma-separated list of ${ALL_CHAOS_FAULTS.join(', ')}`,
-      );
-  }
-  return names as ChaosFault[];
-}
-
-function wholeNumber(flag: string, min: number): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < min)
-      throw new InvalidArgumentError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
-    return n;
-  };
-}
-
-function durationOption(text: string): number {
-  try {
-    return parseDurationMs(text, '--duration');
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-  }
+  return ['zkoc', ...shown].join(' ');
 }

@@ -1,23 +1,31 @@
 /**
- * The race harness: jcstress-style stress runs of the cache races under three strategies
- * (`naive`, `lock-only`, `ordered`), with real worker processes and real servers.
+ * The race harness: jcstress-style stress runs of the cache races under the harness's three
+ * strategies (`naive`, `lock-only`, `ordered`) and the remedies the field recommends, with real
+ * worker processes and real servers.
  */
 
-export { renderChaos, renderRaceReport, renderSideBySide, renderTotals } from './outcome-table.js';
+export { INTERLEAVINGS, type Interleaving } from './interleavings.js';
+export { renderChaos, renderCosts, renderRaceReport, renderSideBySide, renderTotals } from './outcome-table.js';
 export { parseDurationMs } from './parse-duration.js';
 export { SeededRandom } from './prng.js';
 export { defaultWorkerEntry, RaceWorkerError } from './race-worker.js';
+export { describeMachine, type ReportLabel, renderRemediesMarkdown } from './remedies-report.js';
 export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE, runRace } from './run-race.js';
 export { type RaceScenario, SCENARIOS } from './scenarios/index.js';
 export { isTransientFailure, type RetrySettings, retryTransient } from './transient.js';
 export {
+  CORE_STRATEGIES,
+  type CoreStrategy,
   type Expectation,
+  isRemedy,
+  type LatencySummary,
   type ObservedOutcome,
   RACE_SCENARIOS,
   RACE_STRATEGIES,
   type RaceCell,
   type RaceChaosOptions,
   type RaceChaosReport,
+  type RaceCosts,
   type RaceFault,
   type RaceOptions,
   type RaceProgress,
@@ -25,4 +33,7 @@ export {
   type RaceScenarioName,
   type RaceServers,
   type RaceStrategy,
+  REMEDY_STRATEGIES,
+  type RemedyStrategy,
+  type StrategyCounts,
 } from './types.js';

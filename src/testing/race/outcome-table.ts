@@ -1,5 +1,5 @@
 import { SCENARIOS } from './scenarios/index.js';
-import type { RaceCell, RaceChaosReport, RaceReport, RaceScenarioName } from './types.js';
+import type { LatencySummary, RaceCell, RaceChaosReport, RaceCosts, RaceReport, RaceScenarioName } from './types.js';
 
 /**
  * Renders a race report as jcstress-style outcome tables, one block per scenario and strategy:
@@ -26,7 +26,7 @@ export function renderChaos(
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   const unavailable = strategies
-    .map((strategy) => `${strategy} ${count(chaos.unavailableByStrategy[strategy])}`)
+    .map((strategy) => `${strategy} ${count(chaos.unavailableByStrategy[strategy] ?? 0)}`)
     .join(', ');
   const rows = chaos.faults.map((f) => [
     `+${seconds(f.offsetMs)}`,
@@ -65,7 +65,25 @@ function renderCell(cell: RaceCell): string[] {
   const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i]!.length)));
   const format = (cols: string[]) =>
     `    ${cols.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`;
-  return [header, format(titles), ...rows.map(format)];
+  return [
+    header,
+    format(titles),
+    ...rows.map(format),
+    ...(cell.costs ? [`    costs: ${renderCosts(cell.costs)}`] : []),
+  ];
+}
+
+/** One line of a cell's costs: loads per 100 reads, requests per operation, read and write latency. */
+export function renderCosts(costs: RaceCosts): string {
+  const per = (n: number | undefined) => (n === undefined ? 'n/a' : n.toFixed(1));
+  const ms = (l: LatencySummary) =>
+    l.count === 0 ? 'none' : `p50 ${l.p50!.toFixed(1)} ms, p99 ${l.p99!.toFixed(1)} ms`;
+  return [
+    `${per(costs.loadsPer100Reads)} loads per 100 reads`,
+    `Redis ${per(costs.redisPerOperation)} and ZooKeeper ${per(costs.zookeeperPerOperation)} requests per operation`,
+    `read ${ms(costs.readMs)}`,
+    `write ${ms(costs.writeMs)}`,
+  ].join('; ');
 }
 
 /** The totals lines: iterations, operations and FORBIDDEN outcomes per strategy. */

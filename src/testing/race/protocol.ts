@@ -15,7 +15,22 @@ export interface WorkerConfig {
   label: string;
   /** Under chaos: retry transiently failing steps (see `retryTransient`). Absent: fail at once. */
   retry?: RetrySettings;
+  /** Three Redis URLs holding the `redlock` strategy's locks. */
+  redlock?: readonly string[];
 }
+
+/**
+ * Named points inside a read or a write where a forced interleaving can hold the command (the
+ * worker announces `loaded` with the point's tag and waits for `go`): a read's `missed` (its first
+ * GET found nothing, nothing locked yet) and `loaded` (row loaded, cache not yet written); a
+ * write's `committed` (database committed, cache not yet touched) and `cached` (write-through
+ * only: cache written, database not yet committed). Without a tag, `loaded` and
+ * `committed`/`cached` sleep the command's random delay instead.
+ */
+export type HoldPoint = 'missed' | 'loaded' | 'committed' | 'cached';
+
+/** Tags of the points to hold a command at. */
+export type Holds = Partial<Record<HoldPoint, string>>;
 
 /** A cache-aside read: GET, on a miss load the row, then fill the cache. */
 export interface ReadCommand {
@@ -28,6 +43,8 @@ export interface ReadCommand {
   loadDelayMs: number;
   /** When set, announce `loaded` with this tag after loading and wait for `go` instead of `loadDelayMs`. */
   holdTag?: string;
+  /** Further points to hold at (`holds.loaded` is `holdTag`). */
+  holds?: Holds;
 }
 
 /** A database write followed by a cache update (`write-through`) or invalidation. */
@@ -39,8 +56,9 @@ export interface WriteCommand {
   price: string;
   mode: 'invalidate' | 'write-through';
   startDelayMs: number;
-  /** The racy point: between the database commit and the cache update. */
+  /** The racy point: between the database commit and the cache update (write-through: the reverse). */
   commitDelayMs: number;
+  holds?: Holds;
 }
 
 /** `concurrency` reads of one cold key at once; reports how many ran the loader. */
@@ -60,7 +78,10 @@ export interface GoCommand {
   tag: string;
 }
 
-/** Reports (and resets) the worker's retry counts by cause since the last `stats`. */
+/**
+ * Reports (and resets) the worker's retry counts by cause since the last `stats`, and its costs:
+ * `reads`/`writes` latencies in ms (injected delays excluded) and `loads` (loader runs).
+ */
 export interface StatsCommand {
   op: 'stats';
 }
@@ -71,7 +92,7 @@ export interface CloseCommand {
 
 export type WorkerCommand = ReadCommand | WriteCommand | StampedeCommand | GoCommand | StatsCommand | CloseCommand;
 
-/** The plain (naive, lock-only) Redis key of a cache key. */
+/** The plain (every strategy but ordered) Redis key of a cache key; versioned keys append `:v<n>`. */
 export function plainRedisKey(namespace: string, strategy: RaceStrategy, key: string): string {
   return `zkoc-race:${namespace}:${strategy}:${key}`;
 }
@@ -79,4 +100,14 @@ export function plainRedisKey(namespace: string, strategy: RaceStrategy, key: st
 /** The lock root the lock-only strategy uses (apart from the ordered cache's). */
 export function lockOnlyRoot(namespace: string): string {
   return `/zkoc/${namespace}-lock-only/locks`;
+}
+
+/** The versioned-keys strategy's version counter of a cache key (INCR on every write). */
+export function versionCounterKey(namespace: string, key: string): string {
+  return `${plainRedisKey(namespace, 'versioned-keys', key)}:version`;
+}
+
+/** The versioned-keys strategy's data key of a cache key at version `version` (`product:123:v5`). */
+export function versionedDataKey(namespace: string, key: string, version: string): string {
+  return `${plainRedisKey(namespace, 'versioned-keys', key)}:v${version}`;
 }

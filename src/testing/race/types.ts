@@ -1,10 +1,40 @@
 import type { ChaosFault } from '../chaos.js';
 
-/** The three ways of filling a cache that every race scenario is run under. */
-export type RaceStrategy = 'naive' | 'lock-only' | 'ordered';
+/** The harness's own three ways of filling a cache: no protection, a ZooKeeper lock alone, this library. */
+export type CoreStrategy = 'naive' | 'lock-only' | 'ordered';
 
-/** Every strategy, in the order tables show them. */
-export const RACE_STRATEGIES: readonly RaceStrategy[] = Object.freeze(['naive', 'lock-only', 'ordered']);
+/**
+ * The remedies the field recommends, each as its advocates publish it (see
+ * `src/testing/race/remedies/`): versioned cache keys, write-through, a Redis `SET NX PX` lock
+ * around the fill (plus its "re-check the cache" variant) and Redlock over 3 Redis servers.
+ */
+export type RemedyStrategy = 'versioned-keys' | 'write-through' | 'setnx-lock' | 'setnx-lock-recheck' | 'redlock';
+
+/** A way of filling a cache that a race scenario is run under. */
+export type RaceStrategy = CoreStrategy | RemedyStrategy;
+
+/** A count per strategy: the core three always, a remedy only when it ran. */
+export type StrategyCounts = Record<CoreStrategy, number> & Partial<Record<RemedyStrategy, number>>;
+
+/** The strategies a race runs by default, in the order tables show them. */
+export const CORE_STRATEGIES: readonly CoreStrategy[] = Object.freeze(['naive', 'lock-only', 'ordered']);
+
+/** The remedies, most recommended first. */
+export const REMEDY_STRATEGIES: readonly RemedyStrategy[] = Object.freeze([
+  'versioned-keys',
+  'write-through',
+  'setnx-lock',
+  'setnx-lock-recheck',
+  'redlock',
+]);
+
+/** Every strategy, in the order tables show them (`--strategy all`). */
+export const RACE_STRATEGIES: readonly RaceStrategy[] = Object.freeze([
+  'naive',
+  'lock-only',
+  ...REMEDY_STRATEGIES,
+  'ordered',
+]);
 
 /** The race scenarios. */
 export type RaceScenarioName = 'stale-set' | 'concurrent-writers' | 'stampede' | 'paused-holder';
@@ -42,8 +72,43 @@ export interface RaceCell {
   durationMs: number;
   /** Observed states, most frequent first. */
   outcomes: ObservedOutcome[];
+  /** True when the cell ran its forced interleaving (`RaceOptions.forced`) instead of random delays. */
+  forced?: boolean;
+  /** What the strategy cost in this cell (absent under chaos, where retries distort it). */
+  costs?: RaceCosts;
   /** Chaos runs only: worker steps retried after a transient failure, by cause (e.g. `E_CONNECTION`, `postgres 57P01`). */
   retries?: Record<string, number>;
+}
+
+/** A latency distribution in milliseconds (`undefined` fields: no such operation in the cell). */
+export interface LatencySummary {
+  count: number;
+  p50?: number;
+  p99?: number;
+}
+
+/**
+ * The cost of a strategy in one cell. Round trips are counted on the servers (Redis
+ * `total_commands_processed`, summed over the cache Redis and any Redlock servers; ZooKeeper
+ * `mntr` `zk_packets_received`, which includes session pings), between an iteration's start and
+ * its end-state read, so they are exact only while nobody else uses the servers. Latencies are
+ * measured inside the workers and exclude the delays the harness injects (start delays, the racy
+ * point), but include waiting for other workers (locks, polling).
+ */
+export interface RaceCosts {
+  /** Reads the workers finished (each reader of a stampede counts). */
+  reads: number;
+  writes: number;
+  /** Loader runs (database reads of the row by a cache fill). */
+  loads: number;
+  /** `loads / reads × 100`, rounded to one decimal; `undefined` without reads. */
+  loadsPer100Reads?: number;
+  /** Redis commands per cache operation; `undefined` when the servers could not be asked. */
+  redisPerOperation?: number;
+  /** ZooKeeper requests per cache operation; `undefined` when `mntr` is not answered. */
+  zookeeperPerOperation?: number;
+  readMs: LatencySummary;
+  writeMs: LatencySummary;
 }
 
 /** Chaos settings of a race (see `RaceOptions.chaos`). */
@@ -90,7 +155,7 @@ export interface RaceChaosReport {
   /** Faults per kind. */
   counts: Partial<Record<ChaosFault, number>>;
   /** Iterations that failed because a server was unavailable (ACCEPTABLE unless the cache ended stale), per strategy. */
-  unavailableByStrategy: Record<RaceStrategy, number>;
+  unavailableByStrategy: StrategyCounts;
   /** Worker steps retried after a transient failure, all cells, by cause. */
   retries: Record<string, number>;
 }
@@ -106,8 +171,8 @@ export interface RaceReport {
   totals: {
     iterations: number;
     operations: number;
-    /** FORBIDDEN iterations per strategy. */
-    forbiddenByStrategy: Record<RaceStrategy, number>;
+    /** FORBIDDEN iterations per strategy: the core three always, a remedy when it ran. */
+    forbiddenByStrategy: StrategyCounts;
   };
   /** True when a FORBIDDEN outcome was seen under `ordered` (the library failed). */
   orderedViolated: boolean;
@@ -135,19 +200,26 @@ export interface RaceServers {
   redis: string;
   /** PostgreSQL URL. */
   postgres: string;
+  /**
+   * Three Redis URLs for the `redlock` strategy's locks (the cache stays on `redis`). When absent
+   * and `redlock` runs, the race starts three local Redis processes and stops them at the end.
+   */
+  redlock?: readonly string[];
 }
 
 /** Options of {@link runRace}. */
 export interface RaceOptions {
   /** Scenarios to run. @default every scenario */
   scenarios?: readonly RaceScenarioName[];
-  /** Strategies to run each scenario under. @default naive, lock-only, ordered */
+  /** Strategies to run each scenario under. @default naive, lock-only, ordered (`RACE_STRATEGIES` for every remedy too) */
   strategies?: readonly RaceStrategy[];
   /**
    * Iterations per scenario and strategy. Ignored when `durationMs` is set.
    * @default per scenario: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3
    */
   iterations?: number;
+  /** Iterations of particular scenarios, overriding `iterations` (e.g. fewer of the slow `paused-holder`). */
+  scenarioIterations?: Partial<Record<RaceScenarioName, number>>;
   /**
    * Run for about this long in total instead of a fixed count, split evenly between the
    * scenario × strategy cells (each runs at least one iteration).
@@ -159,6 +231,13 @@ export interface RaceOptions {
   stampedeConcurrency?: number;
   /** ZooKeeper session timeout of the `paused-holder` workers; the holder is paused past it. @default 1_500 */
   pausedSessionTimeoutMs?: number;
+  /**
+   * Force each strategy's worst interleaving (hold points instead of random delays, the same
+   * every iteration) where one exists: every strategy in `paused-holder`; the strategies whose
+   * lock is not held across the racy point in the other scenarios. The rest run the seeded
+   * random schedule. Not with `chaos`. @default false
+   */
+  forced?: boolean;
   /** Seed of the delay schedule. @default a random 32-bit seed (reported) */
   seed?: number;
   /** Servers to use; when absent a local stack is started with `startStack()` and stopped at the end. */
@@ -183,4 +262,9 @@ export interface RaceOptions {
    * ends unequal to the database. End states are read while no fault is active. `true` = defaults.
    */
   chaos?: RaceChaosOptions | true;
+}
+
+/** True for the remedies (whose worker side lives in `remedies/`). */
+export function isRemedy(strategy: RaceStrategy): strategy is RemedyStrategy {
+  return (REMEDY_STRATEGIES as readonly string[]).includes(strategy);
 }

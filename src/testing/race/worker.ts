@@ -4,11 +4,13 @@
 // once (a held read waits for its `go`).
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import Redlock from 'redlock';
 import { OrderedCache } from '../../cache/ordered-cache.js';
 import { LockManager } from '../../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../../zookeeper/zookeeper-connection.js';
 import { emit, serveWorker } from '../worker/serve-worker.js';
 import {
+  type Holds,
   lockOnlyRoot,
   plainRedisKey,
   type ReadCommand,
@@ -17,7 +19,10 @@ import {
   type WorkerConfig,
   type WriteCommand,
 } from './protocol.js';
+import { REMEDIES, type RemedyEnv } from './remedies/index.js';
 import { type FailureShape, failureLabel, retryTransient } from './transient.js';
+import { isRemedy } from './types.js';
+import { WorkerSteps } from './worker-steps.js';
 
 /** Plain keys get a TTL like any cache-aside entry; long enough to outlive a run. */
 const PLAIN_TTL_MS = 600_000;
@@ -49,7 +54,18 @@ const cache = await OrderedCache.connect<string>({
   ttlMs: PLAIN_TTL_MS,
   label: config.label,
 });
-const held = new Map<string, () => void>();
+// Redlock's three servers, with the package's default settings.
+const redlockClients = (config.redlock ?? []).map((url) => new Redis(url, { maxRetriesPerRequest: 2 }));
+for (const client of redlockClients) client.on('error', () => {});
+const remedyEnv: RemedyEnv = {
+  redis,
+  namespace: config.namespace,
+  ttlMs: PLAIN_TTL_MS,
+  lockTtlMs: Math.max(config.sessionTimeoutMs, 1_000),
+  commit: (rowId, price) => commit(rowId, price),
+  ...(redlockClients.length > 0 ? { redlock: new Redlock(redlockClients) } : {}),
+};
+const steps = new WorkerSteps(emit);
 /** Retries since the last `stats` command, by cause (chaos runs only). */
 const retried = new Map<string, number>();
 const countRetry = (failure: FailureShape): void => {
@@ -72,14 +88,8 @@ async function loadRow(rowId: number): Promise<Row> {
   return { value: row.price, timestamp: BigInt(row.v) };
 }
 
-/** The racy point of a read: a random delay, or (paused-holder) an announcement and a wait for `go`. */
-function afterLoad(command: ReadCommand): Promise<void> {
-  if (command.holdTag === undefined) return sleep(command.loadDelayMs);
-  const tag = command.holdTag;
-  return new Promise((resolve) => {
-    held.set(tag, resolve);
-    emit({ event: 'loaded', tag });
-  });
+function readHolds(command: ReadCommand): Holds | undefined {
+  return command.holdTag === undefined ? command.holds : { ...command.holds, loaded: command.holdTag };
 }
 
 async function read(
@@ -87,12 +97,31 @@ async function read(
   countLoad: () => void = () => {},
 ): Promise<{ loaded: boolean; value: string }> {
   await sleep(command.startDelayMs);
-  const load = async (): Promise<Row> => {
+  return steps.timed('read', (injected) => readNow(command, countLoad, injected));
+}
+
+async function readNow(
+  command: ReadCommand,
+  countLoad: () => void,
+  injected: number[],
+): Promise<{ loaded: boolean; value: string }> {
+  const holds = readHolds(command);
+  const fetch = async (): Promise<Row> => {
     countLoad();
-    const row = await loadRow(command.rowId);
-    await afterLoad(command);
+    steps.countLoad();
+    return loadRow(command.rowId);
+  };
+  const load = async (): Promise<Row> => {
+    const row = await fetch();
+    await steps.pauseAt(holds, 'loaded', command.loadDelayMs, injected);
     return row;
   };
+  if (isRemedy(command.strategy))
+    return REMEDIES[command.strategy].read(remedyEnv, {
+      command,
+      fetch,
+      pauseAt: (point) => steps.pauseAt(holds, point, point === 'loaded' ? command.loadDelayMs : 0, injected),
+    });
   if (command.strategy === 'ordered') {
     let loaded = false;
     const value = await cache.get(command.key, async () => {
@@ -133,11 +162,24 @@ async function commit(rowId: number, price: string): Promise<bigint> {
 
 async function write(command: WriteCommand): Promise<{ version: bigint }> {
   await sleep(command.startDelayMs);
+  return steps.timed('write', (injected) => writeNow(command, injected));
+}
+
+async function writeNow(command: WriteCommand, injected: number[]): Promise<{ version: bigint }> {
+  const racyPoint = () => steps.pauseAt(command.holds, 'committed', command.commitDelayMs, injected);
+  if (isRemedy(command.strategy)) {
+    const remedy = REMEDIES[command.strategy];
+    const writeSteps = {
+      command,
+      pauseAt: (point: 'committed' | 'cached') => steps.pauseAt(command.holds, point, command.commitDelayMs, injected),
+    };
+    return retryTransient(() => remedy.write(remedyEnv, writeSteps), config.retry, countRetry);
+  }
   if (command.strategy === 'ordered') {
     // Commit, then the cache write carries the committed version: the compare script orders it.
     // Under chaos each step is retried as it is (the documented policy): same key, same version.
     const version = await retryTransient(() => commit(command.rowId, command.price), config.retry, countRetry);
-    await sleep(command.commitDelayMs);
+    await racyPoint();
     if (command.mode === 'invalidate')
       await retryTransient(() => cache.invalidate(command.key, version), config.retry, countRetry);
     else await retryTransient(() => cache.set(command.key, command.price, version), config.retry, countRetry);
@@ -146,7 +188,7 @@ async function write(command: WriteCommand): Promise<{ version: bigint }> {
   const redisKey = plainRedisKey(config.namespace, command.strategy, command.key);
   const update = async (): Promise<bigint> => {
     const version = await commit(command.rowId, command.price);
-    await sleep(command.commitDelayMs);
+    await racyPoint();
     if (command.mode === 'invalidate') await redis.del(redisKey);
     else await redis.set(redisKey, command.price, 'PX', PLAIN_TTL_MS);
     return version;
@@ -173,7 +215,7 @@ function retriedRead(
   countLoad?: () => void,
   onRetry?: () => void,
 ): Promise<{ loaded: boolean; value: string }> {
-  if (command.holdTag !== undefined) return read(command, countLoad);
+  if (command.holdTag !== undefined || command.holds !== undefined) return read(command, countLoad);
   return retryTransient(
     () => read(command, countLoad),
     config.retry,
@@ -211,6 +253,7 @@ async function close(): Promise<Record<string, never>> {
   await locks.settled().catch(() => {});
   await lockConnection.close();
   redis.disconnect();
+  for (const client of redlockClients) client.disconnect();
   await pool.end();
   setImmediate(() => process.exit(0));
   return {};
@@ -225,13 +268,12 @@ async function handle(command: WorkerCommand): Promise<object> {
     case 'stampede':
       return stampede(command);
     case 'go':
-      held.get(command.tag)?.();
-      held.delete(command.tag);
+      steps.go(command.tag);
       return {};
     case 'stats': {
       const retries = Object.fromEntries(retried);
       retried.clear();
-      return { retries };
+      return { retries, ...steps.drain() };
     }
     case 'close':
       return close();

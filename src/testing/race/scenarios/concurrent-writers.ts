@@ -1,4 +1,14 @@
-import { describeEnd, freshnessOf, pickPair, type RaceScenario } from './scenario.js';
+import { oneLine } from '../interleavings.js';
+import type { RaceStrategy } from '../types.js';
+import {
+  type CacheObservation,
+  type DatabaseRow,
+  describeEnd,
+  freshnessOf,
+  type IterationOutcome,
+  pickPair,
+  type RaceScenario,
+} from './scenario.js';
 
 /**
  * Two writers in two processes update the row ($70, $80) and write the new value to the cache
@@ -31,31 +41,39 @@ export const concurrentWriters: RaceScenario = {
       ),
     );
     const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
-    const state = describeEnd(cache, row);
-    switch (freshnessOf(cache, row)) {
-      case 'equal':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation: 'the later commit also wrote the cache last (or was ordered last by its version)',
-          operations: 2,
-        };
-      case 'empty':
-      case 'invalidated':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation: 'nothing servable cached: the next read loads the database',
-          operations: 2,
-        };
-      case 'older':
-        return {
-          state,
-          expectation: 'FORBIDDEN',
-          interpretation:
-            "lost update: the earlier commit's cache write landed last; the cache disagrees with the database",
-          operations: 2,
-        };
-    }
+    return judgeConcurrentWriters(cache, row, strategy);
   },
 };
+
+/** Classifies a concurrent-writers end state. */
+export function judgeConcurrentWriters(
+  cache: CacheObservation,
+  row: DatabaseRow,
+  strategy: RaceStrategy,
+): IterationOutcome {
+  const state = describeEnd(cache, row);
+  switch (freshnessOf(cache, row)) {
+    case 'equal':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation: 'the later commit also wrote the cache last (or was ordered last by its version)',
+        operations: 2,
+      };
+    case 'empty':
+    case 'invalidated':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation: 'nothing servable cached: the next read loads the database',
+        operations: 2,
+      };
+    case 'older':
+      return {
+        state,
+        expectation: 'FORBIDDEN',
+        interpretation: oneLine('concurrent-writers', strategy),
+        operations: 2,
+      };
+  }
+}

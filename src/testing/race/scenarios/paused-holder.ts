@@ -1,4 +1,14 @@
-import { describeEnd, freshnessOf, pickPair, type RaceScenario } from './scenario.js';
+import { oneLine } from '../interleavings.js';
+import type { RaceStrategy } from '../types.js';
+import {
+  type CacheObservation,
+  type DatabaseRow,
+  describeEnd,
+  freshnessOf,
+  type IterationOutcome,
+  pickPair,
+  type RaceScenario,
+} from './scenario.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,33 +58,42 @@ export const pausedHolder: RaceScenario = {
     }
     await holding;
     const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
-    const state = describeEnd(cache, row);
-    switch (freshnessOf(cache, row)) {
-      case 'equal':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation: "the resumed holder's older value was rejected (its timestamp is older)",
-          operations: 2,
-        };
-      case 'empty':
-      case 'invalidated':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation: 'nothing servable cached: the next read loads the database',
-          operations: 2,
-        };
-      case 'older':
-        return {
-          state,
-          expectation: 'FORBIDDEN',
-          interpretation:
-            strategy === 'naive'
-              ? "no lock, no version: the resumed reader's plain SET overwrote the newer value"
-              : 'the resumed holder still believed it held the lock: its plain SET overwrote the newer value',
-          operations: 2,
-        };
-    }
+    return judgePausedHolder(cache, row, strategy);
   },
 };
+
+/** Why a resumed holder's old value did not end up served, per strategy. */
+const SURVIVED: Partial<Record<RaceStrategy, string>> = {
+  ordered: "the resumed holder's older value was rejected (its timestamp is older)",
+  'versioned-keys': "the resumed holder filled the old version's key; readers follow the counter to the writer's",
+  'setnx-lock-recheck': "the resumed holder re-checked, found the writer's value and did not write",
+};
+
+/** Classifies a paused-holder end state. */
+export function judgePausedHolder(cache: CacheObservation, row: DatabaseRow, strategy: RaceStrategy): IterationOutcome {
+  const state = describeEnd(cache, row);
+  switch (freshnessOf(cache, row)) {
+    case 'equal':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation: SURVIVED[strategy] ?? 'the resumed holder wrote before the writer, or not at all',
+        operations: 2,
+      };
+    case 'empty':
+    case 'invalidated':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation: 'nothing servable cached: the next read loads the database',
+        operations: 2,
+      };
+    case 'older':
+      return {
+        state,
+        expectation: 'FORBIDDEN',
+        interpretation: oneLine('paused-holder', strategy),
+        operations: 2,
+      };
+  }
+}

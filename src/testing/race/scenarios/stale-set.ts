@@ -1,4 +1,14 @@
-import { describeEnd, freshnessOf, pickPair, type RaceScenario } from './scenario.js';
+import { oneLine } from '../interleavings.js';
+import type { RaceStrategy } from '../types.js';
+import {
+  type CacheObservation,
+  type DatabaseRow,
+  describeEnd,
+  freshnessOf,
+  type IterationOutcome,
+  pickPair,
+  type RaceScenario,
+} from './scenario.js';
 
 /**
  * A reader misses, loads the row ($100) and is slow to fill the cache, while a writer commits $50
@@ -34,38 +44,42 @@ export const staleSet: RaceScenario = {
     });
     await Promise.all([read, write]);
     const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
-    const state = describeEnd(cache, row);
-    switch (freshnessOf(cache, row)) {
-      case 'empty':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation: 'invalidated last: the next read loads the new price',
-          operations: 2,
-        };
-      case 'invalidated':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation:
-            'the tombstone carries the committed version: the old fill was rejected, the next read loads $50',
-          operations: 2,
-        };
-      case 'equal':
-        return {
-          state,
-          expectation: 'ACCEPTABLE',
-          interpretation: 'the reader loaded after the commit: cache equals the database',
-          operations: 2,
-        };
-      case 'older':
-        return {
-          state,
-          expectation: 'FORBIDDEN',
-          interpretation:
-            "stale set: the reader's fill of the old row landed after the invalidation; stale until the TTL ends",
-          operations: 2,
-        };
-    }
+    return judgeStaleSet(cache, row, strategy);
   },
 };
+
+/** Classifies a stale-set end state. */
+export function judgeStaleSet(cache: CacheObservation, row: DatabaseRow, strategy: RaceStrategy): IterationOutcome {
+  const state = describeEnd(cache, row);
+  switch (freshnessOf(cache, row)) {
+    case 'empty':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation: 'invalidated last: the next read loads the new price',
+        operations: 2,
+      };
+    case 'invalidated':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation:
+          'the tombstone carries the committed version: the old fill was rejected, the next read loads $50',
+        operations: 2,
+      };
+    case 'equal':
+      return {
+        state,
+        expectation: 'ACCEPTABLE',
+        interpretation: 'the reader loaded after the commit: cache equals the database',
+        operations: 2,
+      };
+    case 'older':
+      return {
+        state,
+        expectation: 'FORBIDDEN',
+        interpretation: oneLine('stale-set', strategy),
+        operations: 2,
+      };
+  }
+}

@@ -1,6 +1,8 @@
-import { INITIAL_PRICE, type RaceScenario } from './scenario.js';
+import { oneLine } from '../interleavings.js';
+import type { RaceStrategy } from '../types.js';
+import { INITIAL_PRICE, type IterationOutcome, type RaceScenario } from './scenario.js';
 
-interface StampedeResult {
+export interface StampedeResult {
   loads: number;
   values: string[];
   /** Reads retried after a transient failure (chaos runs only): each may load again. */
@@ -32,45 +34,53 @@ export const stampede: RaceScenario = {
         }),
       ),
     );
-    const operations = concurrency * ctx.workers.length;
-    const loads = results.reduce((sum, r) => sum + r.loads, 0);
-    const values = new Set(results.flatMap((r) => r.values));
-    if (values.size !== 1 || !values.has(INITIAL_PRICE)) {
-      return {
-        state: `a read returned ${[...values].join(', ')}`,
-        expectation: 'FORBIDDEN',
-        interpretation: 'a reader got a value the database never had',
-        operations,
-      };
-    }
-    if (loads === 1)
-      return {
-        state: '1 load',
-        expectation: 'ACCEPTABLE',
-        interpretation: `one loader run served all ${operations} reads`,
-        operations,
-      };
-    const retries = results.reduce((sum, r) => sum + (r.retries ?? 0), 0);
-    if (loads > 1 && retries > 0) {
-      // Under chaos: a read that failed (lock lost, server down) and was retried loads again.
-      return {
-        state: `${loadBucket(loads, operations)} after retried failures`,
-        expectation: 'ACCEPTABLE',
-        interpretation: `a fault made ${retries} reads fail and retry; each retry may load again`,
-        operations,
-      };
-    }
-    return {
-      state: loadBucket(loads, operations),
-      expectation: 'FORBIDDEN',
-      interpretation:
-        loads === 0
-          ? 'no loader ran for a cold key'
-          : `stampede: ${loads} of ${operations} cold reads went to the database`,
-      operations,
-    };
+    return judgeStampede(results, concurrency * ctx.workers.length, strategy);
   },
 };
+
+/** Classifies a stampede: how many loader runs served `operations` cold reads. */
+export function judgeStampede(
+  results: readonly StampedeResult[],
+  operations: number,
+  strategy: RaceStrategy,
+): IterationOutcome {
+  const loads = results.reduce((sum, r) => sum + r.loads, 0);
+  const values = new Set(results.flatMap((r) => r.values));
+  if (values.size !== 1 || !values.has(INITIAL_PRICE)) {
+    return {
+      state: `a read returned ${[...values].join(', ')}`,
+      expectation: 'FORBIDDEN',
+      interpretation: 'a reader got a value the database never had',
+      operations,
+    };
+  }
+  if (loads === 1)
+    return {
+      state: '1 load',
+      expectation: 'ACCEPTABLE',
+      interpretation: `one loader run served all ${operations} reads`,
+      operations,
+    };
+  const retries = results.reduce((sum, r) => sum + (r.retries ?? 0), 0);
+  if (loads > 1 && retries > 0) {
+    // Under chaos: a read that failed (lock lost, server down) and was retried loads again.
+    return {
+      state: `${loadBucket(loads, operations)} after retried failures`,
+      expectation: 'ACCEPTABLE',
+      interpretation: `a fault made ${retries} reads fail and retry; each retry may load again`,
+      operations,
+    };
+  }
+  return {
+    state: loadBucket(loads, operations),
+    expectation: 'FORBIDDEN',
+    interpretation:
+      loads === 0
+        ? 'no loader ran for a cold key'
+        : `stampede: ${loads} of ${operations} cold reads went to the database; ${oneLine('stampede', strategy)}`,
+    operations,
+  };
+}
 
 /** Groups load counts so a long soak's table stays short: 0, 2, 3, 4–9, 10–(n−1), n (every read). */
 function loadBucket(loads: number, reads: number): string {

@@ -1,0 +1,164 @@
+import type pg from 'pg';
+import { collectStats, judgeUnavailable } from './chaos-report.js';
+import type { CostMeter } from './cost-meter.js';
+import type { SeededRandom } from './prng.js';
+import { iterationsOf, type RaceSettings } from './race-options.js';
+import { type RaceWorker, RaceWorkerError } from './race-worker.js';
+import { forcedScript } from './scenarios/forced.js';
+import type { RaceScenario } from './scenarios/index.js';
+import {
+  type CacheObservation,
+  type DatabaseRow,
+  INITIAL_PRICE,
+  type IterationContext,
+  type IterationOutcome,
+} from './scenarios/scenario.js';
+import { isTransientFailure } from './transient.js';
+import type { ObservedOutcome, RaceCell, RaceOptions, RaceStrategy, StrategyCounts } from './types.js';
+
+/** A run stops (throws) after this many consecutive iterations that failed with an error. */
+const MAX_CONSECUTIVE_ERRORS = 3;
+
+/** What one cell (a scenario under a strategy) needs from the run. */
+export interface CellEnv {
+  settings: RaceSettings;
+  options: Pick<RaceOptions, 'signal' | 'onProgress'>;
+  workers: readonly RaceWorker[];
+  random: SeededRandom;
+  pool: pg.Pool;
+  /** A fresh row id for each iteration (unique across the run). */
+  nextRowId(): number;
+  /** Reads the cache as the strategy's readers would (inside a quiet window under chaos). */
+  observe(strategy: RaceStrategy, key: string): Promise<CacheObservation>;
+  readDatabase(rowId: number): Promise<DatabaseRow>;
+  /** Under chaos: runs `step` in a window with no fault active. */
+  quiet?: <T>(step: () => Promise<T>) => Promise<T>;
+  /** Under chaos: ends the end-state read's hold (see run-race). */
+  releaseKept(): void;
+  /** Counts server requests per iteration (absent under chaos). */
+  meter?: CostMeter;
+  /** Run-wide progress, updated in place. */
+  progress: { started: number; iterationsDone: number; forbidden: number; planned: number; cellCount: number };
+  unavailable: StrategyCounts;
+}
+
+/**
+ * Runs one scenario under one strategy, iteration after iteration (a count, or a time budget),
+ * each on a fresh row and key, and tallies the end states.
+ * @throws RaceWorkerError when three iterations in a row fail with an error that is not transient.
+ */
+export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: RaceStrategy): Promise<RaceCell> {
+  const { settings, options, workers, progress } = env;
+  const cellStart = performance.now();
+  const budgetMs = settings.durationMs === undefined ? undefined : settings.durationMs / progress.cellCount;
+  const tally = new Map<string, ObservedOutcome>();
+  let iterations = 0;
+  let operations = 0;
+  let forbidden = 0;
+  let consecutiveErrors = 0;
+  const more = () =>
+    !options.signal?.aborted &&
+    (budgetMs === undefined
+      ? iterations < iterationsOf(settings, scenario)
+      : iterations === 0 || performance.now() - cellStart < budgetMs);
+  if (env.meter) await collectStats(workers); // start the cell's bookkeeping from zero
+  const forced = settings.forced ? forcedScript(scenario.name, strategy) : undefined;
+  const run = forced ?? ((ctx: IterationContext) => scenario.run(ctx));
+  while (more()) {
+    const rowId = env.nextRowId();
+    // Under chaos the row is set up in a quiet window too, then the held window opens: a pending fault lands while the workers race.
+    const insert = () =>
+      env.pool.query(
+        `INSERT INTO ${settings.table} (id, price) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET price = EXCLUDED.price`,
+        [rowId, INITIAL_PRICE],
+      );
+    await (env.quiet ? env.quiet(insert) : insert());
+    env.releaseKept();
+    const key = `${scenario.name}:${strategy}:${rowId}`;
+    // The iteration's requests: from here to its end-state read (or its end, when it reads none).
+    let before = await env.meter?.snapshot();
+    const measured = async () => {
+      if (env.meter && before) env.meter.add(before, await env.meter.snapshot());
+      before = undefined;
+    };
+    const observeCache = async () => {
+      await measured();
+      return env.observe(strategy, key);
+    };
+    const readDatabase = () => env.readDatabase(rowId);
+    let outcome: IterationOutcome;
+    try {
+      outcome = await run({
+        strategy,
+        iteration: iterations,
+        workers,
+        random: env.random,
+        key,
+        rowId,
+        stampedeConcurrency: settings.stampedeConcurrency,
+        observeCache,
+        readDatabase,
+      });
+      await measured();
+      consecutiveErrors = 0;
+    } catch (error) {
+      const failure = env.quiet && error instanceof RaceWorkerError ? error.failure : undefined;
+      if (failure && isTransientFailure(failure)) {
+        // A server stayed unavailable past the retries: let the iteration's other calls end, then judge the cache.
+        await Promise.all(workers.map((w) => w.idle()));
+        outcome = await judgeUnavailable(failure, observeCache, readDatabase);
+        env.unavailable[strategy] = (env.unavailable[strategy] ?? 0) + 1;
+      } else {
+        if (env.quiet) await Promise.all(workers.map((w) => w.idle()));
+        consecutiveErrors += 1;
+        if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) throw error;
+        const e: Error & { code?: string } = error instanceof Error ? error : new Error(String(error));
+        outcome = {
+          state: `error: ${e.code ?? e.name}`,
+          expectation: 'FORBIDDEN',
+          interpretation: e.message.slice(0, 200),
+          operations: 0,
+        };
+      }
+    }
+    iterations += 1;
+    progress.iterationsDone += 1;
+    operations += outcome.operations;
+    if (outcome.expectation === 'FORBIDDEN') {
+      forbidden += 1;
+      progress.forbidden += 1;
+    }
+    const seen = tally.get(outcome.state);
+    if (seen) seen.occurrences += 1;
+    else
+      tally.set(outcome.state, {
+        state: outcome.state,
+        occurrences: 1,
+        expectation: outcome.expectation,
+        interpretation: outcome.interpretation,
+      });
+    options.onProgress?.({
+      scenario: scenario.name,
+      strategy,
+      iterationsDone: progress.iterationsDone,
+      forbidden: progress.forbidden,
+      fraction:
+        settings.durationMs === undefined
+          ? progress.iterationsDone / progress.planned
+          : Math.min(1, (performance.now() - progress.started) / settings.durationMs),
+    });
+  }
+  const stats = await collectStats(workers);
+  return {
+    scenario: scenario.name,
+    strategy,
+    ...(forced ? { forced: true } : {}),
+    iterations,
+    operations,
+    forbidden,
+    durationMs: Math.round(performance.now() - cellStart),
+    outcomes: [...tally.values()].sort((a, b) => b.occurrences - a.occurrences),
+    ...(env.meter ? { costs: env.meter.costs(stats, operations) } : {}),
+    ...(env.quiet ? { retries: stats.retries } : {}),
+  };
+}

@@ -8,6 +8,15 @@ import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
 import type { LockState } from '../zookeeper/lock-state.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import {
+  type BatchContext,
+  type BatchWriteOptions,
+  type BatchWriteResult,
+  type InvalidateEntry,
+  invalidateMany,
+  type SetEntry,
+  setMany,
+} from './batch-writes.js';
 import { CacheEventEmitter } from './events.js';
 import { checkLoaderResult, type Loader } from './loader-result.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
@@ -205,6 +214,30 @@ export class OrderedCache<T = unknown> {
     return this.#underLock(key, options, async () =>
       this.#report(key, write.timestamp, 'tombstone', 'invalidate', await write.run()),
     );
+  }
+
+  /**
+   * Tombstones for many keys at once (pipelined locks and script calls), per-entry results in order.
+   * @throws InvalidKeyError, InvalidTimestampError before any lock or write (see batch-writes.ts).
+   */
+  async invalidateMany(entries: readonly InvalidateEntry[], options?: BatchWriteOptions): Promise<BatchWriteResult[]> {
+    this.#assertOpen();
+    return invalidateMany(this.#batchContext(), entries, options);
+  }
+
+  /** Values for many keys at once, like {@link invalidateMany}; InvalidValueError too, before anything. */
+  async setMany(entries: readonly SetEntry<T>[], options?: BatchWriteOptions): Promise<BatchWriteResult[]> {
+    this.#assertOpen();
+    return setMany(this.#batchContext(), entries, options);
+  }
+
+  #batchContext(): BatchContext {
+    return {
+      locks: this.locks,
+      store: this.store as OrderedStore<unknown>,
+      lockTimeoutMs: this.#options.lockTimeoutMs,
+      report: (key, timestamp, kind, source, result) => this.#report(key, timestamp, kind, source, result),
+    };
   }
 
   /**

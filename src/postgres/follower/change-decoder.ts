@@ -113,7 +113,8 @@ export class ChangeDecoder {
       tx.writes.push(...writesOf(table, operation, old, row));
     } catch (error) {
       const source = row ?? old ?? keyOnly ?? {};
-      const primaryKey = Object.fromEntries(relation.keyColumns.map((c) => [c, source[c]]));
+      const columns = table.primaryKey.length > 0 ? table.primaryKey : relation.keyColumns;
+      const primaryKey = Object.fromEntries(columns.map((c) => [c, source[c]]));
       this.#sink.problem({ table: table.id, operation, primaryKey, error });
     }
   }

@@ -1,3 +1,4 @@
+import type { TimestampInput } from '../../core/timestamp.js';
 import type { ZooKeeperConnection } from '../../zookeeper/zookeeper-connection.js';
 
 /** One entry's outcome from the cache's batched writes. */
@@ -14,6 +15,6 @@ export interface BatchOutcome {
 export interface FollowerCache {
   readonly namespace: string;
   readonly zookeeper: ZooKeeperConnection;
-  invalidateMany(entries: { key: string; timestamp: bigint }[]): Promise<BatchOutcome[]>;
-  setMany(entries: { key: string; value: unknown; timestamp: bigint }[]): Promise<BatchOutcome[]>;
+  invalidateMany(entries: readonly { key: string; timestamp: TimestampInput }[]): Promise<BatchOutcome[]>;
+  setMany(entries: readonly { key: string; value: unknown; timestamp: TimestampInput }[]): Promise<BatchOutcome[]>;
 }

@@ -55,6 +55,8 @@ export interface ResolvedTable {
   key: KeyMapping;
   value: ((row: ChangedRow) => unknown) | undefined;
   column: string;
+  /** Primary key columns (read by the preflight check): named in a skipped row's report. */
+  primaryKey: string[];
 }
 
 export interface ResolvedFollowerOptions {
@@ -109,7 +111,14 @@ function resolveTable(name: string, mapping: KeyMapping | TableMapping): Resolve
     throw new InvalidOptionsError(`options.tables[${JSON.stringify(name)}].value must be a function (row) => value`);
   const column = spec.column ?? 'cache_version';
   assertIdentifier(column, `options.tables[${JSON.stringify(name)}].column`);
-  return { relation, id: `${relation.schema}.${relation.name}`, key: spec.key, value: spec.value, column };
+  return {
+    relation,
+    id: `${relation.schema}.${relation.name}`,
+    key: spec.key,
+    value: spec.value,
+    column,
+    primaryKey: [],
+  };
 }
 
 function positiveInteger(value: unknown, argName: string): number {

@@ -27,8 +27,11 @@ export async function checkDatabase(db: Db, tables: readonly ResolvedTable[]): P
 async function checkTable(db: Db, table: ResolvedTable): Promise<void> {
   const name = qualifiedName(table.relation);
   const fix = `run ensureVersionColumn(db, { table: ${JSON.stringify(table.id)}, column: ${JSON.stringify(table.column)}, replicaIdentityFull: true })`;
-  const { rows } = await db.query<{ identity: string; type: string | null }>(
-    `SELECT c.relreplident AS identity, format_type(a.atttypid, a.atttypmod) AS type
+  const { rows } = await db.query<{ identity: string; type: string | null; pk: string[] | null }>(
+    `SELECT c.relreplident AS identity, format_type(a.atttypid, a.atttypmod) AS type,
+            (SELECT array_agg(k.attname::text ORDER BY k.attnum) FROM pg_index i
+               JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)
+              WHERE i.indrelid = c.oid AND i.indisprimary) AS pk
        FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
       WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')`,
     [name, table.column],
@@ -45,6 +48,7 @@ async function checkTable(db: Db, table: ResolvedTable): Promise<void> {
       table.id,
       `table ${name} is not REPLICA IDENTITY FULL, so a DELETE would not carry the deleted row's version; ${fix}`,
     );
+  table.primaryKey = row.pk ?? [];
 }
 
 /** Creates the publication on the mapped tables if missing and adds the tables it lacks. */

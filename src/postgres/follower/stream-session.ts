@@ -59,12 +59,21 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
     retry: (error, attempt, delayMs) => events.emit('retry', { attempt, delayMs, error }),
     refusedValue: (write, error) => events.emit('error', { kind: 'value', key: write.key, error }),
   });
+  let streamError: unknown;
   const decoder = new ChangeDecoder(options.tables, {
     transaction: (tx) => applier.enqueue(tx),
     problem: (problem) => events.emit('error', { kind: 'row', problem }),
     truncate: (tables) => events.emit('truncate', { tables }),
   });
-  service.on('data', (_lsn: string, message) => decoder.push(message));
+  service.on('data', (_lsn: string, message) => {
+    try {
+      decoder.push(message);
+    } catch (error) {
+      // Never skip a change: end this stream unconfirmed; the next one resends from the confirmed LSN.
+      streamError ??= error;
+      void service.stop().catch(() => undefined);
+    }
+  });
   service.on('heartbeat', (lsn: string, _time: number, shouldRespond: boolean) => {
     // Idle: everything sent before this keepalive was applied, so its position is done too (else
     // an idle slot would retain WAL written for unmapped tables forever).
@@ -73,7 +82,6 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
     if (advance) confirmed = position;
     if (advance || shouldRespond) acknowledge();
   });
-  let streamError: unknown;
   service.on('error', (error: unknown) => {
     streamError ??= error;
   });

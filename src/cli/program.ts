@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliEnvironment } from './action.js';
 import { createDoctorCommand } from './commands/doctor.js';
+import { createFollowCommand } from './commands/follow.js';
 import { createGetCommand } from './commands/get.js';
 import { createLockCommand } from './commands/lock.js';
 import { createLocksCommand } from './commands/locks.js';
@@ -38,6 +39,7 @@ const COMMANDS: CommandFactory[] = [
   createWatchCommand,
   createDoctorCommand,
   createRaceCommand,
+  createFollowCommand,
 ];
 
 /**

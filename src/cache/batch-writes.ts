@@ -27,7 +27,9 @@ export interface BatchWriteOptions {
   timeoutMs?: number;
   /**
    * How many distinct keys are in flight at once (lock acquisitions and script calls sent
-   * together). @default 512
+   * together). Each key's lock wait includes queueing behind the others in flight at ZooKeeper,
+   * so a much larger value buys little throughput and risks lock timeouts on a busy server.
+   * @default 128
    */
   concurrency?: number;
 }
@@ -62,7 +64,7 @@ interface Op {
   write: PreparedWrite;
 }
 
-const DEFAULT_CONCURRENCY = 512;
+const DEFAULT_CONCURRENCY = 128;
 
 /**
  * Writes tombstones for many keys. Every entry is validated first (InvalidKeyError,

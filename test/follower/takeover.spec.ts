@@ -11,7 +11,11 @@ const running: FollowProcess[] = [];
 let cache: OrderedCache<Product> | undefined;
 
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  for (const p of running)
+    if (p.child.exitCode === null) {
+      p.child.kill('SIGCONT');
+      p.child.kill('SIGKILL');
+    }
   await cache?.close();
 });
 
@@ -98,4 +102,57 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
   standby.child.kill('SIGTERM');
   expect(await standby.exited).toBe(0);
   expect(standby.events.at(-1)).toMatchObject({ event: 'stopped' });
+}, 90_000);
+
+it('SIGSTOP of the active follower past its session: the standby takes over within session timeout + 2 s', async () => {
+  cache ??= await openCache<Product>(fx.stack);
+  const table = await productsTable(fx.pool, 10);
+  const args = [
+    '--zk',
+    fx.stack.zookeeper.connectString,
+    '--redis',
+    fx.stack.redis.url,
+    '--database-url',
+    fx.stack.postgres.url,
+    '-n',
+    cache.namespace,
+    '--slot',
+    `zkoc_stop_${process.pid}`,
+    '--table',
+    `${table}=s:{id}`,
+    '--session-timeout-ms',
+    '2000',
+  ];
+  const first = spawnFollow(args);
+  running.push(first);
+  await first.waitFor((e) => e.event === 'active', 20_000, 'the first follower elected');
+  const standby = spawnFollow(args);
+  running.push(standby);
+  await standby.waitFor((e) => e.event === 'started', 20_000, 'the standby started');
+
+  first.child.kill('SIGSTOP'); // its walsender stays connected: PostgreSQL would wait wal_sender_timeout (60 s)
+  const stoppedAt = performance.now();
+  await standby.waitFor((e) => e.event === 'active', 10_000, 'the standby elected');
+  await fx.pool.query(`UPDATE ${table} SET price = 5`);
+  const tombstonedAtLatest = async () => {
+    const { rows } = await fx.pool.query(`SELECT id, cache_version::text AS v FROM ${table} ORDER BY id`);
+    const entries = await Promise.all(rows.map((r) => cache!.store.read(`s:${r.id}`)));
+    return entries.every((e, i) => e?.kind === 'tombstone' && e.timestamp === BigInt(rows[i].v));
+  };
+  await expect.poll(tombstonedAtLatest, { timeout: 10_000 }).toBe(true);
+  expect(performance.now() - stoppedAt).toBeLessThan(2_000 + 2_000 + 1_000); // + the first batch
+
+  // The old leader wakes up: it learns it lost the election and stands by; the new one keeps going.
+  first.child.kill('SIGCONT');
+  await first.waitFor(
+    (e) => e.event === 'inactive' && e.reason === 'lock-lost',
+    15_000,
+    'the old leader stepping down',
+  );
+  await fx.pool.query(`UPDATE ${table} SET price = 6`);
+  await expect.poll(tombstonedAtLatest, { timeout: 10_000 }).toBe(true);
+  expect(first.events.filter((e) => e.event === 'active')).toHaveLength(1);
+
+  for (const p of [first, standby]) p.child.kill('SIGTERM');
+  expect(await Promise.all([first.exited, standby.exited])).toEqual([0, 0]);
 }, 90_000);

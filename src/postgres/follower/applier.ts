@@ -26,6 +26,8 @@ export interface ApplierHooks {
   retry(error: unknown, attempt: number, delayMs: number): void;
   /** A value the cache refused (e.g. over maxValueBytes): its key is invalidated instead. */
   refusedValue(write: KeyWrite, error: unknown): void;
+  /** A batch left the queue (applied, or given up on abort): `backlog` shrank. */
+  dequeued(): void;
 }
 
 /**
@@ -39,6 +41,7 @@ export class Applier {
   readonly #maxRetryDelayMs: number;
   readonly #hooks: ApplierHooks;
   readonly #queue: DecodedTransaction[] = [];
+  #backlog = 0;
   #wake: (() => void) | undefined;
   #busy = false;
 
@@ -51,7 +54,13 @@ export class Applier {
 
   enqueue(tx: DecodedTransaction): void {
     this.#queue.push(tx);
+    this.#backlog += tx.writes.length + 1;
     this.#wake?.();
+  }
+
+  /** Queued work (writes plus one per transaction), for backpressure on the stream. */
+  get backlog(): number {
+    return this.#backlog;
   }
 
   /** Nothing queued and no batch in flight: everything received is confirmed. */
@@ -81,6 +90,7 @@ export class Applier {
           await this.#applyBatch(abort);
         } finally {
           this.#busy = false;
+          this.#hooks.dequeued();
         }
       }
     } finally {
@@ -100,6 +110,7 @@ export class Applier {
       const tx = this.#queue.shift()!;
       batch.push(tx);
       size += tx.writes.length;
+      this.#backlog -= tx.writes.length + 1;
     }
     const stats: BatchStats = {
       transactions: batch.length,

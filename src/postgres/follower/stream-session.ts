@@ -57,11 +57,19 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
       });
     },
     retry: (error, attempt, delayMs) => events.emit('retry', { attempt, delayMs, error }),
+    dequeued: () => {
+      if (applier.backlog <= options.maxBatchChanges) socketOf(service)?.resume();
+    },
     refusedValue: (write, error) => events.emit('error', { kind: 'value', key: write.key, error }),
   });
   let streamError: unknown;
   const decoder = new ChangeDecoder(options.tables, {
-    transaction: (tx) => applier.enqueue(tx),
+    transaction: (tx) => {
+      applier.enqueue(tx);
+      // Backpressure: while Redis lags (or is down), stop reading rather than queue without bound.
+      // PostgreSQL keeps the rest in the slot; acks of applied batches keep the walsender alive.
+      if (applier.backlog > 4 * options.maxBatchChanges) socketOf(service)?.pause();
+    },
     problem: (problem) => events.emit('error', { kind: 'row', problem }),
     truncate: (tables) => events.emit('truncate', { tables }),
   });
@@ -115,6 +123,11 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
     await service.stop().catch(() => undefined);
     await subscription;
   }
+}
+
+/** The replication connection's socket (pg-logical-replication does not expose it). */
+function socketOf(service: LogicalReplicationService): { pause(): void; resume(): void } | undefined {
+  return (service as unknown as { _connection?: { stream?: { pause(): void; resume(): void } } })._connection?.stream;
 }
 
 /** Terminates a stale walsender of ours that still holds the slot; refuses a foreign consumer's. */

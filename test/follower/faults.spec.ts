@@ -63,7 +63,9 @@ describe('the follower when a server fails: it stops confirming, retries, and sk
         kind: 'tombstone',
         timestamp: BigInt(rows[0].v),
       });
-    expect(follower.changesApplied).toBe(1);
+    // The stopped follower's last write may still land once Redis is back (versions make it
+    // harmless); what matters is that the new one receives and applies the change again.
+    await expect.poll(() => follower.changesApplied, { timeout: 20_000 }).toBe(1);
   });
 
   it('PostgreSQL restarted: the follower reconnects and resumes from the confirmed LSN', async () => {

@@ -98,6 +98,8 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
     applied.abort();
     void service.stop().catch(() => undefined); // stop streaming at once: another follower leads now
   };
+  // The election may have been lost while we freed the slot: never start streaming then.
+  if (lost.aborted || stopping.aborted) return;
   lost.addEventListener('abort', onLost, { once: true });
   const subscription = service
     .subscribe(

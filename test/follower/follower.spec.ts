@@ -94,7 +94,11 @@ describe('startFollower: refresh instead of invalidate, and TRUNCATE', () => {
       );
       await expect.poll(async () => (await cache.peek('v:1'))?.timestamp, { timeout: 10_000 }).toBe(BigInt(rows[0].v));
       const loads: number[] = [];
-      expect(await cache.get('v:1', () => (loads.push(1), undefined))).toEqual({ id: 1, name: 'item 1', price: '42' });
+      const loader = () => {
+        loads.push(1);
+        return undefined;
+      };
+      expect(await cache.get('v:1', loader)).toEqual({ id: 1, name: 'item 1', price: '42' });
       expect(loads).toEqual([]);
     } finally {
       await follower.close();

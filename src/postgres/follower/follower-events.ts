@@ -6,8 +6,8 @@ import type { RowProblem } from './change-decoder.js';
 export interface FollowerEvents {
   /** This follower won the election and streams the slot. */
   active: { slot: string; sessionId: string };
-  /** It stopped streaming: `lock-lost` (the election node is gone), `closed`, or `stream-error` (retrying). */
-  inactive: { slot: string; reason: 'lock-lost' | 'closed' | 'stream-error'; error?: unknown };
+  /** It stopped streaming: `lock-lost` (the election node is gone; it contends again) or `closed`; `error`: the last stream failure of its term. */
+  inactive: { slot: string; reason: 'lock-lost' | 'closed'; error?: unknown };
   /** A batch was accepted by Redis and its last LSN confirmed to PostgreSQL. */
   batch: BatchStats & { confirmedLsn: string };
   /** Changes applied so far and the lag of the latest (commit → applied, ms). */

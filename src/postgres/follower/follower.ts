@@ -137,7 +137,7 @@ class RunningFollower implements Follower {
       this.#active = true;
       this.events.emit('active', { slot: this.#options.slot, sessionId: lock.sessionId });
       const lost = AbortSignal.any([lock.signal, this.#hardStop.signal]);
-      let reason: 'lock-lost' | 'closed' | 'stream-error' = 'closed';
+      let reason: 'lock-lost' | 'closed' = 'closed';
       let streamError: unknown;
       try {
         while (!lost.aborted && !this.#stopping.signal.aborted) {

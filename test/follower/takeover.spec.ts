@@ -55,6 +55,7 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
 
   // The bulk update: 20 transactions of 100 rows each, then deletes and re-inserts.
   let committed = 0;
+  let killedAt = 0;
   for (let from = 1; from <= ROWS; from += 100) {
     committed += (
       await fx.pool.query(`UPDATE ${table} SET price = price * 0.9 WHERE id BETWEEN $1 AND $2`, [from, from + 99])
@@ -62,6 +63,7 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
     if (from === 501) {
       await first.waitFor((e) => e.event === 'batch', 10_000, 'a first batch applied');
       first.child.kill('SIGKILL');
+      killedAt = Date.now();
     }
   }
   committed += (await fx.pool.query(`DELETE FROM ${table} WHERE id % 97 = 0`)).rowCount!;
@@ -69,10 +71,9 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
     await fx.pool.query(`INSERT INTO ${table} SELECT id, 'again', 1 FROM generate_series(97, 970, 97) AS id`)
   ).rowCount!;
   expect(await first.exited).toBe('SIGKILL');
-  const killedAt = performance.now();
 
-  await standby.waitFor((e) => e.event === 'active', 10_000, 'the standby elected');
-  expect(performance.now() - killedAt).toBeLessThan(2_000 + 3_000); // session timeout + slack
+  const elected = await standby.waitFor((e) => e.event === 'active', 10_000, 'the standby elected');
+  expect(Date.parse(elected.at as string) - killedAt).toBeLessThan(2_000 + 2_000); // session timeout + 2 s
 
   // Every key ends tombstoned at or above its row's latest version (or deleted-row version + 1).
   const latest = async () => {
@@ -131,8 +132,9 @@ it('SIGSTOP of the active follower past its session: the standby takes over with
   await standby.waitFor((e) => e.event === 'started', 20_000, 'the standby started');
 
   first.child.kill('SIGSTOP'); // its walsender stays connected: PostgreSQL would wait wal_sender_timeout (60 s)
-  const stoppedAt = performance.now();
-  await standby.waitFor((e) => e.event === 'active', 10_000, 'the standby elected');
+  const stoppedAt = Date.now();
+  const elected = await standby.waitFor((e) => e.event === 'active', 10_000, 'the standby elected');
+  expect(Date.parse(elected.at as string) - stoppedAt).toBeLessThan(2_000 + 2_000); // session timeout + 2 s
   await fx.pool.query(`UPDATE ${table} SET price = 5`);
   const tombstonedAtLatest = async () => {
     const { rows } = await fx.pool.query(`SELECT id, cache_version::text AS v FROM ${table} ORDER BY id`);
@@ -140,7 +142,6 @@ it('SIGSTOP of the active follower past its session: the standby takes over with
     return entries.every((e, i) => e?.kind === 'tombstone' && e.timestamp === BigInt(rows[i].v));
   };
   await expect.poll(tombstonedAtLatest, { timeout: 10_000 }).toBe(true);
-  expect(performance.now() - stoppedAt).toBeLessThan(2_000 + 2_000 + 1_000); // + the first batch
 
   // The old leader wakes up: it learns it lost the election and stands by; the new one keeps going.
   first.child.kill('SIGCONT');

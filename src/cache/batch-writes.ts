@@ -158,7 +158,9 @@ async function runGroup(
     for (const op of group)
       results[op.index] ??= { key, timestamp: BigInt(op.write.timestamp), status: 'failed', error };
   } finally {
-    await lock?.release().catch(() => undefined); // a failed delete is retried in the background
+    // Not awaited: the lane moves on while the znode delete travels (it is retried in the background,
+    // and close() waits for it); the next contender of this key is woken by the delete itself.
+    void lock?.release().catch(() => undefined);
   }
 }
 

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { startStack } from '../src/testing/index.js';
 import { runCacheBench } from './cache.js';
 import { collectLatencies, renderLatencyChart } from './chart.js';
+import { runFollowerBench } from './follower.js';
 import { runLockBench } from './lock.js';
 import { runRaceBench } from './race.js';
 import { runRedisBench } from './redis.js';
@@ -19,6 +20,7 @@ const sections: [string, BenchSectionRunner][] = [
   ['redis', runRedisBench],
   ['cache', runCacheBench],
   ['race', runRaceBench],
+  ['follower', runFollowerBench],
 ];
 
 const stack = await startStack({ provider: 'local', zookeeper: { fsync: true } });

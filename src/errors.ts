@@ -162,3 +162,55 @@ export class ClosedError extends ZkocError {
     super('E_CLOSED', `${what} is closed`);
   }
 }
+
+/** PostgreSQL's `wal_level` is not `logical`, so the change-stream follower cannot decode changes. */
+export class WalLevelError extends ZkocError {
+  readonly walLevel: string;
+
+  constructor(walLevel: string) {
+    super(
+      'E_WAL_LEVEL',
+      `PostgreSQL runs with wal_level=${walLevel}; the follower needs wal_level=logical ` +
+        '(ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL; or start it with -c wal_level=logical)',
+    );
+    this.walLevel = walLevel;
+  }
+}
+
+/** The follower's database role may not stream changes (it lacks the REPLICATION attribute). */
+export class ReplicationPrivilegeError extends ZkocError {
+  readonly role: string;
+
+  constructor(role: string) {
+    super(
+      'E_REPLICATION_PRIVILEGE',
+      `role ${JSON.stringify(role)} has neither REPLICATION nor SUPERUSER; as a superuser run ALTER ROLE "${role}" REPLICATION`,
+    );
+    this.role = role;
+  }
+}
+
+/** A table given to the follower is missing, or lacks the version column or REPLICA IDENTITY FULL. */
+export class FollowerTableError extends ZkocError {
+  readonly table: string;
+
+  constructor(table: string, message: string) {
+    super('E_FOLLOWER_TABLE', message);
+    this.table = table;
+  }
+}
+
+/** The replication slot is streaming to a consumer that is not a follower of this namespace. */
+export class SlotInUseError extends ZkocError {
+  readonly slot: string;
+  readonly pid: number;
+
+  constructor(slot: string, pid: number, holder: string) {
+    super(
+      'E_SLOT_IN_USE',
+      `replication slot ${JSON.stringify(slot)} is held by PID ${pid} (${holder}), not by a zkoc follower of this namespace; stop that consumer or choose another slot`,
+    );
+    this.slot = slot;
+    this.pid = pid;
+  }
+}

@@ -3,6 +3,12 @@
  * Per-key ZooKeeper locks for efficiency, DB-sourced timestamps compared in Lua for safety.
  */
 
+export type {
+  BatchWriteOptions,
+  BatchWriteResult,
+  InvalidateEntry,
+  SetEntry,
+} from './cache/batch-writes.js';
 export { type Closable, type CloseOnSignalsOptions, closeOnSignals } from './cache/close-on-signals.js';
 export { CacheEventEmitter, type CacheEventName, type CacheEvents } from './cache/events.js';
 export type { Loader, LoaderResult } from './cache/loader-result.js';

@@ -8,6 +8,15 @@ import { CacheTracer } from '../tracing/cache-tracer.js';
 import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import {
+  type BatchContext,
+  type BatchWriteOptions,
+  type BatchWriteResult,
+  type InvalidateEntry,
+  invalidateMany,
+  type SetEntry,
+  setMany,
+} from './batch-writes.js';
 import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
 import { CacheEventEmitter } from './events.js';
 import { FillPath } from './fill-path.js';
@@ -204,6 +213,34 @@ export class OrderedCache<T = unknown> {
         this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
       ),
     );
+  }
+
+  /**
+   * Tombstones for many keys at once (pipelined locks and script calls), per-entry results in order.
+   * @throws InvalidKeyError, InvalidTimestampError before any lock or write (see batch-writes.ts).
+   */
+  async invalidateMany(entries: readonly InvalidateEntry[], options?: BatchWriteOptions): Promise<BatchWriteResult[]> {
+    this.#assertOpen();
+    return invalidateMany(this.#batchContext(), entries, options);
+  }
+
+  /** Values for many keys at once, like {@link invalidateMany}; InvalidValueError too, before anything. */
+  async setMany(entries: readonly SetEntry<T>[], options?: BatchWriteOptions): Promise<BatchWriteResult[]> {
+    this.#assertOpen();
+    return setMany(this.#batchContext(), entries, options);
+  }
+
+  #batchContext(): BatchContext {
+    return {
+      locks: this.locks,
+      store: this.store as OrderedStore<unknown>,
+      lockTimeoutMs: this.#options.lockTimeoutMs,
+      report: (key, timestamp, kind, source, result) => {
+        this.#fill.report(key, timestamp, kind, source, result);
+        this.#servingReads.forget(key); // a read issued before this write must not be shared after it
+        this.#fullReads.forget(key);
+      },
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliEnvironment } from './action.js';
 import { createDoctorCommand } from './commands/doctor.js';
+import { createFollowCommand } from './commands/follow.js';
 import { createGetCommand } from './commands/get.js';
 import { createLockCommand } from './commands/lock.js';
 import { createLocksCommand } from './commands/locks.js';
@@ -45,6 +46,7 @@ const COMMANDS: CommandFactory[] = [
   createRaceCommand,
   createVerifyCommand,
   createTopCommand,
+  createFollowCommand,
 ];
 
 /**

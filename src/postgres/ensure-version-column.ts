@@ -21,6 +21,12 @@ export interface EnsureVersionColumnOptions {
   column?: string;
   /** The sequence feeding it (created if absent; must have CACHE 1, a positive increment, NO CYCLE). @default `<table>_<column>_seq` in the table's schema */
   sequence?: RelationName;
+  /**
+   * Also sets `REPLICA IDENTITY FULL`, so a DELETE in the change stream carries the deleted row
+   * (its version and every column a key mapping reads): required by `startFollower`. Costs WAL: an
+   * UPDATE or DELETE then logs the whole old row. @default false
+   */
+  replicaIdentityFull?: boolean;
 }
 
 /** What {@link ensureVersionColumn} found and did. */
@@ -34,6 +40,8 @@ export interface EnsureVersionColumnResult {
   createdSequence: boolean;
   addedColumn: boolean;
   createdTrigger: boolean;
+  /** True when this run set REPLICA IDENTITY FULL (it was asked for and not yet set). */
+  setReplicaIdentityFull: boolean;
 }
 
 // One key for every zkoc migration in the database: migrations are rare, serializing them is free.
@@ -83,7 +91,14 @@ export async function ensureVersionColumn(
     await client.query('BEGIN');
     try {
       await client.query(MIGRATION_LOCK_SQL);
-      const result = await migrate(client, requested, column, requestedSequence, trigger);
+      const result = await migrate(
+        client,
+        requested,
+        column,
+        requestedSequence,
+        trigger,
+        options.replicaIdentityFull === true,
+      );
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -101,9 +116,10 @@ async function migrate(
   column: string,
   requestedSequence: ParsedRelation | undefined,
   trigger: string,
+  replicaIdentityFull: boolean,
 ): Promise<EnsureVersionColumnResult> {
-  const found = await client.query<{ oid: number; schema: string; name: string }>(
-    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name
+  const found = await client.query<{ oid: number; schema: string; name: string; identity: string }>(
+    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relreplident AS identity
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')`,
     [qualifiedName(requested)],
@@ -180,7 +196,10 @@ async function migrate(
         `EXECUTE FUNCTION ${functionSql}(${literal(sequenceSql)}, ${literal(column)})`,
     );
   }
+  const setReplicaIdentityFull = replicaIdentityFull && row.identity !== 'f';
+  if (setReplicaIdentityFull) await client.query(`ALTER TABLE ${tableSql} REPLICA IDENTITY FULL`);
   return {
+    setReplicaIdentityFull,
     table: tableSql,
     column,
     sequence: sequenceSql,

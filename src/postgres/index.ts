@@ -9,6 +9,7 @@ export {
   type EnsureVersionColumnResult,
   ensureVersionColumn,
 } from './ensure-version-column.js';
+export * from './follower/index.js';
 export { type ParsedRelation, parseRelation, qualifiedName, quoteIdent, type RelationName } from './identifiers.js';
 export {
   type LoadByTimestamptzOptions,

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
 import { commandsSentBy } from '../redis/monitor.js';
+import { needs, startTestStack } from '../support/stack.js';
 import { deferred, openCache, rawRedis } from './fixture.js';
 
 type Value = { v: number };
@@ -43,12 +44,12 @@ function holdHmgetReplies(client: Redis, holdFirst = Number.POSITIVE_INFINITY) {
   };
 }
 
-describe('in-flight read coalescing', () => {
+describe('in-flight read coalescing', needs('exclusive', 'counts the commands every client sends with MONITOR'), () => {
   let stack: StartedStack;
   let raw: Redis;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     raw = await rawRedis(stack);
   });
   afterAll(async () => {

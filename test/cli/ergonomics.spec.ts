@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeArgv } from '../../src/cli/argv.js';
 import { describeError } from '../../src/cli/exit-codes.js';
 import { ConnectionError, InvalidOptionsError, ZooKeeperError } from '../../src/errors.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-ergonomics';
@@ -64,7 +65,7 @@ describe('zkoc ergonomics', () => {
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE];
   });
   afterAll(async () => {

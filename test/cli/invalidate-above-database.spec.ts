@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/index.js';
 import { ensureVersionColumn, loadVersioned } from '../../src/postgres/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-invalidate-db';
@@ -18,7 +19,7 @@ describe('invalidate with a timestamp above the database version', () => {
   let version: bigint;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     pool = new pg.Pool({ connectionString: stack.postgres.url });
     await pool.query('CREATE TABLE products (id int PRIMARY KEY, price numeric)');
     await ensureVersionColumn(pool, { table: 'products' });

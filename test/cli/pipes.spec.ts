@@ -2,7 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { ZKOC_BIN } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-pipes';
@@ -23,7 +24,7 @@ describe('zkoc writing into a pipe whose reader has left', () => {
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE];
     const redis = new Redis(stack.redis.url);
     const store = new OrderedStore<unknown>(redis, { namespace: NAMESPACE });

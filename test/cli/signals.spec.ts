@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedCache } from '../../src/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 import { spawnZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-signals';
@@ -14,7 +15,7 @@ describe('zkoc stopped by a signal while queued for a lock', () => {
   let connection: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     holder = await OrderedCache.connect({
       zookeeper: { connectString: stack.zookeeper.connectString },
       redis: stack.redis.url,

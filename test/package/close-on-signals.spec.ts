@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOnSignals, InvalidOptionsError, OrderedCache } from '../../src/index.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const NAMESPACE = 'close-on-signals';
@@ -29,7 +30,7 @@ describe('closeOnSignals', () => {
   let app: string;
 
   beforeAll(async () => {
-    stack = await startStack({ provider: 'local' });
+    stack = await startTestStack();
     other = await OrderedCache.connect({
       zookeeper: { connectString: stack.zookeeper.connectString },
       redis: stack.redis.url,

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { startTestStack } from '../support/stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ describe('the packed package, installed into a fresh app', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'zkoc-pack-'));
-    const [started] = await Promise.all([startStack({ provider: 'local' }), packFreshCheckout()]);
+    const [started] = await Promise.all([startTestStack(), packFreshCheckout()]);
     stack = started;
   }, 300_000);
   afterAll(async () => {

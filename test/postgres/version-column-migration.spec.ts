@@ -6,6 +6,18 @@ import { usePgFixture } from './pg-fixture.js';
 describe('ensureVersionColumn', () => {
   const fx = usePgFixture();
 
+  it('with replicaIdentityFull, sets REPLICA IDENTITY FULL once (the change-stream follower needs it)', async () => {
+    await fx.pool.query(`CREATE TABLE followed (id int PRIMARY KEY)`);
+    const identity = async () =>
+      (await fx.pool.query(`SELECT relreplident FROM pg_class WHERE oid = 'followed'::regclass`)).rows[0].relreplident;
+    expect(await identity()).toBe('d');
+    const first = await ensureVersionColumn(fx.pool, { table: 'followed', replicaIdentityFull: true });
+    expect(first.setReplicaIdentityFull).toBe(true);
+    expect(await identity()).toBe('f');
+    const second = await ensureVersionColumn(fx.pool, { table: 'followed', replicaIdentityFull: true });
+    expect(second.setReplicaIdentityFull).toBe(false);
+  });
+
   it('adds a bigint NOT NULL column, a CACHE 1 sequence and a trigger; a second run changes nothing', async () => {
     await fx.pool.query(`CREATE TABLE products (id int PRIMARY KEY, price int NOT NULL)`);
     await fx.pool.query(`INSERT INTO products SELECT g, g * 10 FROM generate_series(1, 5) g`);
@@ -19,6 +31,7 @@ describe('ensureVersionColumn', () => {
       createdSequence: true,
       addedColumn: true,
       createdTrigger: true,
+      setReplicaIdentityFull: false,
     });
     const second = await ensureVersionColumn(fx.pool, { table: 'public.products' });
     expect(second).toMatchObject({ createdSequence: false, addedColumn: false, createdTrigger: false });

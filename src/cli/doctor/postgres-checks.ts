@@ -2,6 +2,7 @@ import pg from 'pg';
 import { timeoutLimits } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import { type CheckResult, judgeSkew, reason, withDeadline } from './check.js';
+import { checkReplication } from './replication-checks.js';
 
 /**
  * Checks PostgreSQL: connects (bounded), measures a `SELECT 1` round trip, reads the version and
@@ -63,6 +64,11 @@ export async function checkPostgres(url: string | undefined, timeoutMs: number):
       results.push(judgeSkew('postgres', Number(row.now_ms), beforeMs, afterMs));
     } catch (error) {
       results.push({ server: 'postgres', check: 'version', status: 'fail', detail: prefixed(address, error) });
+    }
+    try {
+      results.push(...(await checkReplication(client, bounded)));
+    } catch (error) {
+      results.push({ server: 'postgres', check: 'replication', status: 'fail', detail: prefixed(address, error) });
     }
     return results;
   } finally {

@@ -60,7 +60,17 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
       .start(),
     new GenericContainer('postgres:16')
       .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: DATABASE })
-      .withCommand(['postgres', '-c', 'fsync=off'])
+      .withCommand([
+        'postgres',
+        '-c',
+        'fsync=off',
+        '-c',
+        'wal_level=logical',
+        '-c',
+        'max_replication_slots=16',
+        '-c',
+        'max_wal_senders=16',
+      ])
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
       .withStartupTimeout(options.startTimeoutMs)

@@ -92,7 +92,7 @@ export async function runAsSuperuser(
 
 /**
  * A PostgreSQL cluster made by initdb in `dir/data` (as the `postgres` user when we are root),
- * run in the foreground with fsync off and its socket in `dir`; listens on 127.0.0.1 only.
+ * run in the foreground with fsync off, `wal_level=logical`, and its socket in `dir`; listens on 127.0.0.1 only.
  * Ready when a real `SELECT 1` succeeds. Stopped with SIGINT (fast shutdown: SIGTERM would
  * wait for every client to disconnect).
  */
@@ -128,6 +128,14 @@ export async function postgresRecipe(
           'synchronous_commit=off',
           '-c',
           'full_page_writes=off',
+          // Logical replication for the change-stream follower (startFollower); each test file has
+          // its own server, and a follower test holds a few slots and walsenders at most.
+          '-c',
+          'wal_level=logical',
+          '-c',
+          'max_replication_slots=16',
+          '-c',
+          'max_wal_senders=16',
         ],
         logFile,
         cwd: dir,

@@ -1,0 +1,20 @@
+import type { TimestampInput } from '../../core/timestamp.js';
+import type { ZooKeeperConnection } from '../../zookeeper/zookeeper-connection.js';
+
+/** One entry's outcome from the cache's batched writes. */
+export interface BatchOutcome {
+  key: string;
+  status: 'written' | 'duplicate' | 'stale' | 'failed';
+  error?: unknown;
+}
+
+/**
+ * The part of `OrderedCache` the follower needs (structural, so `./postgres` does not load the
+ * cache): its namespace, its ZooKeeper connection (for the election) and the batched writes.
+ */
+export interface FollowerCache {
+  readonly namespace: string;
+  readonly zookeeper: ZooKeeperConnection;
+  invalidateMany(entries: readonly { key: string; timestamp: TimestampInput }[]): Promise<BatchOutcome[]>;
+  setMany(entries: readonly { key: string; value: unknown; timestamp: TimestampInput }[]): Promise<BatchOutcome[]>;
+}

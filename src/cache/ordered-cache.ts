@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
+import { namespaceLockRoot } from '../core/namespace.js';
 import type { TimestampInput } from '../core/timestamp.js';
 import { AbortError, ClosedError, LockLostError } from '../errors.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
@@ -78,7 +79,7 @@ export class OrderedCache<T = unknown> {
     this.#redis = redis;
     this.#ownsRedis = ownsRedis;
     this.locks = new LockManager(zk, {
-      root: `/zkoc/${options.namespace}/locks`,
+      root: namespaceLockRoot(options.namespace),
       label: options.label,
       timeoutMs: options.lockTimeoutMs,
     });

@@ -1,3 +1,4 @@
+import { namespaceZnode } from '../../core/namespace.js';
 import { tcpExchange } from '../../testing/tcp-exchange.js';
 import { type RawClient, zookeeperModule } from '../../zookeeper/client-module.js';
 import { zookeeperHosts } from '../../zookeeper/connect-string.js';
@@ -74,7 +75,7 @@ async function checkSession(
   });
   // The credential goes with the session, so a lock tree that is not world-readable can be read.
   for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
-  const root = `/zkoc/${namespace}`;
+  const root = namespaceZnode(namespace);
   try {
     const started = performance.now();
     await withDeadline(

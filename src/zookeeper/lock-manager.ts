@@ -104,7 +104,7 @@ export class LockManager {
     const parentLingerMs = parseTimeout('parentLingerMs', options.parentLingerMs ?? 1_000);
     this.parents = new ParentReaper(zk, parentLingerMs, (parentPath) => this.queues.has(parentPath));
     this.recipe = new LockRecipe(zk, this.root, this.parents, options.hooks ?? {});
-    zk.addCloseHook(() => this.parents.flush());
+    zk.addCloseHook(() => this.settled()); // within close()'s grace, while the session still lives
     zk.on('session-ended', (session, reason) => this.loseLocksOf(session, reason === 'closed' ? 'closed' : reason));
     zk.on('state', (state: ConnectionState) => {
       if (state === 'suspended' && this.lostOn === 'suspended') {
@@ -120,7 +120,9 @@ export class LockManager {
 
   /**
    * Acquires the lock for `key`. Blocks until granted, `timeoutMs` passes, or `signal` aborts; in
-   * the last two cases our znode is deleted before the promise rejects. Survives connection drops
+   * the last two cases our znode is deleted before the promise rejects when ZooKeeper answers within
+   * 250 ms. A silent server does not stretch `timeoutMs`: the delete goes on in the background
+   * (`settled()` waits for it) and the node dies with the session at the latest. Survives connection drops
    * and, while waiting, session loss (it starts over on the new session within the same deadline).
    * @throws InvalidKeyError before anything is created, for an invalid key.
    * @throws InvalidOptionsError for a negative or non-numeric `timeoutMs`.
@@ -141,11 +143,12 @@ export class LockManager {
         this.queues.set(parentPath, queue);
       }
       const ticket = queue.enter();
+      let contender: Contender | undefined;
       try {
         // The uncontended case skips a race and a turn of the microtask queue.
         if (!ticket.immediate || interruption.error) await interruption.race(ticket.ready);
         const { uuid, prefix } = newProtectedPrefix();
-        const contender: Contender = {
+        contender = {
           key,
           parentPath,
           uuid,
@@ -160,9 +163,15 @@ export class LockManager {
         this.turns.set(lock, { queue, parentPath });
         return lock;
       } catch (error) {
-        ticket.cancel();
-        this.dropQueueIfIdle(parentPath, queue);
-        this.parents.schedule(parentPath);
+        const leave = (): void => {
+          ticket.cancel();
+          this.dropQueueIfIdle(parentPath, queue);
+          this.parents.schedule(parentPath);
+        };
+        // our node may outlive the rejection (silent server): keep the turn until it is gone, so
+        // this process never has two nodes for one key
+        if (contender?.abandoned) void contender.abandoned.then(leave);
+        else leave();
         throw error;
       }
     } finally {

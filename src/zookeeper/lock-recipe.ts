@@ -1,4 +1,4 @@
-import { sleep } from '../core/deadline.js';
+import { settlesWithin, sleep } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
 import { zookeeperModule } from './client-module.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
@@ -28,7 +28,16 @@ export interface Contender {
   path: string | undefined;
   /** The last create we sent (its path is ours once it resolves), for `abandon` to wait for. */
   createInFlight: Promise<string> | undefined;
+  /** Set when the contender gave up: settles once our node is gone (or its session ended). */
+  abandoned?: Promise<void>;
 }
+
+/**
+ * How long a contender that gave up waits for its node's delete before it rejects. A server that
+ * answers deletes it well within this, so the caller sees no node left; a silent one must not
+ * stretch the caller's `timeoutMs` to the session timeout: the delete goes on in the background.
+ */
+const ABANDON_GRACE_MS = 250;
 
 /** Raised when our node vanished while the session lives (someone deleted it): create a new one. */
 const NODE_VANISHED = Symbol('node vanished');
@@ -49,7 +58,7 @@ export class LockRecipe {
     private readonly hooks: LockTestHooks,
   ) {}
 
-  /** Resolves when every background delete retry has finished (deleted, or the session ended). */
+  /** Resolves when every background delete (abandoned or retried) has finished: deleted, or the session ended. */
   async settled(): Promise<void> {
     while (this.backgroundDeletes.size > 0) await Promise.allSettled([...this.backgroundDeletes]);
   }
@@ -78,7 +87,8 @@ export class LockRecipe {
         }
       } catch (error) {
         if (error === SESSION_ENDED && !interruption.error) continue; // its ephemeral node dies with it
-        await this.abandon(session, c);
+        c.abandoned = this.inBackground(this.abandon(session, c));
+        await settlesWithin(c.abandoned, ABANDON_GRACE_MS);
         throw error === SESSION_ENDED ? interruption.error : error;
       }
     }
@@ -231,20 +241,28 @@ export class LockRecipe {
 
   private retryDeleteInBackground(session: ZkSession, path: string, parentPath: string): void {
     const pauseMs = Math.max(20, Math.min(500, Math.floor(session.sessionTimeoutMs / 10)));
-    const run = (async () => {
-      while (session.ended === undefined) {
-        await sleep(pauseMs);
-        try {
-          await session.remove(path);
-        } catch (error) {
-          if (error instanceof ConnectionError) continue;
-          if (!isZkError(error, 'NO_NODE')) return;
+    this.inBackground(
+      (async () => {
+        while (session.ended === undefined) {
+          await sleep(pauseMs);
+          try {
+            await session.remove(path);
+          } catch (error) {
+            if (error instanceof ConnectionError) continue;
+            if (!isZkError(error, 'NO_NODE')) return;
+          }
+          await session.remove(parentPath).catch(() => undefined);
+          return;
         }
-        await session.remove(parentPath).catch(() => undefined);
-        return;
-      }
-    })();
+      })(),
+    );
+  }
+
+  /** Tracks `work` for {@link settled}; never rejects. */
+  private inBackground(work: Promise<void>): Promise<void> {
+    const run = work.catch(() => undefined);
     this.backgroundDeletes.add(run);
     void run.finally(() => this.backgroundDeletes.delete(run));
+    return run;
   }
 }

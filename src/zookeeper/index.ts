@@ -6,6 +6,7 @@ export {
   type AcquireOptions,
   type InspectOptions,
   LockManager,
+  type LockManagerEvents,
   type LockManagerOptions,
   type LockTestHooks,
 } from './lock-manager.js';

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { withDeadline } from '../core/deadline.js';
 import { assertValidKey } from '../core/key.js';
 import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
@@ -48,6 +49,15 @@ export interface LockManagerOptions {
   parentLingerMs?: number;
 }
 
+/** Events of {@link LockManager}. */
+export interface LockManagerEvents {
+  /**
+   * A waiter's znode was deleted by someone else (not us, not by session expiry) while it queued:
+   * it created a new one, at the back of the queue.
+   */
+  'node-recreated': [key: string, deletedPath: string];
+}
+
 /** Options of {@link LockManager.acquire}. */
 export interface AcquireOptions {
   /** Give up after this many ms (LockTimeoutError). @default the manager's `timeoutMs` (5 000) */
@@ -71,7 +81,7 @@ export interface InspectOptions {
  * {@link ParentReaper}'s. In front of ZooKeeper, a per-key in-process FIFO keeps each process at one
  * znode per key.
  */
-export class LockManager {
+export class LockManager extends EventEmitter<LockManagerEvents> {
   private readonly root: string;
   private readonly label: string | undefined;
   private readonly defaultTimeoutMs: number;
@@ -90,6 +100,7 @@ export class LockManager {
     private readonly zk: ZooKeeperConnection,
     options: LockManagerOptions,
   ) {
+    super();
     assertValidLockRoot(options?.root);
     if (options.label !== undefined && (typeof options.label !== 'string' || options.label.length > 256)) {
       throw new InvalidOptionsError('label must be a string of at most 256 characters');
@@ -103,7 +114,9 @@ export class LockManager {
     this.lostOn = options.lostOn ?? 'expired';
     const parentLingerMs = parseTimeout('parentLingerMs', options.parentLingerMs ?? 1_000);
     this.parents = new ParentReaper(zk, parentLingerMs, (parentPath) => this.queues.has(parentPath));
-    this.recipe = new LockRecipe(zk, this.root, this.parents, options.hooks ?? {});
+    this.recipe = new LockRecipe(zk, this.root, this.parents, options.hooks ?? {}, (key, deletedPath) =>
+      this.emit('node-recreated', key, deletedPath),
+    );
     zk.addCloseHook(() => this.settled()); // within close()'s grace, while the session still lives
     zk.on('session-ended', (session, reason) => this.loseLocksOf(session, reason === 'closed' ? 'closed' : reason));
     zk.on('state', (state: ConnectionState) => {
@@ -161,6 +174,8 @@ export class LockManager {
         const lock = new HeldLock(key, path, session, performance.now() - startedAt, (held) => this.release(held));
         this.held.add(lock);
         this.turns.set(lock, { queue, parentPath });
+        contender.onDeleted = () => this.loseLock(lock, 'node-deleted');
+        if (contender.deletedPath === path) this.loseLock(lock, 'node-deleted'); // deleted before we looked
         return lock;
       } catch (error) {
         const leave = (): void => {
@@ -238,12 +253,16 @@ export class LockManager {
 
   private loseLocksOf(session: ZkSession, reason: LockLostReason): void {
     for (const lock of this.held) {
-      if (lock.session !== session) continue;
-      lock.markLost(reason);
-      // the node is gone (or goes with the session): nothing left to wait for locally
-      this.held.delete(lock);
-      this.returnTurn(lock);
+      if (lock.session === session) this.loseLock(lock, reason);
     }
+  }
+
+  private loseLock(lock: HeldLock, reason: LockLostReason): void {
+    if (lock.released || !this.held.has(lock)) return; // our own release deleted it
+    lock.markLost(reason);
+    // the node is gone (or goes with the session): nothing left to wait for locally
+    this.held.delete(lock);
+    this.returnTurn(lock);
   }
 
   private dropQueueIfIdle(parentPath: string, queue: LocalFifo): void {

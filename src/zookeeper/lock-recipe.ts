@@ -30,6 +30,10 @@ export interface Contender {
   createInFlight: Promise<string> | undefined;
   /** Set when the contender gave up: settles once our node is gone (or its session ended). */
   abandoned?: Promise<void>;
+  /** Path of our node once someone else deleted it (its own watch said so); cleared on re-create. */
+  deletedPath?: string;
+  /** Called when our current node is deleted by someone else: wakes a waiter, or loses a held lock. */
+  onDeleted?: () => void;
 }
 
 /**
@@ -51,11 +55,13 @@ const NODE_VANISHED = Symbol('node vanished');
 export class LockRecipe {
   private readonly backgroundDeletes = new Set<Promise<void>>();
 
+  /** @param onRecreated told when a waiter's node was deleted by someone else and it queues again. */
   constructor(
     private readonly zk: ZooKeeperConnection,
     private readonly root: string,
     private readonly parents: ParentReaper,
     private readonly hooks: LockTestHooks,
+    private readonly onRecreated: (key: string, deletedPath: string) => void,
   ) {}
 
   /** Resolves when every background delete (abandoned or retried) has finished: deleted, or the session ended. */
@@ -78,7 +84,8 @@ export class LockRecipe {
             if (c.path === undefined) children = await this.createOurNode(session, c, interruption);
             const outcome = await this.waitUntilFirst(session, c, c.path!, children, interruption);
             if (outcome === 'acquired') return { session, path: c.path! };
-            // our node vanished under a live session: start over with a new node
+            // our node vanished under a live session: start over with a new node, at the back
+            if (outcome !== NODE_VANISHED) this.onRecreated(c.key, outcome);
           } catch (error) {
             // a dropped connection under a live session: our node (if any) is still queued, keep going
             if (!(error instanceof ConnectionError) || session.ended !== undefined) throw error;
@@ -162,6 +169,7 @@ export class LockRecipe {
           const found = await interruption.race(this.findOurNode(session, c));
           if (found) {
             c.path = found;
+            this.watchOwnNode(session, c, found);
             return undefined;
           }
           continue;
@@ -169,6 +177,7 @@ export class LockRecipe {
         throw error;
       }
       if (!parentAssumed) this.parents.created(c.parentPath);
+      this.watchOwnNode(session, c, c.path);
       try {
         return await interruption.race(listed);
       } catch (error) {
@@ -176,6 +185,28 @@ export class LockRecipe {
         return undefined; // waitUntilFirst lists again
       }
     }
+  }
+
+  /**
+   * Leaves an exists watch on our own node, so its deletion by someone else is seen at once, waiting
+   * or holding (Curator only notices on the next listing). Not awaited: ZooKeeper applies a
+   * session's requests in order, so any delete after this one is processed fires the watch, and
+   * one before it makes the reply `null`. A failed request leaves only the listing to notice.
+   */
+  private watchOwnNode(session: ZkSession, c: Contender, path: string): void {
+    const deleted = (): void => {
+      if (c.path !== path || c.deletedPath !== undefined) return; // an old node, or already reported
+      c.deletedPath = path;
+      c.onDeleted?.();
+    };
+    session
+      .exists(path, (event) => {
+        if (event.name === 'NODE_DELETED') deleted();
+      })
+      .then(
+        (stat) => stat === null && deleted(),
+        () => undefined,
+      );
   }
 
   private async findOurNode(session: ZkSession, c: Contender): Promise<string | undefined> {
@@ -197,20 +228,25 @@ export class LockRecipe {
     path: string,
     listed: string[] | undefined,
     interruption: Interruption,
-  ): Promise<'acquired' | typeof NODE_VANISHED> {
+  ): Promise<'acquired' | typeof NODE_VANISHED | string> {
     const ourName = path.slice(c.parentPath.length + 1);
     let children = listed;
+    let wake: () => void = () => undefined;
+    // ZooKeeper delivers our node's delete event before any later reply, so a deletion is either
+    // missing from the next listing or wakes the predecessor wait below
+    c.onDeleted = () => wake();
     for (;;) {
       children ??= await interruption.race(session.getChildren(c.parentPath));
       const turn = getsTheLock(children, ourName);
       children = undefined;
-      if (turn.getsTheLock) return 'acquired';
-      if (turn.pathToWatch === undefined) {
+      if (turn.getsTheLock && c.deletedPath === undefined) return 'acquired';
+      if (turn.pathToWatch === undefined || c.deletedPath !== undefined) {
+        const deleted = c.deletedPath;
         c.path = undefined;
         c.createInFlight = undefined;
-        return NODE_VANISHED;
+        c.deletedPath = undefined;
+        return deleted ?? NODE_VANISHED;
       }
-      let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
       try {
         // getData, not exists: if the predecessor is already gone, no watch is left behind

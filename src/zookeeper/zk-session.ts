@@ -193,11 +193,14 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     );
   }
 
-  /** Resolves with the node's stat, or `null` when it does not exist. */
-  exists(path: string): Promise<RawStat | null> {
+  /**
+   * Resolves with the node's stat, or `null` when it does not exist; with `watcher`, leaves a watch
+   * that fires on the node's creation, change or deletion.
+   */
+  exists(path: string, watcher?: (event: RawEvent) => void): Promise<RawStat | null> {
     return this.requests.send(
       path,
-      (cb) => this.client.exists(path, cb),
+      (cb) => (watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb)),
       (stat: RawStat | null) => stat,
     );
   }

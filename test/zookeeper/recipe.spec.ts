@@ -17,30 +17,33 @@ afterAll(async () => {
 });
 
 describe('lock recipe against a real ZooKeeper', () => {
-  it('herd-free: each waiter holds one data watch on its predecessor, and no child watch exists', async () => {
+  it('herd-free: each waiter holds one data watch on its predecessor (and one on its own node), and no child watch exists', async () => {
     const root = '/herd/locks';
     const conns = await Promise.all(Array.from({ length: 6 }, () => connect(stack)));
     try {
       const managers = conns.map((zk) => new LockManager(zk, { root }));
-      const holder = await managers[0]!.acquire('hot');
       const watchesBefore = mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count');
+      const holder = await managers[0]!.acquire('hot');
       const waiting = managers.slice(1).map((m) => m.acquire('hot', { timeoutMs: 10_000 }));
       await eventually(async () => (await managers[0]!.state('hot')).waiters.length === 5, 5000, '5 waiters queued');
       await eventually(
-        async () => mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count') >= watchesBefore + 5,
+        async () => mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count') >= watchesBefore + 11,
         2000,
-        'the 5 predecessor watches registered',
+        'the 6 own-node and 5 predecessor watches registered',
       );
       const state = await managers[0]!.state('hot');
-      const lockNodes = [state.holder!, ...state.waiters].map((n) => n.path);
+      const lockNodes = [state.holder!, ...state.waiters];
       const wchp = parseWchp(await stack.zookeeper.fourLetterWord('wchp'));
-      // every node but the last is watched by exactly one session: the next waiter's
-      for (const [i, path] of lockNodes.entries()) {
-        expect(wchp.get(path)?.length ?? 0, path).toBe(i < lockNodes.length - 1 ? 1 : 0);
+      // every node is watched by its own session, and every node but the last by the next waiter's
+      for (const [i, node] of lockNodes.entries()) {
+        const expected = [node.ephemeralOwner];
+        if (i < lockNodes.length - 1) expected.push(lockNodes[i + 1]!.ephemeralOwner);
+        expect((wchp.get(node.path) ?? []).sort(), node.path).toEqual(expected.sort());
       }
-      expect([...wchp.keys()].filter((p) => p.startsWith(`${root}/`) && !lockNodes.includes(p))).toEqual([]);
+      const paths = lockNodes.map((n) => n.path);
+      expect([...wchp.keys()].filter((p) => p.startsWith(`${root}/`) && !paths.includes(p))).toEqual([]);
       // mntr counts data AND child watches; wchp shows only data watches: equal growth means no child watch
-      expect(mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count')).toBe(watchesBefore + 5);
+      expect(mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count')).toBe(watchesBefore + 11);
 
       await holder.release();
       const next = await Promise.race(waiting);

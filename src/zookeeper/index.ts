@@ -4,6 +4,7 @@ export type { Lock } from './held-lock.js';
 export type { HolderInfo } from './holder-info.js';
 export {
   type AcquireOptions,
+  type ForeignNodeReason,
   type InspectOptions,
   LockManager,
   type LockManagerEvents,

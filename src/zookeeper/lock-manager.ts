@@ -8,13 +8,13 @@ import { Interruption } from './interruption.js';
 import { LocalFifo } from './local-fifo.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { assertValidLockRoot, keyParentPath } from './lock-paths.js';
-import { type Contender, LockRecipe, type LockTestHooks } from './lock-recipe.js';
+import { type Contender, type ForeignNodeReason, LockRecipe, type LockTestHooks } from './lock-recipe.js';
 import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
 import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
 
-export type { LockTestHooks } from './lock-recipe.js';
+export type { ForeignNodeReason, LockTestHooks } from './lock-recipe.js';
 
 /** Options of {@link LockManager}. */
 export interface LockManagerOptions {
@@ -56,6 +56,12 @@ export interface LockManagerEvents {
    * it created a new one, at the back of the queue.
    */
   'node-recreated': [key: string, deletedPath: string];
+  /**
+   * A child under the key's parent is not one of our ephemeral contenders: `persistent` (named like
+   * one, but it would never go away) or `malformed` (not named like one). It is ignored in the
+   * queue; reported once per node. Anyone may create such nodes under the default open ACL.
+   */
+  'foreign-node': [key: string, path: string, why: ForeignNodeReason];
 }
 
 /** Options of {@link LockManager.acquire}. */
@@ -114,8 +120,13 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.lostOn = options.lostOn ?? 'expired';
     const parentLingerMs = parseTimeout('parentLingerMs', options.parentLingerMs ?? 1_000);
     this.parents = new ParentReaper(zk, parentLingerMs, (parentPath) => this.queues.has(parentPath));
-    this.recipe = new LockRecipe(zk, this.root, this.parents, options.hooks ?? {}, (key, deletedPath) =>
-      this.emit('node-recreated', key, deletedPath),
+    this.recipe = new LockRecipe(
+      zk,
+      this.root,
+      this.parents,
+      options.hooks ?? {},
+      (key, deletedPath) => this.emit('node-recreated', key, deletedPath),
+      (key, path, why) => this.emit('foreign-node', key, path, why),
     );
     zk.addCloseHook(() => this.settled()); // within close()'s grace, while the session still lives
     zk.on('session-ended', (session, reason) => this.loseLocksOf(session, reason === 'closed' ? 'closed' : reason));

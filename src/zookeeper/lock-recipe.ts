@@ -3,6 +3,7 @@ import { ConnectionError } from '../errors.js';
 import { zookeeperModule } from './client-module.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
 import { getsTheLock, parseLockName } from './lock-node-name.js';
+import { isPersistent } from './lock-state.js';
 import type { ParentReaper } from './parent-reaper.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
@@ -43,6 +44,9 @@ export interface Contender {
  */
 const ABANDON_GRACE_MS = 250;
 
+/** Why a child under a key's parent is not a contender: not ephemeral, or not named like one. */
+export type ForeignNodeReason = 'persistent' | 'malformed';
+
 /** Raised when our node vanished while the session lives (someone deleted it): create a new one. */
 const NODE_VANISHED = Symbol('node vanished');
 
@@ -55,13 +59,22 @@ const NODE_VANISHED = Symbol('node vanished');
 export class LockRecipe {
   private readonly backgroundDeletes = new Set<Promise<void>>();
 
-  /** @param onRecreated told when a waiter's node was deleted by someone else and it queues again. */
+  /** Per key parent: children named like contenders that are persistent, so never contenders. */
+  private readonly notContenders = new Map<string, Set<string>>();
+  /** Foreign children already reported (bounded: forgetting only means reporting again). */
+  private readonly reported = new Set<string>();
+
+  /**
+   * @param onRecreated told when a waiter's node was deleted by someone else and it queues again.
+   * @param onForeign told once per child under a key parent that is not a contender.
+   */
   constructor(
     private readonly zk: ZooKeeperConnection,
     private readonly root: string,
     private readonly parents: ParentReaper,
     private readonly hooks: LockTestHooks,
     private readonly onRecreated: (key: string, deletedPath: string) => void,
+    private readonly onForeign: (key: string, path: string, why: ForeignNodeReason) => void,
   ) {}
 
   /** Resolves when every background delete (abandoned or retried) has finished: deleted, or the session ended. */
@@ -187,6 +200,31 @@ export class LockRecipe {
     }
   }
 
+  /** Reports children whose name is not a contender's (they never count in the decision). */
+  private reportMalformed(c: Contender, children: readonly string[]): void {
+    for (const name of children) {
+      if (parseLockName(name) === undefined) this.report(c, name, 'malformed');
+    }
+  }
+
+  private ignore(c: Contender, name: string): void {
+    let names = this.notContenders.get(c.parentPath);
+    if (!names) {
+      names = new Set();
+      this.notContenders.set(c.parentPath, names);
+    }
+    names.add(name);
+    this.report(c, name, 'persistent');
+  }
+
+  private report(c: Contender, name: string, why: ForeignNodeReason): void {
+    const path = `${c.parentPath}/${name}`;
+    if (this.reported.has(path)) return;
+    if (this.reported.size >= 10_000) this.reported.clear();
+    this.reported.add(path);
+    this.onForeign(c.key, path, why);
+  }
+
   /**
    * Leaves an exists watch on our own node, so its deletion by someone else is seen at once, waiting
    * or holding (Curator only notices on the next listing). Not awaited: ZooKeeper applies a
@@ -237,7 +275,10 @@ export class LockRecipe {
     c.onDeleted = () => wake();
     for (;;) {
       children ??= await interruption.race(session.getChildren(c.parentPath));
-      const turn = getsTheLock(children, ourName);
+      this.reportMalformed(c, children);
+      const ignored = this.notContenders.get(c.parentPath);
+      const turn = getsTheLock(children, ourName, ignored);
+      const lastListing = children;
       children = undefined;
       if (turn.getsTheLock && c.deletedPath === undefined) return 'acquired';
       if (turn.pathToWatch === undefined || c.deletedPath !== undefined) {
@@ -248,9 +289,16 @@ export class LockRecipe {
         return deleted ?? NODE_VANISHED;
       }
       const woken = new Promise<void>((resolve) => (wake = resolve));
+      const predecessor = `${c.parentPath}/${turn.pathToWatch}`;
       try {
         // getData, not exists: if the predecessor is already gone, no watch is left behind
-        await interruption.race(session.getData(`${c.parentPath}/${turn.pathToWatch}`, () => wake()));
+        const { stat } = await interruption.race(session.getData(predecessor, () => wake()));
+        if (isPersistent(stat)) {
+          // not a contender (anyone may create nodes under an open ACL): it would never go away
+          this.ignore(c, turn.pathToWatch);
+          children = lastListing;
+          continue;
+        }
       } catch (error) {
         if (isZkError(error, 'NO_NODE')) continue; // predecessor left between list and watch
         throw error;

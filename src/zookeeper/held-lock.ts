@@ -45,6 +45,8 @@ export class HeldLock implements Lock {
     readonly session: ZkSession,
     readonly waitedMs: number,
     private readonly onRelease: (lock: HeldLock) => Promise<void>,
+    /** Called once, when `signal` is first looked at: losses nobody can observe need no watch. */
+    private readonly onWatched?: () => void,
   ) {}
 
   get sessionId(): string {
@@ -55,6 +57,7 @@ export class HeldLock implements Lock {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.lostReason) this.controller.abort(this.lostReason);
+      else if (!this.released) this.onWatched?.();
     }
     return this.controller.signal;
   }

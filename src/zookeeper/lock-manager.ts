@@ -182,7 +182,15 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
           createInFlight: undefined,
         };
         const { session, path } = await this.recipe.contend(contender, interruption);
-        const lock = new HeldLock(key, path, session, performance.now() - startedAt, (held) => this.release(held));
+        const c = contender;
+        const lock = new HeldLock(
+          key,
+          path,
+          session,
+          performance.now() - startedAt,
+          (held) => this.release(held),
+          () => this.recipe.watchOwnNode(session, c),
+        );
         this.held.add(lock);
         this.turns.set(lock, { queue, parentPath });
         contender.onDeleted = () => this.loseLock(lock, 'node-deleted');

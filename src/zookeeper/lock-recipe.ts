@@ -1,6 +1,6 @@
 import { settlesWithin, sleep } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
-import { zookeeperModule } from './client-module.js';
+import { type RawEvent, zookeeperModule } from './client-module.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
 import { getsTheLock, parseLockName } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
@@ -35,6 +35,9 @@ export interface Contender {
   deletedPath?: string;
   /** Called when our current node is deleted by someone else: wakes a waiter, or loses a held lock. */
   onDeleted?: () => void;
+  /** The node our own-node watch was sent for, and the one the server confirmed it on (it existed). */
+  watched?: string;
+  watchConfirmed?: string;
 }
 
 /**
@@ -182,7 +185,6 @@ export class LockRecipe {
           const found = await interruption.race(this.findOurNode(session, c));
           if (found) {
             c.path = found;
-            this.watchOwnNode(session, c, found);
             return undefined;
           }
           continue;
@@ -190,7 +192,6 @@ export class LockRecipe {
         throw error;
       }
       if (!parentAssumed) this.parents.created(c.parentPath);
-      this.watchOwnNode(session, c, c.path);
       try {
         return await interruption.race(listed);
       } catch (error) {
@@ -226,12 +227,17 @@ export class LockRecipe {
   }
 
   /**
-   * Leaves an exists watch on our own node, so its deletion by someone else is seen at once, waiting
-   * or holding (Curator only notices on the next listing). Not awaited: ZooKeeper applies a
-   * session's requests in order, so any delete after this one is processed fires the watch, and
-   * one before it makes the reply `null`. A failed request leaves only the listing to notice.
+   * Leaves an exists watch on our current node (once per node), so its deletion by someone else is
+   * seen at once (Curator only notices on the next listing). Sent when we start waiting, or when a
+   * holder first looks at `lock.signal`: an uncontended acquire whose caller never looks costs no
+   * extra request. Not awaited: ZooKeeper applies a session's requests in order, so any delete
+   * after this one is processed fires the watch, and one before it makes the reply `null`. A failed
+   * request leaves only the next listing to notice.
    */
-  private watchOwnNode(session: ZkSession, c: Contender, path: string): void {
+  watchOwnNode(session: ZkSession, c: Contender): void {
+    const path = c.path;
+    if (path === undefined || c.watched === path) return;
+    c.watched = path;
     const deleted = (): void => {
       if (c.path !== path || c.deletedPath !== undefined) return; // an old node, or already reported
       c.deletedPath = path;
@@ -242,9 +248,24 @@ export class LockRecipe {
         if (event.name === 'NODE_DELETED') deleted();
       })
       .then(
-        (stat) => stat === null && deleted(),
+        (stat) => {
+          if (stat === null) deleted();
+          else c.watchConfirmed = path;
+        },
         () => undefined,
       );
+  }
+
+  /**
+   * True when the predecessor that just went was the only lower contender in our last listing, so
+   * the lock is ours without listing again (Curator lists again; this saves a request per
+   * handoff). Safe because (1) sequence numbers under a parent only grow, and the parent cannot be
+   * replaced while our node is in it, so no lower contender can have appeared since that listing;
+   * (2) our own node still exists: the server confirmed our watch on it, and ZooKeeper delivers
+   * its delete event before any later event or reply of this session. See docs/lock-recipe.md.
+   */
+  private firstWithoutListing(c: Contender, path: string, ourIndex: number): boolean {
+    return ourIndex === 1 && c.deletedPath === undefined && c.watchConfirmed === path;
   }
 
   private async findOurNode(session: ZkSession, c: Contender): Promise<string | undefined> {
@@ -290,9 +311,15 @@ export class LockRecipe {
       }
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const predecessor = `${c.parentPath}/${turn.pathToWatch}`;
+      let predecessorDeleted = false; // not a data change: only a deletion hands the lock on
+      this.watchOwnNode(session, c); // in the same write as the getData below, and answered first
       try {
         // getData, not exists: if the predecessor is already gone, no watch is left behind
-        const { stat } = await interruption.race(session.getData(predecessor, () => wake()));
+        const watcher = (event: RawEvent): void => {
+          predecessorDeleted = event.name === 'NODE_DELETED';
+          wake();
+        };
+        const { stat } = await interruption.race(session.getData(predecessor, watcher));
         if (isPersistent(stat)) {
           // not a contender (anyone may create nodes under an open ACL): it would never go away
           this.ignore(c, turn.pathToWatch);
@@ -300,10 +327,13 @@ export class LockRecipe {
           continue;
         }
       } catch (error) {
-        if (isZkError(error, 'NO_NODE')) continue; // predecessor left between list and watch
-        throw error;
+        if (!isZkError(error, 'NO_NODE')) throw error;
+        // the predecessor left between list and watch
+        if (this.firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
+        continue;
       }
       await interruption.race(woken);
+      if (predecessorDeleted && this.firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
     }
   }
 

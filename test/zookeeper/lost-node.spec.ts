@@ -15,6 +15,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+interface RawSetData {
+  setData(path: string, data: Buffer, version: number, cb: (error: Error | null) => void): void;
+}
+
 /** Deletes `path` from a second, unrelated session (an operator's `deleteall`, a buggy tool). */
 async function deleteFromOutside(path: string): Promise<void> {
   const session = await intruder.liveSession();
@@ -38,6 +42,32 @@ describe('our own znode deleted by someone else', () => {
     await lock.release(); // releasing a lost lock does not throw, nor touch the new holder's node
     expect((await locks.state('k')).holder?.path).toBe(next.path);
     await next.release();
+  });
+
+  it("a change of the predecessor's data does not hand the lock on; only its deletion does", async () => {
+    const root = '/lost-node/data-change';
+    await using holderZk = await connect(stack);
+    await using waiterZk = await connect(stack);
+    const holder = await new LockManager(holderZk, { root }).acquire('k');
+    const waiter = new LockManager(waiterZk, { root });
+    let acquired = false;
+    const waiting = waiter.acquire('k', { timeoutMs: 10_000 }).then((lock) => {
+      acquired = true;
+      return lock;
+    });
+    await eventually(async () => (await waiter.state('k')).waiters.length === 1, 5000, 'the waiter queued');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its watch on the holder's node is set
+    const session = await intruder.liveSession();
+    const raw = (session as unknown as { client: RawSetData }).client;
+    await new Promise<void>((resolve, reject) =>
+      raw.setData(holder.path, Buffer.from('{}'), -1, (error) => (error ? reject(error) : resolve())),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(acquired).toBe(false);
+    expect((await waiter.state('k')).holder?.path).toBe(holder.path);
+    await holder.release();
+    const lock = await waiting;
+    await lock.release();
   });
 
   it('a normal release is not reported as a loss', async () => {

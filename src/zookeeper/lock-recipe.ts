@@ -50,9 +50,6 @@ const ABANDON_GRACE_MS = 250;
 /** Why a child under a key's parent is not a contender: not ephemeral, or not named like one. */
 export type ForeignNodeReason = 'persistent' | 'malformed';
 
-/** Raised when our node vanished while the session lives (someone deleted it): create a new one. */
-const NODE_VANISHED = Symbol('node vanished');
-
 /**
  * The znode side of the lock, Curator's `LockInternals`: create a protected ephemeral-sequential
  * node, list the key's children, decide with {@link getsTheLock} (the pure
@@ -98,10 +95,11 @@ export class LockRecipe {
           try {
             let children: string[] | undefined;
             if (c.path === undefined) children = await this.createOurNode(session, c, interruption);
-            const outcome = await this.waitUntilFirst(session, c, c.path!, children, interruption);
-            if (outcome === 'acquired') return { session, path: c.path! };
+            const path = c.path!;
+            const outcome = await this.waitUntilFirst(session, c, path, children, interruption);
+            if (outcome === 'acquired') return { session, path };
             // our node vanished under a live session: start over with a new node, at the back
-            if (outcome !== NODE_VANISHED) this.onRecreated(c.key, outcome);
+            this.onRecreated(c.key, path);
           } catch (error) {
             // a dropped connection under a live session: our node (if any) is still queued, keep going
             if (!(error instanceof ConnectionError) || session.ended !== undefined) throw error;
@@ -228,9 +226,9 @@ export class LockRecipe {
 
   /**
    * Leaves an exists watch on our current node (once per node), so its deletion by someone else is
-   * seen at once (Curator only notices on the next listing). Sent when we start waiting, or when a
-   * holder first looks at `lock.signal`: an uncontended acquire whose caller never looks costs no
-   * extra request. Not awaited: ZooKeeper applies a session's requests in order, so any delete
+   * seen at once (Curator only notices on the next listing). Sent when we become next in line, or
+   * when a holder first looks at `lock.signal`: an acquire whose caller never looks costs no extra
+   * request. Not awaited: ZooKeeper applies a session's requests in order, so any delete
    * after this one is processed fires the watch, and one before it makes the reply `null`. A failed
    * request leaves only the next listing to notice.
    */
@@ -287,7 +285,7 @@ export class LockRecipe {
     path: string,
     listed: string[] | undefined,
     interruption: Interruption,
-  ): Promise<'acquired' | typeof NODE_VANISHED | string> {
+  ): Promise<'acquired' | 'vanished'> {
     const ourName = path.slice(c.parentPath.length + 1);
     let children = listed;
     let wake: () => void = () => undefined;
@@ -303,16 +301,19 @@ export class LockRecipe {
       children = undefined;
       if (turn.getsTheLock && c.deletedPath === undefined) return 'acquired';
       if (turn.pathToWatch === undefined || c.deletedPath !== undefined) {
-        const deleted = c.deletedPath;
+        // our node is gone (its watch said so, or the listing lacks it) while the session lives
         c.path = undefined;
         c.createInFlight = undefined;
         c.deletedPath = undefined;
-        return deleted ?? NODE_VANISHED;
+        return 'vanished';
       }
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const predecessor = `${c.parentPath}/${turn.pathToWatch}`;
       let predecessorDeleted = false; // not a data change: only a deletion hands the lock on
-      this.watchOwnNode(session, c); // in the same write as the getData below, and answered first
+      // Next in line: watch our own node too (in the same write as the getData below, answered
+      // first), so the handoff needs no listing: this request replaces that one. Further back, the
+      // next listing notices a deleted node, as Curator does.
+      if (turn.ourIndex === 1) this.watchOwnNode(session, c);
       try {
         // getData, not exists: if the predecessor is already gone, no watch is left behind
         const watcher = (event: RawEvent): void => {

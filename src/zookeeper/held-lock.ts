@@ -17,7 +17,10 @@ export interface Lock extends AsyncDisposable {
   readonly acquiredAt: Date;
   /** Milliseconds from the `acquire()` call until the lock was granted (local queue included). */
   readonly waitedMs: number;
-  /** Aborted with a LockLostError when the session expires, is presumed lost, or (policy) suspends. */
+  /**
+   * Aborted with a LockLostError when the session expires, is presumed lost, or (policy) suspends,
+   * or when someone else deletes our znode (`node-deleted`; watched from the first read of `signal`).
+   */
   readonly signal: AbortSignal;
   /** True once released (or lost and released). */
   readonly released: boolean;

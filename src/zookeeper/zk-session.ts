@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { settlesWithin } from '../core/deadline.js';
+import { settlesWithin, withDeadline } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
 import { type RawAcl, type RawClient, type RawEvent, type RawStat, zookeeperModule } from './client-module.js';
 import { LivenessClock } from './liveness-clock.js';
@@ -113,34 +113,32 @@ export class ZkSession extends EventEmitter<SessionEvents> {
    * @throws ConnectionError when no session is granted within `connectTimeoutMs` (the client,
    *   which would otherwise retry forever in silence, is closed first).
    */
-  static open(options: ZkSessionOptions, generation: number): Promise<ZkSession> {
-    return new Promise((resolve, reject) => {
-      const client = zookeeperModule.createClient(options.connectString, {
-        sessionTimeout: options.sessionTimeoutMs,
-        spinDelay: Math.min(1000, Math.max(50, Math.floor(options.connectTimeoutMs / 5))),
-        retries: 0,
-      });
-      for (const { scheme, credentials } of options.auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
-      const startedAt = performance.now();
-      const timer = setTimeout(() => {
-        client.removeListener('state', onState);
-        destroyClient(client);
-        reject(
-          new ConnectionError(
-            'zookeeper',
-            `could not open a ZooKeeper session at ${options.displayAddress} within connectTimeoutMs=${options.connectTimeoutMs}`,
-          ),
-        );
-      }, options.connectTimeoutMs);
-      const onState = (state: { name: string }): void => {
-        if (state.name !== 'SYNC_CONNECTED') return;
-        clearTimeout(timer);
-        client.removeListener('state', onState);
-        resolve(new ZkSession(client, options.displayAddress, [...options.acl], generation, startedAt));
-      };
-      client.on('state', onState);
-      client.connect();
+  static async open(options: ZkSessionOptions, generation: number): Promise<ZkSession> {
+    const client = zookeeperModule.createClient(options.connectString, {
+      sessionTimeout: options.sessionTimeoutMs,
+      spinDelay: Math.min(1000, Math.max(50, Math.floor(options.connectTimeoutMs / 5))),
+      retries: 0,
     });
+    for (const { scheme, credentials } of options.auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
+    const startedAt = performance.now();
+    let onState!: (state: { name: string }) => void;
+    const connected = new Promise<void>((resolve) => {
+      onState = (state) => state.name === 'SYNC_CONNECTED' && resolve();
+      client.on('state', onState);
+    });
+    client.connect();
+    try {
+      await withDeadline(connected, options.connectTimeoutMs, () => {
+        destroyClient(client);
+        return new ConnectionError(
+          'zookeeper',
+          `could not open a ZooKeeper session at ${options.displayAddress} within connectTimeoutMs=${options.connectTimeoutMs}`,
+        );
+      });
+    } finally {
+      client.removeListener('state', onState);
+    }
+    return new ZkSession(client, options.displayAddress, [...options.acl], generation, startedAt);
   }
 
   /** Why the session ended, or `undefined` while it lives. */

@@ -2,19 +2,21 @@ import { EventEmitter } from 'node:events';
 import { withDeadline } from '../core/deadline.js';
 import { assertValidKey } from '../core/key.js';
 import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
+import { type Contender, watchOwnNode } from './contender.js';
+import { ForeignChildren, type ForeignNodeReason } from './foreign-children.js';
 import { HeldLock, type Lock } from './held-lock.js';
 import { encodeHolderInfo } from './holder-info.js';
 import { Interruption } from './interruption.js';
 import { LocalFifo } from './local-fifo.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { assertValidLockRoot, keyParentPath } from './lock-paths.js';
-import { type Contender, type ForeignNodeReason, LockRecipe, type LockTestHooks } from './lock-recipe.js';
+import { LockRecipe, type LockTestHooks } from './lock-recipe.js';
 import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
 import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
 
-export type { ForeignNodeReason, LockTestHooks } from './lock-recipe.js';
+export type { LockTestHooks } from './lock-recipe.js';
 
 /** Options of {@link LockManager}. */
 export interface LockManagerOptions {
@@ -51,10 +53,7 @@ export interface LockManagerOptions {
 
 /** Events of {@link LockManager}. */
 export interface LockManagerEvents {
-  /**
-   * A waiter's znode was deleted by someone else (not us, not by session expiry) while it queued:
-   * it created a new one, at the back of the queue.
-   */
+  /** A waiter's znode was deleted by someone else while it queued: it queued again with a new one. */
   'node-recreated': [key: string, deletedPath: string];
   /**
    * A child under the key's parent is not one of our ephemeral contenders: `persistent` (named like
@@ -126,7 +125,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       this.parents,
       options.hooks ?? {},
       (key, deletedPath) => this.emit('node-recreated', key, deletedPath),
-      (key, path, why) => this.emit('foreign-node', key, path, why),
+      new ForeignChildren((key, path, why) => this.emit('foreign-node', key, path, why)),
     );
     zk.addCloseHook(() => this.settled()); // within close()'s grace, while the session still lives
     zk.on('session-ended', (session, reason) => this.loseLocksOf(session, reason === 'closed' ? 'closed' : reason));
@@ -189,7 +188,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
           session,
           performance.now() - startedAt,
           (held) => this.release(held),
-          () => this.recipe.watchOwnNode(session, c),
+          () => watchOwnNode(session, c),
         );
         this.held.add(lock);
         this.turns.set(lock, { queue, parentPath });

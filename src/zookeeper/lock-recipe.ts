@@ -1,6 +1,8 @@
 import { settlesWithin, sleep } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
 import { type RawEvent, zookeeperModule } from './client-module.js';
+import { type Contender, firstWithoutListing, watchOwnNode } from './contender.js';
+import type { ForeignChildren } from './foreign-children.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
 import { getsTheLock, parseLockName } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
@@ -18,37 +20,12 @@ export interface LockTestHooks {
   afterCreate?(path: string): void | Promise<void>;
 }
 
-/** One contender's progress, threaded through the recipe steps. */
-export interface Contender {
-  key: string;
-  parentPath: string;
-  uuid: string;
-  prefix: string;
-  data: Buffer;
-  /** Our node's path once the create reply was seen. */
-  path: string | undefined;
-  /** The last create we sent (its path is ours once it resolves), for `abandon` to wait for. */
-  createInFlight: Promise<string> | undefined;
-  /** Set when the contender gave up: settles once our node is gone (or its session ended). */
-  abandoned?: Promise<void>;
-  /** Path of our node once someone else deleted it (its own watch said so); cleared on re-create. */
-  deletedPath?: string;
-  /** Called when our current node is deleted by someone else: wakes a waiter, or loses a held lock. */
-  onDeleted?: () => void;
-  /** The node our own-node watch was sent for, and the one the server confirmed it on (it existed). */
-  watched?: string;
-  watchConfirmed?: string;
-}
-
 /**
  * How long a contender that gave up waits for its node's delete before it rejects. A server that
  * answers deletes it well within this, so the caller sees no node left; a silent one must not
  * stretch the caller's `timeoutMs` to the session timeout: the delete goes on in the background.
  */
 const ABANDON_GRACE_MS = 250;
-
-/** Why a child under a key's parent is not a contender: not ephemeral, or not named like one. */
-export type ForeignNodeReason = 'persistent' | 'malformed';
 
 /**
  * The znode side of the lock, Curator's `LockInternals`: create a protected ephemeral-sequential
@@ -59,14 +36,9 @@ export type ForeignNodeReason = 'persistent' | 'malformed';
 export class LockRecipe {
   private readonly backgroundDeletes = new Set<Promise<void>>();
 
-  /** Per key parent: children named like contenders that are persistent, so never contenders. */
-  private readonly notContenders = new Map<string, Set<string>>();
-  /** Foreign children already reported (bounded: forgetting only means reporting again). */
-  private readonly reported = new Set<string>();
-
   /**
    * @param onRecreated told when a waiter's node was deleted by someone else and it queues again.
-   * @param onForeign told once per child under a key parent that is not a contender.
+   * @param foreign the children of key parents known not to be contenders.
    */
   constructor(
     private readonly zk: ZooKeeperConnection,
@@ -74,7 +46,7 @@ export class LockRecipe {
     private readonly parents: ParentReaper,
     private readonly hooks: LockTestHooks,
     private readonly onRecreated: (key: string, deletedPath: string) => void,
-    private readonly onForeign: (key: string, path: string, why: ForeignNodeReason) => void,
+    private readonly foreign: ForeignChildren,
   ) {}
 
   /** Resolves when every background delete (abandoned or retried) has finished: deleted, or the session ended. */
@@ -199,73 +171,6 @@ export class LockRecipe {
     }
   }
 
-  /** Reports children whose name is not a contender's (they never count in the decision). */
-  private reportMalformed(c: Contender, children: readonly string[]): void {
-    for (const name of children) {
-      if (parseLockName(name) === undefined) this.report(c, name, 'malformed');
-    }
-  }
-
-  private ignore(c: Contender, name: string): void {
-    let names = this.notContenders.get(c.parentPath);
-    if (!names) {
-      names = new Set();
-      this.notContenders.set(c.parentPath, names);
-    }
-    names.add(name);
-    this.report(c, name, 'persistent');
-  }
-
-  private report(c: Contender, name: string, why: ForeignNodeReason): void {
-    const path = `${c.parentPath}/${name}`;
-    if (this.reported.has(path)) return;
-    if (this.reported.size >= 10_000) this.reported.clear();
-    this.reported.add(path);
-    this.onForeign(c.key, path, why);
-  }
-
-  /**
-   * Leaves an exists watch on our current node (once per node), so its deletion by someone else is
-   * seen at once (Curator only notices on the next listing). Sent when we become next in line, or
-   * when a holder first looks at `lock.signal`: an acquire whose caller never looks costs no extra
-   * request. Not awaited: ZooKeeper applies a session's requests in order, so any delete
-   * after this one is processed fires the watch, and one before it makes the reply `null`. A failed
-   * request leaves only the next listing to notice.
-   */
-  watchOwnNode(session: ZkSession, c: Contender): void {
-    const path = c.path;
-    if (path === undefined || c.watched === path) return;
-    c.watched = path;
-    const deleted = (): void => {
-      if (c.path !== path || c.deletedPath !== undefined) return; // an old node, or already reported
-      c.deletedPath = path;
-      c.onDeleted?.();
-    };
-    session
-      .exists(path, (event) => {
-        if (event.name === 'NODE_DELETED') deleted();
-      })
-      .then(
-        (stat) => {
-          if (stat === null) deleted();
-          else c.watchConfirmed = path;
-        },
-        () => undefined,
-      );
-  }
-
-  /**
-   * True when the predecessor that just went was the only lower contender in our last listing, so
-   * the lock is ours without listing again (Curator lists again; this saves a request per
-   * handoff). Safe because (1) sequence numbers under a parent only grow, and the parent cannot be
-   * replaced while our node is in it, so no lower contender can have appeared since that listing;
-   * (2) our own node still exists: the server confirmed our watch on it, and ZooKeeper delivers
-   * its delete event before any later event or reply of this session. See docs/lock-recipe.md.
-   */
-  private firstWithoutListing(c: Contender, path: string, ourIndex: number): boolean {
-    return ourIndex === 1 && c.deletedPath === undefined && c.watchConfirmed === path;
-  }
-
   private async findOurNode(session: ZkSession, c: Contender): Promise<string | undefined> {
     let children: string[];
     try {
@@ -294,8 +199,8 @@ export class LockRecipe {
     c.onDeleted = () => wake();
     for (;;) {
       children ??= await interruption.race(session.getChildren(c.parentPath));
-      this.reportMalformed(c, children);
-      const ignored = this.notContenders.get(c.parentPath);
+      this.foreign.reportMalformed(c.key, c.parentPath, children);
+      const ignored = this.foreign.ignoredUnder(c.parentPath);
       const turn = getsTheLock(children, ourName, ignored);
       const lastListing = children;
       children = undefined;
@@ -313,7 +218,7 @@ export class LockRecipe {
       // Next in line: watch our own node too (in the same write as the getData below, answered
       // first), so the handoff needs no listing: this request replaces that one. Further back, the
       // next listing notices a deleted node, as Curator does.
-      if (turn.ourIndex === 1) this.watchOwnNode(session, c);
+      if (turn.ourIndex === 1) watchOwnNode(session, c);
       try {
         // getData, not exists: if the predecessor is already gone, no watch is left behind
         const watcher = (event: RawEvent): void => {
@@ -323,18 +228,18 @@ export class LockRecipe {
         const { stat } = await interruption.race(session.getData(predecessor, watcher));
         if (isPersistent(stat)) {
           // not a contender (anyone may create nodes under an open ACL): it would never go away
-          this.ignore(c, turn.pathToWatch);
+          this.foreign.ignore(c.key, c.parentPath, turn.pathToWatch);
           children = lastListing;
           continue;
         }
       } catch (error) {
         if (!isZkError(error, 'NO_NODE')) throw error;
         // the predecessor left between list and watch
-        if (this.firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
+        if (firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
         continue;
       }
       await interruption.race(woken);
-      if (predecessorDeleted && this.firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
+      if (predecessorDeleted && firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
     }
   }
 

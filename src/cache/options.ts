@@ -2,7 +2,7 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Codec } from '../codec/codec.js';
 import { MAX_TIMER_MS } from '../core/deadline.js';
 import { checkLabel, defaultLabel } from '../core/label.js';
-import { assertValidNamespace } from '../core/namespace.js';
+import { assertValidNamespace, namespaceLockRoot } from '../core/namespace.js';
 import {
   assertOptionsObject,
   describeValue,
@@ -174,7 +174,7 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
   }
   const locks = parseLockManagerOptions(
     // the lock root of a namespace; OrderedCache and the CLI must agree on it
-    { root: `/zkoc/${options.namespace}/locks`, label, timeoutMs: lockTimeoutMs },
+    { root: namespaceLockRoot(options.namespace), label, timeoutMs: lockTimeoutMs },
     optionNamer('', { timeoutMs: 'lockTimeoutMs' }),
   );
   return {

@@ -278,14 +278,14 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Finishes lock releases still being retried, then closes the ZooKeeper session (its znodes vanish
+   * Finishes lock releases still being retried (within the ZooKeeper connection's close grace, at
+   * most 1 s), then closes the ZooKeeper session (its znodes vanish
    * at once, so a load still in flight loses its lock; its write is still fenced) and the
    * Redis connection if the cache created it. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.locks.settled().catch(() => {});
-      await this.#zk.close();
+      await this.#zk.close(); // runs locks.settled() first, bounded: a silent server cannot hold close up
       if (this.#ownsRedis) await this.#redis.quit().catch(() => this.#redis.disconnect());
     })();
     return this.#closing;

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { openRedis } from '../cache/redis-connection.js';
+import { namespaceLockRoot } from '../core/namespace.js';
 import { OrderedStore } from '../redis/index.js';
 import { LockManager, ZooKeeperConnection } from '../zookeeper/index.js';
 import { type ConnectionOptions, timeoutLimits, zookeeperAccess } from './connection-options.js';
@@ -35,9 +36,7 @@ export async function openLocks(options: ConnectionOptions): Promise<OpenedLocks
 }
 
 /** The lock root of a namespace, the same one OrderedCache uses. */
-export function lockRoot(namespace: string): string {
-  return `/zkoc/${namespace}/locks`;
-}
+export const lockRoot = namespaceLockRoot;
 
 /** A Redis connection and a store that decodes any stored bytes for display. */
 export interface OpenedStore extends AsyncDisposable {

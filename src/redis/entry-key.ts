@@ -1,13 +1,12 @@
 import { assertValidKey } from '../core/key.js';
-import { assertValidNamespace } from '../core/namespace.js';
+import { namespaceEntryPrefix } from '../core/namespace.js';
 
 /**
  * The Redis key prefix for every entry of a namespace: `zkoc:<namespace>:e:`.
  * Namespaces are restricted to `[A-Za-z0-9_.-]`, so the prefix needs no glob escaping.
  */
 export function entryKeyPrefix(namespace: string): string {
-  assertValidNamespace(namespace);
-  return `zkoc:${namespace}:e:`;
+  return namespaceEntryPrefix(namespace);
 }
 
 /**

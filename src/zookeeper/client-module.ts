@@ -64,6 +64,7 @@ export interface RawClient {
   create(path: string, data: Buffer | null, acls: RawAcl[], mode: number, callback: Cb<[path: string]>): void;
   remove(path: string, version: number, callback: Cb<[]>): void;
   exists(path: string, callback: Cb<[stat: RawStat | null]>): void;
+  exists(path: string, watcher: (event: RawEvent) => void, callback: Cb<[stat: RawStat | null]>): void;
   getData(
     path: string,
     watcher: ((event: RawEvent) => void) | undefined,

@@ -17,7 +17,10 @@ export interface Lock extends AsyncDisposable {
   readonly acquiredAt: Date;
   /** Milliseconds from the `acquire()` call until the lock was granted (local queue included). */
   readonly waitedMs: number;
-  /** Aborted with a LockLostError when the session expires, is presumed lost, or (policy) suspends. */
+  /**
+   * Aborted with a LockLostError when the session expires, is presumed lost, or (policy) suspends,
+   * or when someone else deletes our znode (`node-deleted`; watched from the first read of `signal`).
+   */
   readonly signal: AbortSignal;
   /** True once released (or lost and released). */
   readonly released: boolean;
@@ -45,6 +48,8 @@ export class HeldLock implements Lock {
     readonly session: ZkSession,
     readonly waitedMs: number,
     private readonly onRelease: (lock: HeldLock) => Promise<void>,
+    /** Called once, when `signal` is first looked at: losses nobody can observe need no watch. */
+    private readonly onWatched?: () => void,
   ) {}
 
   get sessionId(): string {
@@ -55,6 +60,7 @@ export class HeldLock implements Lock {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.lostReason) this.controller.abort(this.lostReason);
+      else if (!this.released) this.onWatched?.();
     }
     return this.controller.signal;
   }

@@ -1,11 +1,13 @@
 export { digestAclId, type ZooKeeperAclEntry, type ZooKeeperAclSpec, type ZooKeeperPermission } from './acl.js';
 export { CONNECTION_DEFAULTS, type ZooKeeperAuth, type ZooKeeperConnectionOptions } from './connection-options.js';
+export type { ForeignNodeReason } from './foreign-children.js';
 export type { Lock } from './held-lock.js';
 export type { HolderInfo } from './holder-info.js';
 export {
   type AcquireOptions,
   type InspectOptions,
   LockManager,
+  type LockManagerEvents,
   type LockManagerOptions,
   type LockTestHooks,
 } from './lock-manager.js';

@@ -28,10 +28,14 @@ export function parseLockName(name: string): ParsedLockName | undefined {
   return { name, uuid: match[1]!, sequence: Number(match[2]) };
 }
 
-/** Contender names in lock order: by the sequence suffix, never by the whole name. Foreign names are dropped. */
-export function sortLockNames(children: readonly string[]): ParsedLockName[] {
+/**
+ * Contender names in lock order: by the sequence suffix, never by the whole name. Foreign names,
+ * and those in `ignored` (known not to be contenders, e.g. persistent nodes), are dropped.
+ */
+export function sortLockNames(children: readonly string[], ignored?: ReadonlySet<string>): ParsedLockName[] {
   const parsed: ParsedLockName[] = [];
   for (const child of children) {
+    if (ignored?.has(child)) continue;
     const lock = parseLockName(child);
     if (lock) parsed.push(lock);
   }
@@ -41,12 +45,14 @@ export function sortLockNames(children: readonly string[]): ParsedLockName[] {
 /**
  * Curator's `getsTheLock` for a mutex: we hold the lock when our node sorts first; otherwise we watch
  * only the node right before ours. `ourIndex` is -1 when our node is missing from `children`.
+ * Names in `ignored` do not count (see {@link sortLockNames}).
  */
 export function getsTheLock(
   children: readonly string[],
   ourName: string,
+  ignored?: ReadonlySet<string>,
 ): { getsTheLock: boolean; pathToWatch?: string; ourIndex: number } {
-  const sorted = sortLockNames(children);
+  const sorted = sortLockNames(children, ignored);
   const ourIndex = sorted.findIndex((lock) => lock.name === ourName);
   if (ourIndex <= 0) return { getsTheLock: ourIndex === 0, ourIndex };
   return { getsTheLock: false, pathToWatch: sorted[ourIndex - 1]!.name, ourIndex };

@@ -31,7 +31,15 @@ export interface LockState {
   waiters: LockNode[];
 }
 
-/** Reads the contenders of one key's parent znode. Nodes that vanish meanwhile are skipped. */
+/** True for a node no session owns: it outlives every session, so it can never be a contender. */
+export function isPersistent(stat: RawStat): boolean {
+  return Buffer.from(stat.ephemeralOwner).every((byte) => byte === 0);
+}
+
+/**
+ * Reads the contenders of one key's parent znode. Nodes that vanish meanwhile are skipped, and so
+ * are persistent ones (not contenders, whatever their name).
+ */
 export async function readLockState(session: ZkSession, key: string, parentPath: string): Promise<LockState> {
   let children: string[];
   try {
@@ -46,7 +54,7 @@ export async function readLockState(session: ZkSession, key: string, parentPath:
       const path = `${parentPath}/${name}`;
       try {
         const { data, stat } = await session.getData(path);
-        return toLockNode(path, name, sequence, data, stat);
+        return isPersistent(stat) ? undefined : toLockNode(path, name, sequence, data, stat);
       } catch (error) {
         if (isZkError(error, 'NO_NODE')) return undefined;
         throw error;

@@ -1,14 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionError, ZooKeeperError } from '../errors.js';
-import {
-  type RawAcl,
-  type RawClient,
-  type RawEvent,
-  type RawException,
-  type RawStat,
-  ZK_CODES,
-  zookeeperModule,
-} from './client-module.js';
+import { settlesWithin, withDeadline } from '../core/deadline.js';
+import { ConnectionError } from '../errors.js';
+import { type RawAcl, type RawClient, type RawEvent, type RawStat, zookeeperModule } from './client-module.js';
+import { LivenessClock } from './liveness-clock.js';
+import { RequestPipeline } from './request-pipeline.js';
+
+export { isZkError } from './request-pipeline.js';
 
 /** Why a session ended: the server expired it, we presumed it lost (silent server), or it was closed. */
 export type SessionEndReason = 'session-expired' | 'session-lost' | 'closed';
@@ -31,13 +28,6 @@ export interface NodeData {
   stat: RawStat;
 }
 
-/** A request on the wire: what the overdue sweep and `end()` need to fail it. */
-interface PendingRequest {
-  readonly path: string;
-  readonly sentAt: number;
-  readonly reject: (error: Error) => void;
-}
-
 interface SessionEvents {
   /** `connected` after (re)connecting, `suspended` when the TCP connection dropped or a heartbeat went unanswered. */
   link: ['connected' | 'suspended'];
@@ -47,15 +37,9 @@ interface SessionEvents {
 
 /**
  * One ZooKeeper session: one node-zookeeper-client `Client` wrapped in promises (no request waits
- * longer than the session timeout; the requests of one turn leave in one write), plus our own
- * liveness clock because a paused server is silent (no `disconnected`, no `expired`, requests
- * never call back).
- *
- * The clock: a heartbeat (`exists('/')`) goes out every `sessionTimeoutMs / 3`. Every reply the
- * server sends (success or a ZooKeeper error code) proves the server heard us no earlier than the
- * moment that request was SENT, so the session cannot have expired before
- * `lastAnsweredSentAt + sessionTimeoutMs`. When that instant passes without a newer reply, the
- * session is declared lost (`ended: 'session-lost'`): never later than the server could expire it.
+ * longer than the session timeout; the requests of one turn leave in one write), plus a
+ * {@link LivenessClock}, because a paused server is silent (no `disconnected`, no `expired`,
+ * requests never call back): when it runs out the session ends with `session-lost`.
  * A heartbeat unanswered for `sessionTimeoutMs / 3` marks the link `suspended`; during a reconnect it
  * also drops the socket, so the client retries instead of waiting forever on a server that accepted
  * TCP but never answered the connect request (seen right after a ZooKeeper restart).
@@ -68,17 +52,11 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   /** Monotonic id of this session within its connection (1, 2, …). */
   readonly generation: number;
 
-  private lastAnsweredSentAt: number;
-  private heartbeatInFlight = false;
+  private readonly clock: LivenessClock;
   /** False between the client's DISCONNECTED and its next SYNC_CONNECTED. */
   private linkUp = true;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private lostTimer: NodeJS.Timeout | undefined;
   private endReason: SessionEndReason | undefined;
-  /** Requests sent and not yet answered, in send order. */
-  private readonly pending = new Set<PendingRequest>();
-  /** True while the socket is corked for the current turn (see {@link coalesceWrites}). */
-  private corked = false;
+  private readonly requests: RequestPipeline;
   private readonly endWatchers = new Set<() => void>();
 
   private constructor(
@@ -92,7 +70,22 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     this.generation = generation;
     this.sessionTimeoutMs = client.getSessionTimeout();
     this.sessionId = client.getSessionId().toString('hex');
-    this.lastAnsweredSentAt = connectedSentAt;
+    this.requests = new RequestPipeline(client, displayAddress, this.sessionTimeoutMs, (sentAt) =>
+      this.clock.noteAnswered(sentAt),
+    );
+    this.clock = new LivenessClock(this.sessionTimeoutMs, connectedSentAt, {
+      ping: () => this.exists('/'),
+      tick: () => this.requests.failOverdue(),
+      answered: () => this.emitLink('connected'),
+      silent: () => {
+        this.emitLink('suspended');
+        // node-zookeeper-client has no read timeout: a server that accepted the TCP connection but never
+        // answers (still starting after a restart) would hold a RECONNECT forever. Drop that socket so
+        // the client tries again (same session id). A connected-but-slow link is left alone.
+        if (!this.linkUp) this.client.connectionManager?.socket?.destroy();
+      },
+      lost: () => void this.end('session-lost'),
+    });
     client.on('state', (state) => {
       switch (state.name) {
         case 'DISCONNECTED':
@@ -102,7 +95,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
         case 'SYNC_CONNECTED':
           this.linkUp = true;
           this.emitLink('connected');
-          this.heartbeat(); // its reply moves the clock on; the connect response's send time is unknown
+          this.clock.beat(); // its reply moves the clock on; the connect response's send time is unknown
           break;
         case 'EXPIRED':
           void this.end('session-expired');
@@ -112,15 +105,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
           break;
       }
     });
-    this.heartbeatTimer = setInterval(
-      () => {
-        this.failOverdueRequests();
-        this.heartbeat();
-      },
-      Math.max(1, Math.floor(this.sessionTimeoutMs / 3)),
-    );
-    this.heartbeatTimer.unref();
-    this.armLostTimer();
+    this.clock.start();
   }
 
   /**
@@ -128,34 +113,32 @@ export class ZkSession extends EventEmitter<SessionEvents> {
    * @throws ConnectionError when no session is granted within `connectTimeoutMs` (the client,
    *   which would otherwise retry forever in silence, is closed first).
    */
-  static open(options: ZkSessionOptions, generation: number): Promise<ZkSession> {
-    return new Promise((resolve, reject) => {
-      const client = zookeeperModule.createClient(options.connectString, {
-        sessionTimeout: options.sessionTimeoutMs,
-        spinDelay: Math.min(1000, Math.max(50, Math.floor(options.connectTimeoutMs / 5))),
-        retries: 0,
-      });
-      for (const { scheme, credentials } of options.auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
-      const startedAt = performance.now();
-      const timer = setTimeout(() => {
-        client.removeListener('state', onState);
-        destroyClient(client);
-        reject(
-          new ConnectionError(
-            'zookeeper',
-            `could not open a ZooKeeper session at ${options.displayAddress} within connectTimeoutMs=${options.connectTimeoutMs}`,
-          ),
-        );
-      }, options.connectTimeoutMs);
-      const onState = (state: { name: string }): void => {
-        if (state.name !== 'SYNC_CONNECTED') return;
-        clearTimeout(timer);
-        client.removeListener('state', onState);
-        resolve(new ZkSession(client, options.displayAddress, [...options.acl], generation, startedAt));
-      };
-      client.on('state', onState);
-      client.connect();
+  static async open(options: ZkSessionOptions, generation: number): Promise<ZkSession> {
+    const client = zookeeperModule.createClient(options.connectString, {
+      sessionTimeout: options.sessionTimeoutMs,
+      spinDelay: Math.min(1000, Math.max(50, Math.floor(options.connectTimeoutMs / 5))),
+      retries: 0,
     });
+    for (const { scheme, credentials } of options.auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
+    const startedAt = performance.now();
+    let onState!: (state: { name: string }) => void;
+    const connected = new Promise<void>((resolve) => {
+      onState = (state) => state.name === 'SYNC_CONNECTED' && resolve();
+      client.on('state', onState);
+    });
+    client.connect();
+    try {
+      await withDeadline(connected, options.connectTimeoutMs, () => {
+        destroyClient(client);
+        return new ConnectionError(
+          'zookeeper',
+          `could not open a ZooKeeper session at ${options.displayAddress} within connectTimeoutMs=${options.connectTimeoutMs}`,
+        );
+      });
+    } finally {
+      client.removeListener('state', onState);
+    }
+    return new ZkSession(client, options.displayAddress, [...options.acl], generation, startedAt);
   }
 
   /** Why the session ended, or `undefined` while it lives. */
@@ -184,7 +167,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
   /** Milliseconds until this session would be declared lost if no further reply arrived. */
   msUntilPresumedLost(): number {
-    return this.lastAnsweredSentAt + this.sessionTimeoutMs - performance.now();
+    return this.clock.msUntilPresumedLost();
   }
 
   /**
@@ -192,7 +175,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
    * Sent immediately, so calls made back to back are pipelined in order.
    */
   create(path: string, data: Buffer | null, mode: number): Promise<string> {
-    return this.request(
+    return this.requests.send(
       path,
       (cb) => this.client.create(path, data, this.acl, mode, cb),
       (p: string) => p,
@@ -201,25 +184,28 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
   /** Deletes a znode (any version). */
   remove(path: string): Promise<void> {
-    return this.request(
+    return this.requests.send(
       path,
       (cb) => this.client.remove(path, -1, cb),
       () => undefined,
     );
   }
 
-  /** Resolves with the node's stat, or `null` when it does not exist. */
-  exists(path: string): Promise<RawStat | null> {
-    return this.request(
+  /**
+   * Resolves with the node's stat, or `null` when it does not exist; with `watcher`, leaves a watch
+   * that fires on the node's creation, change or deletion.
+   */
+  exists(path: string, watcher?: (event: RawEvent) => void): Promise<RawStat | null> {
+    return this.requests.send(
       path,
-      (cb) => this.client.exists(path, cb),
+      (cb) => (watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb)),
       (stat: RawStat | null) => stat,
     );
   }
 
   /** Reads data and stat; with `watcher`, leaves a data watch (fires on change or delete). */
   getData(path: string, watcher?: (event: RawEvent) => void): Promise<NodeData> {
-    return this.request(
+    return this.requests.send(
       path,
       (cb) => this.client.getData(path, watcher, cb),
       (data: Buffer | null, stat: RawStat) => ({ data, stat }),
@@ -228,7 +214,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
   /** Reads a znode's ACL. */
   getAcl(path: string): Promise<RawAcl[]> {
-    return this.request(
+    return this.requests.send(
       path,
       (cb) => this.client.getACL(path, cb),
       (acls: RawAcl[]) => acls,
@@ -237,7 +223,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
   /** Lists child names (no watch: the lock recipe never watches children). */
   getChildren(path: string): Promise<string[]> {
-    return this.request(
+    return this.requests.send(
       path,
       (cb) => this.client.getChildren(path, cb),
       (children: string[]) => children,
@@ -246,7 +232,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
 
   /** Creates `path` and its missing ancestors as persistent nodes (each with the session's ACL). */
   mkdirp(path: string): Promise<void> {
-    return this.request(
+    return this.requests.send(
       path,
       (cb) => this.client.mkdirp(path, this.acl, cb),
       () => undefined,
@@ -260,11 +246,9 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   async end(reason: SessionEndReason, graceMs = 0): Promise<void> {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.lostTimer);
+    this.clock.stop();
     const failure = new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${reason})`);
-    for (const request of [...this.pending]) request.reject(failure);
-    this.pending.clear();
+    this.requests.failAll(failure);
     for (const onEnded of [...this.endWatchers]) onEnded();
     this.endWatchers.clear();
     this.emit('ended', reason);
@@ -273,141 +257,18 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     destroyClient(this.client);
   }
 
-  private closeGracefully(graceMs: number): Promise<void> {
+  private async closeGracefully(graceMs: number): Promise<void> {
     // node-zookeeper-client reports the close reply as the socket closing; wait for that or the grace.
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, graceMs);
-      this.client.on('state', (state) => {
-        if (state.name !== 'DISCONNECTED') return;
-        clearTimeout(timer);
-        resolve();
-      });
-      this.client.close();
-    });
+    const closed = new Promise<void>((resolve) =>
+      this.client.on('state', (state) => state.name === 'DISCONNECTED' && resolve()),
+    );
+    this.client.close();
+    await settlesWithin(closed, graceMs);
   }
 
   private emitLink(link: 'connected' | 'suspended'): void {
     if (this.endReason === undefined) this.emit('link', link);
   }
-
-  private heartbeat(): void {
-    if (this.heartbeatInFlight || this.endReason !== undefined) return;
-    this.heartbeatInFlight = true;
-    const deadline = setTimeout(
-      () => {
-        this.emitLink('suspended');
-        // node-zookeeper-client has no read timeout: a server that accepted the TCP connection but never
-        // answers (still starting after a restart) would hold a RECONNECT forever. Drop that socket so
-        // the client tries again (same session id). A connected-but-slow link is left alone.
-        if (!this.linkUp) this.client.connectionManager?.socket?.destroy();
-      },
-      Math.max(1, Math.floor(this.sessionTimeoutMs / 3)),
-    );
-    this.exists('/')
-      .then(
-        () => this.emitLink('connected'),
-        () => undefined, // a missed heartbeat only matters through the clock
-      )
-      .finally(() => {
-        clearTimeout(deadline);
-        this.heartbeatInFlight = false;
-      });
-  }
-
-  private armLostTimer(): void {
-    clearTimeout(this.lostTimer);
-    const remainingMs = this.msUntilPresumedLost();
-    if (remainingMs <= 0) {
-      void this.end('session-lost');
-      return;
-    }
-    this.lostTimer = setTimeout(() => this.armLostTimer(), Math.ceil(remainingMs));
-    this.lostTimer.unref();
-  }
-
-  private request<A extends unknown[], R>(
-    path: string,
-    send: (cb: (error: RawException | null, ...results: A) => void) => void,
-    shape: (...results: A) => R,
-  ): Promise<R> {
-    if (this.endReason !== undefined) {
-      return Promise.reject(
-        new ConnectionError('zookeeper', `ZooKeeper session 0x${this.sessionId} ended (${this.endReason})`),
-      );
-    }
-    return new Promise<R>((resolve, reject) => {
-      const request: PendingRequest = { path, sentAt: performance.now(), reject };
-      this.pending.add(request);
-      this.coalesceWrites();
-      send((error, ...results) => {
-        if (error === null || (error.code !== ZK_CODES.CONNECTION_LOSS && error.code !== ZK_CODES.SESSION_EXPIRED)) {
-          this.noteAnswered(request.sentAt);
-        }
-        if (!this.pending.delete(request)) return; // already failed: overdue, or the session ended
-        if (error) reject(toTypedError(error, path, this.displayAddress));
-        else resolve(shape(...results));
-      });
-    });
-  }
-
-  /**
-   * Fails requests unanswered for longer than the session timeout. A backstop: ZooKeeper answers a
-   * session's requests in order, so a request that old means nothing sent after it was answered
-   * either, and the liveness clock has already ended the session. Run from the heartbeat, not with
-   * a timer per request (a timer per request was a measurable share of a lock cycle's cost).
-   */
-  private failOverdueRequests(): void {
-    const now = performance.now();
-    for (const request of this.pending) {
-      if (now - request.sentAt < this.sessionTimeoutMs) break; // in send order: the rest are younger
-      this.pending.delete(request);
-      request.reject(
-        new ConnectionError(
-          'zookeeper',
-          `ZooKeeper at ${this.displayAddress} did not answer a request on ${request.path} within ${this.sessionTimeoutMs} ms (the session timeout)`,
-        ),
-      );
-    }
-  }
-
-  /**
-   * node-zookeeper-client writes each request with its own socket write (one syscall, and one
-   * wake-up of the server, each). The Java client sends what queued up since its last selector
-   * pass in one go; we do the same: cork the socket for the rest of this turn, so every request
-   * made before the event loop moves on (64 lock contenders woken by one batch of replies, or
-   * create + getChildren back to back) leaves in one writev. Nothing waits on a timer.
-   */
-  private coalesceWrites(): void {
-    if (this.corked) return;
-    const socket = this.client.connectionManager?.socket;
-    if (!socket || socket.destroyed) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
-  }
-
-  private noteAnswered(sentAt: number): void {
-    if (sentAt > this.lastAnsweredSentAt) this.lastAnsweredSentAt = sentAt;
-  }
-}
-
-function toTypedError(error: RawException, path: string, address: string): Error {
-  if (error.code === ZK_CODES.CONNECTION_LOSS) {
-    return new ConnectionError('zookeeper', `connection to ZooKeeper at ${address} lost during a request on ${path}`, {
-      cause: error,
-    });
-  }
-  if (error.code === ZK_CODES.NO_AUTH) {
-    return new ZooKeeperError(
-      error.name,
-      `ZooKeeper refused the request on ${path} (NO_AUTH): this session lacks the credential the znode's ACL requires (set zookeeper.auth to a credential the ACL grants)`,
-      { cause: error, path },
-    );
-  }
-  return new ZooKeeperError(error.name, `ZooKeeper answered ${error.name} for ${path}`, { cause: error, path });
 }
 
 /** Closes a client and drops its socket, so a silent (paused) server cannot keep it retrying. */
@@ -418,9 +279,4 @@ function destroyClient(client: RawClient): void {
     // close() only queues a packet; a client that never connected may throw on a missing socket
   }
   client.connectionManager?.socket?.destroy();
-}
-
-/** True when `error` is a ZooKeeper reply with the given code name (e.g. `NO_NODE`). */
-export function isZkError(error: unknown, zkCode: keyof typeof ZK_CODES): error is ZooKeeperError {
-  return error instanceof ZooKeeperError && error.zkCode === zkCode;
 }

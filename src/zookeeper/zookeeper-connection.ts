@@ -105,16 +105,14 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
 
   /**
    * Ends the session (ephemeral nodes, so every lock held through it, go at once) and stops
-   * reconnecting. Idempotent. Waits at most `min(1000, sessionTimeoutMs)` ms for the server to
-   * acknowledge; a silent server leaves the session to expire on its own.
+   * reconnecting. Idempotent. Close hooks and the server's acknowledgement share one grace of
+   * `min(1000, sessionTimeoutMs)` ms; a silent server leaves the session to expire on its own.
    */
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
+    const graceEnds = performance.now() + Math.min(1000, this.sessionTimeoutMs);
     if (this.closeHooks.length > 0 && this.current?.ended === undefined) {
-      await settlesWithin(
-        Promise.allSettled(this.closeHooks.map((hook) => hook())),
-        Math.min(1000, this.sessionTimeoutMs),
-      );
+      await settlesWithin(Promise.allSettled(this.closeHooks.map((hook) => hook())), graceEnds - performance.now());
     }
     if (this.isClosed()) return;
     this.setState('closed');
@@ -122,12 +120,14 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
     this.sessionWaiters.clear();
     const session = this.current;
     this.current = undefined;
-    if (session) await session.end('closed', Math.min(1000, session.sessionTimeoutMs));
+    // at least 1 ms: a close request the server can answer at once still gets sent
+    if (session) await session.end('closed', Math.max(1, graceEnds - performance.now()));
   }
 
   /**
    * Registers work to do while the session still lives, right before `close()` ends it (e.g. deleting
-   * idle lock parents). Hooks get at most `min(1000, sessionTimeoutMs)` ms together.
+   * idle lock parents). Hooks get at most `min(1000, sessionTimeoutMs)` ms together, less what the
+   * server then takes to acknowledge the close.
    */
   addCloseHook(hook: () => Promise<void>): void {
     this.closeHooks.push(hook);

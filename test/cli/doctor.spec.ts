@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
 import type { StartedStack } from '../../src/testing/index.js';
+import { LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { needs, startTestStack } from '../support/stack.js';
 import { runZkoc } from './run-zkoc.js';
 
@@ -59,6 +60,30 @@ describe('zkoc doctor', () => {
     }
     const after = await runZkoc(['doctor', ...connection]);
     expect(after.stdout).toMatch(/^ok\s+redis\s+script\s+loaded: compare-write [0-9a-f]{12}$/m);
+  });
+
+  it('flags nodes under the lock root that are not ephemeral lock contenders', async () => {
+    await using zk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
+    const held = await new LockManager(zk, { root: '/zkoc/doctor-clean/locks' }).acquire('k');
+    const clean = await runZkoc(['doctor', ...connection, '-n', 'doctor-clean']);
+    expect(clean.stdout).toMatch(
+      /^ok\s+zookeeper\s+lock tree\s+\/zkoc\/doctor-clean\/locks: 1 key\(s\), 1 ephemeral contender\(s\), nothing else$/m,
+    );
+    await held.release();
+
+    // anyone may create these under the default open ACL
+    const session = await zk.liveSession();
+    const root = '/zkoc/doctor-tree/locks';
+    await session.mkdirp(`${root}/k`);
+    const impostor = `${root}/k/_c_00000000-0000-0000-0000-000000000000-lock-0000000000`;
+    for (const path of [impostor, `${root}/k/junk`, `${root}/not.a.key`]) await session.create(path, null, 0);
+    const run = await runZkoc(['doctor', ...connection, '-n', 'doctor-tree']);
+    expect(run.code).toBe(0); // the lock ignores them: a warning, not a failure
+    const line = run.stdout.split('\n').find((l) => /^WARN\s+zookeeper\s+lock tree\s/.test(l));
+    expect(line).toContain(`3 node(s) under ${root} are not ephemeral lock contenders`);
+    expect(line).toContain(`${impostor} (persistent, not a contender)`);
+    expect(line).toContain(`${root}/k/junk (not a contender name)`);
+    expect(line).toContain(`${root}/not.a.key (not a key)`);
   });
 
   it('prints one parseable JSON document under --json', async () => {

@@ -20,45 +20,53 @@ afterAll(async () => {
 });
 
 describe('lock recipe against a real ZooKeeper', () => {
-  it('herd-free: each waiter holds one data watch on its predecessor, and no child watch exists', mntr, async () => {
-    const root = '/herd/locks';
-    const conns = await Promise.all(Array.from({ length: 6 }, () => connect(stack)));
-    try {
-      const managers = conns.map((zk) => new LockManager(zk, { root }));
-      const holder = await managers[0]!.acquire('hot');
-      const watchesBefore = mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count');
-      const waiting = managers.slice(1).map((m) => m.acquire('hot', { timeoutMs: 10_000 }));
-      await eventually(async () => (await managers[0]!.state('hot')).waiters.length === 5, 5000, '5 waiters queued');
-      await eventually(
-        async () => mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count') >= watchesBefore + 5,
-        2000,
-        'the 5 predecessor watches registered',
-      );
-      const state = await managers[0]!.state('hot');
-      const lockNodes = [state.holder!, ...state.waiters].map((n) => n.path);
-      const wchp = parseWchp(await stack.zookeeper.fourLetterWord('wchp'));
-      // every node but the last is watched by exactly one session: the next waiter's
-      for (const [i, path] of lockNodes.entries()) {
-        expect(wchp.get(path)?.length ?? 0, path).toBe(i < lockNodes.length - 1 ? 1 : 0);
-      }
-      expect([...wchp.keys()].filter((p) => p.startsWith(`${root}/`) && !lockNodes.includes(p))).toEqual([]);
-      // mntr counts data AND child watches; wchp shows only data watches: equal growth means no child watch
-      expect(mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count')).toBe(watchesBefore + 5);
+  it(
+    'herd-free: each waiter holds one data watch on its predecessor (the next in line one on its own node too), and no child watch exists',
+    mntr,
+    async () => {
+      // (the holder never looked at lock.signal, so it has no watch on its own node)
+      const root = '/herd/locks';
+      const conns = await Promise.all(Array.from({ length: 6 }, () => connect(stack)));
+      try {
+        const managers = conns.map((zk) => new LockManager(zk, { root }));
+        const watchesBefore = mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count');
+        const holder = await managers[0]!.acquire('hot');
+        const waiting = managers.slice(1).map((m) => m.acquire('hot', { timeoutMs: 10_000 }));
+        await eventually(async () => (await managers[0]!.state('hot')).waiters.length === 5, 5000, '5 waiters queued');
+        await eventually(
+          async () => mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count') >= watchesBefore + 6,
+          2000,
+          "the 5 predecessor watches and the next in line's own-node watch registered",
+        );
+        const state = await managers[0]!.state('hot');
+        const lockNodes = [state.holder!, ...state.waiters];
+        const wchp = parseWchp(await stack.zookeeper.fourLetterWord('wchp'));
+        // every node but the last is watched by the next waiter's session, the next in line's by its own too
+        for (const [i, node] of lockNodes.entries()) {
+          const expected = i === 1 ? [node.ephemeralOwner] : [];
+          if (i < lockNodes.length - 1) expected.push(lockNodes[i + 1]!.ephemeralOwner);
+          expect((wchp.get(node.path) ?? []).sort(), node.path).toEqual(expected.sort());
+        }
+        const paths = lockNodes.map((n) => n.path);
+        expect([...wchp.keys()].filter((p) => p.startsWith(`${root}/`) && !paths.includes(p))).toEqual([]);
+        // mntr counts data AND child watches; wchp shows only data watches: equal growth means no child watch
+        expect(mntrValue(await stack.zookeeper.fourLetterWord('mntr'), 'zk_watch_count')).toBe(watchesBefore + 6);
 
-      await holder.release();
-      const next = await Promise.race(waiting);
-      expect(next.path).toBe(state.waiters[0]!.path);
-      // one release woke exactly one waiter: the other four still wait
-      expect((await managers[0]!.state('hot')).waiters.map((n) => n.path)).toEqual(
-        state.waiters.slice(1).map((n) => n.path),
-      );
-      await next.release();
-      // the waiters queued concurrently, so `next` may be any of the five promises: release the rest as they come
-      await Promise.all(waiting.map((p) => p.then((lock) => (lock === next ? undefined : lock.release()))));
-    } finally {
-      await Promise.all(conns.map((zk) => zk.close()));
-    }
-  });
+        await holder.release();
+        const next = await Promise.race(waiting);
+        expect(next.path).toBe(state.waiters[0]!.path);
+        // one release woke exactly one waiter: the other four still wait
+        expect((await managers[0]!.state('hot')).waiters.map((n) => n.path)).toEqual(
+          state.waiters.slice(1).map((n) => n.path),
+        );
+        await next.release();
+        // the waiters queued concurrently, so `next` may be any of the five promises: release the rest as they come
+        await Promise.all(waiting.map((p) => p.then((lock) => (lock === next ? undefined : lock.release()))));
+      } finally {
+        await Promise.all(conns.map((zk) => zk.close()));
+      }
+    },
+  );
 
   it('FIFO: 20 waiters over 5 connections acquire in the order they queued', async () => {
     const root = '/fifo/locks';

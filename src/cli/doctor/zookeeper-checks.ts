@@ -1,3 +1,4 @@
+import { namespaceLockRoot, namespaceZnode } from '../../core/namespace.js';
 import { tcpExchange } from '../../testing/tcp-exchange.js';
 import { type RawClient, zookeeperModule } from '../../zookeeper/client-module.js';
 import { zookeeperHosts } from '../../zookeeper/connect-string.js';
@@ -5,6 +6,7 @@ import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 import { timeoutLimits } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import { type CheckResult, reason, withDeadline } from './check.js';
+import { checkLockTree } from './lock-tree-check.js';
 
 /**
  * Checks every ZooKeeper server of the connect string with `srvr` (reachable, version, mode,
@@ -75,7 +77,7 @@ async function checkSession(
   });
   // The credential goes with the session, so a lock tree that is not world-readable can be read.
   for (const { scheme, credentials } of auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
-  const root = `/zkoc/${namespace}`;
+  const root = namespaceZnode(namespace);
   try {
     const started = performance.now();
     await withDeadline(
@@ -98,11 +100,25 @@ async function checkSession(
       latencyMs,
       detail: `session established in ${formatDuration(latencyMs)}${as}`,
     };
+    const lockRoot = namespaceLockRoot(namespace);
+    const tree = await withDeadline(
+      checkLockTree(client, lockRoot),
+      timeoutMs,
+      `zookeeper at ${connectString}: ${lockRoot}`,
+    ).catch(
+      (error: unknown): CheckResult => ({
+        server: 'zookeeper',
+        check: 'lock tree',
+        status: 'fail',
+        detail: reason(error),
+      }),
+    );
     try {
       const acl = await withDeadline(getAcl(client, root), timeoutMs, `zookeeper at ${connectString}: getACL ${root}`);
       if (acl === undefined)
         return [
           session,
+          tree,
           {
             server: 'zookeeper',
             check: 'acl',
@@ -114,6 +130,7 @@ async function checkSession(
       const text = acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(', ');
       return [
         session,
+        tree,
         {
           server: 'zookeeper',
           check: 'acl',
@@ -122,7 +139,7 @@ async function checkSession(
         },
       ];
     } catch (error) {
-      return [session, { server: 'zookeeper', check: 'acl', status: 'fail', detail: reason(error) }];
+      return [session, tree, { server: 'zookeeper', check: 'acl', status: 'fail', detail: reason(error) }];
     }
   } catch (error) {
     return [{ server: 'zookeeper', check: 'session', status: 'fail', detail: reason(error) }];

@@ -1,0 +1,288 @@
+import { settlesWithin, sleep } from '../core/deadline.js';
+import { ConnectionError } from '../errors.js';
+import { type RawEvent, zookeeperModule } from './client-module.js';
+import { type Contender, firstWithoutListing, watchOwnNode } from './contender.js';
+import type { ForeignChildren } from './foreign-children.js';
+import { type Interruption, SESSION_ENDED } from './interruption.js';
+import { getsTheLock, parseLockName } from './lock-node-name.js';
+import { isPersistent } from './lock-state.js';
+import type { ParentReaper } from './parent-reaper.js';
+import { isZkError, type ZkSession } from './zk-session.js';
+import type { ZooKeeperConnection } from './zookeeper-connection.js';
+
+const { CreateMode } = zookeeperModule;
+
+/**
+ * Fault injection for tests. `afterCreate` runs after the server created our contender node and
+ * before we use its path; throwing a ConnectionError there is a create whose reply was lost.
+ */
+export interface LockTestHooks {
+  afterCreate?(path: string): void | Promise<void>;
+}
+
+/**
+ * How long a contender that gave up waits for its node's delete before it rejects. A server that
+ * answers deletes it well within this, so the caller sees no node left; a silent one must not
+ * stretch the caller's `timeoutMs` to the session timeout: the delete goes on in the background.
+ */
+const ABANDON_GRACE_MS = 250;
+
+/**
+ * The znode side of the lock, Curator's `LockInternals`: create a protected ephemeral-sequential
+ * node, list the key's children, decide with {@link getsTheLock} (the pure
+ * `StandardLockInternalsDriver` counterpart), watch the predecessor, repeat; and abandon or delete
+ * the node afterwards. Knows nothing of local turns or held locks (that is the LockManager's).
+ */
+export class LockRecipe {
+  private readonly backgroundDeletes = new Set<Promise<void>>();
+
+  /**
+   * @param onRecreated told when a waiter's node was deleted by someone else and it queues again.
+   * @param foreign the children of key parents known not to be contenders.
+   */
+  constructor(
+    private readonly zk: ZooKeeperConnection,
+    private readonly root: string,
+    private readonly parents: ParentReaper,
+    private readonly hooks: LockTestHooks,
+    private readonly onRecreated: (key: string, deletedPath: string) => void,
+    private readonly foreign: ForeignChildren,
+  ) {}
+
+  /** Resolves when every background delete (abandoned or retried) has finished: deleted, or the session ended. */
+  async settled(): Promise<void> {
+    while (this.backgroundDeletes.size > 0) await Promise.allSettled([...this.backgroundDeletes]);
+  }
+
+  /** The recipe: create (protected) → list → hold or watch the predecessor → repeat. */
+  async contend(c: Contender, interruption: Interruption): Promise<{ session: ZkSession; path: string }> {
+    for (;;) {
+      interruption.bindSession(undefined);
+      const session = await interruption.race(this.zk.liveSession());
+      interruption.bindSession(session);
+      c.path = undefined;
+      c.createInFlight = undefined;
+      try {
+        for (;;) {
+          try {
+            let children: string[] | undefined;
+            if (c.path === undefined) children = await this.createOurNode(session, c, interruption);
+            const path = c.path!;
+            const outcome = await this.waitUntilFirst(session, c, path, children, interruption);
+            if (outcome === 'acquired') return { session, path };
+            // our node vanished under a live session: start over with a new node, at the back
+            this.onRecreated(c.key, path);
+          } catch (error) {
+            // a dropped connection under a live session: our node (if any) is still queued, keep going
+            if (!(error instanceof ConnectionError) || session.ended !== undefined) throw error;
+            await interruption.race(sleep(Math.min(100, Math.ceil(session.sessionTimeoutMs / 20))));
+          }
+        }
+      } catch (error) {
+        if (error === SESSION_ENDED && !interruption.error) continue; // its ephemeral node dies with it
+        c.abandoned = this.inBackground(this.abandon(session, c));
+        await settlesWithin(c.abandoned, ABANDON_GRACE_MS);
+        throw error === SESSION_ENDED ? interruption.error : error;
+      }
+    }
+  }
+
+  /**
+   * Deletes a contender node and, right behind it, the key's parent (NOT_EMPTY when others wait, which
+   * is fine). On connection loss the delete is retried in the background while the session lives.
+   */
+  async deleteNode(session: ZkSession, path: string, parentPath: string): Promise<void> {
+    const removed = session.remove(path);
+    if (this.parents.lingerMs === 0) session.remove(parentPath).catch(() => undefined);
+    try {
+      await removed;
+    } catch (error) {
+      if (isZkError(error, 'NO_NODE')) return; // already gone, possibly an expired session
+      if (error instanceof ConnectionError) {
+        this.retryDeleteInBackground(session, path, parentPath);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sends create-parent, create-node and getChildren back to back (ZooKeeper answers a session's
+   * requests in order, so this is one round trip and the listing already includes our node).
+   * Sets `c.path`; resolves with the listing, or `undefined` when it failed (list again).
+   */
+  private async createOurNode(
+    session: ZkSession,
+    c: Contender,
+    interruption: Interruption,
+  ): Promise<string[] | undefined> {
+    for (;;) {
+      // NODE_EXISTS is the usual answer; NO_NODE means the root itself is missing (handled below).
+      const parentAssumed = this.parents.assumed(c.parentPath);
+      // resolves with the refusal (NODE_EXISTS mostly), kept to tell a missing root from a refused parent
+      const parentRefusal = parentAssumed
+        ? undefined
+        : session.create(c.parentPath, null, CreateMode.PERSISTENT).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+      const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL);
+      const afterCreate = this.hooks.afterCreate;
+      c.createInFlight = afterCreate
+        ? created.then(async (path) => {
+            await afterCreate(path);
+            return path;
+          })
+        : created;
+      const listed = session.getChildren(c.parentPath);
+      try {
+        c.path = await interruption.race(c.createInFlight);
+      } catch (error) {
+        listed.catch(() => undefined);
+        if (isZkError(error, 'NO_NODE') && parentAssumed) {
+          this.parents.forget(c.parentPath); // someone else removed it: send the parent create next time
+          continue;
+        }
+        if (isZkError(error, 'NO_NODE')) {
+          // the root's ACL refused our parent: retrying would spin until the timeout
+          const refusal = await interruption.race(parentRefusal ?? Promise.resolve(undefined));
+          if (isZkError(refusal, 'NO_AUTH')) throw refusal;
+          await interruption.race(session.mkdirp(this.root)); // the root is missing: make it, then try again
+          continue;
+        }
+        if (error instanceof ConnectionError && session.ended === undefined) {
+          // the reply was lost, the node may exist: Curator's protected mode finds it by our uuid
+          const found = await interruption.race(this.findOurNode(session, c));
+          if (found) {
+            c.path = found;
+            return undefined;
+          }
+          continue;
+        }
+        throw error;
+      }
+      if (!parentAssumed) this.parents.created(c.parentPath);
+      try {
+        return await interruption.race(listed);
+      } catch (error) {
+        if (error === SESSION_ENDED || error === interruption.error) throw error;
+        return undefined; // waitUntilFirst lists again
+      }
+    }
+  }
+
+  private async findOurNode(session: ZkSession, c: Contender): Promise<string | undefined> {
+    let children: string[];
+    try {
+      children = await session.getChildren(c.parentPath);
+    } catch (error) {
+      if (isZkError(error, 'NO_NODE')) return undefined;
+      throw error;
+    }
+    const ours = children.find((name) => parseLockName(name)?.uuid === c.uuid);
+    return ours === undefined ? undefined : `${c.parentPath}/${ours}`;
+  }
+
+  /** Curator's internalLockLoop: hold when first, else wait for the predecessor to change. */
+  private async waitUntilFirst(
+    session: ZkSession,
+    c: Contender,
+    path: string,
+    listed: string[] | undefined,
+    interruption: Interruption,
+  ): Promise<'acquired' | 'vanished'> {
+    const ourName = path.slice(c.parentPath.length + 1);
+    let children = listed;
+    let wake: () => void = () => undefined;
+    // ZooKeeper delivers our node's delete event before any later reply, so a deletion is either
+    // missing from the next listing or wakes the predecessor wait below
+    c.onDeleted = () => wake();
+    for (;;) {
+      children ??= await interruption.race(session.getChildren(c.parentPath));
+      this.foreign.reportMalformed(c.key, c.parentPath, children);
+      const ignored = this.foreign.ignoredUnder(c.parentPath);
+      const turn = getsTheLock(children, ourName, ignored);
+      const lastListing = children;
+      children = undefined;
+      if (turn.getsTheLock && c.deletedPath === undefined) return 'acquired';
+      if (turn.pathToWatch === undefined || c.deletedPath !== undefined) {
+        // our node is gone (its watch said so, or the listing lacks it) while the session lives
+        c.path = undefined;
+        c.createInFlight = undefined;
+        c.deletedPath = undefined;
+        return 'vanished';
+      }
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const predecessor = `${c.parentPath}/${turn.pathToWatch}`;
+      let predecessorDeleted = false; // not a data change: only a deletion hands the lock on
+      // Next in line: watch our own node too (in the same write as the getData below, answered
+      // first), so the handoff needs no listing: this request replaces that one. Further back, the
+      // next listing notices a deleted node, as Curator does.
+      if (turn.ourIndex === 1) watchOwnNode(session, c);
+      try {
+        // getData, not exists: if the predecessor is already gone, no watch is left behind
+        const watcher = (event: RawEvent): void => {
+          predecessorDeleted = event.name === 'NODE_DELETED';
+          wake();
+        };
+        const { stat } = await interruption.race(session.getData(predecessor, watcher));
+        if (isPersistent(stat)) {
+          // not a contender (anyone may create nodes under an open ACL): it would never go away
+          this.foreign.ignore(c.key, c.parentPath, turn.pathToWatch);
+          children = lastListing;
+          continue;
+        }
+      } catch (error) {
+        if (!isZkError(error, 'NO_NODE')) throw error;
+        // the predecessor left between list and watch
+        if (firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
+        continue;
+      }
+      await interruption.race(woken);
+      if (predecessorDeleted && firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
+    }
+  }
+
+  /** Deletes our node after a timeout, abort or error; a create still in flight is waited for first. */
+  private async abandon(session: ZkSession, c: Contender): Promise<void> {
+    if (session.ended !== undefined) return;
+    if (c.path === undefined && c.createInFlight) {
+      c.path = await c.createInFlight.then(
+        (path) => path,
+        () => undefined,
+      );
+      if (c.path === undefined && session.ended === undefined) {
+        c.path = await this.findOurNode(session, c).catch(() => undefined);
+      }
+    }
+    if (c.path !== undefined) await this.deleteNode(session, c.path, c.parentPath).catch(() => undefined);
+    this.parents.schedule(c.parentPath);
+  }
+
+  private retryDeleteInBackground(session: ZkSession, path: string, parentPath: string): void {
+    const pauseMs = Math.max(20, Math.min(500, Math.floor(session.sessionTimeoutMs / 10)));
+    this.inBackground(
+      (async () => {
+        while (session.ended === undefined) {
+          await sleep(pauseMs);
+          try {
+            await session.remove(path);
+          } catch (error) {
+            if (error instanceof ConnectionError) continue;
+            if (!isZkError(error, 'NO_NODE')) return;
+          }
+          await session.remove(parentPath).catch(() => undefined);
+          return;
+        }
+      })(),
+    );
+  }
+
+  /** Tracks `work` for {@link settled}; never rejects. */
+  private inBackground(work: Promise<void>): Promise<void> {
+    const run = work.catch(() => undefined);
+    this.backgroundDeletes.add(run);
+    void run.finally(() => this.backgroundDeletes.delete(run));
+    return run;
+  }
+}

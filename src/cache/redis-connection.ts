@@ -1,6 +1,8 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { redactUrl } from '../core/redact.js';
-import { ConnectionError } from '../errors.js';
+import { redactText, redactUrl, urlPasswords } from '../core/redact.js';
+import { AccessDeniedError, ConnectionError } from '../errors.js';
+import { assertRedisSpecShape, parseRedisUrl } from '../redis/redis-spec.js';
+import { accessRefusalOf, redisSecretsOf } from '../redis/transport-failure.js';
 
 /** What `OrderedCache.connect` accepts as `redis`. */
 export type RedisSpec = string | string[] | RedisOptions | Redis | Cluster;
@@ -21,6 +23,7 @@ export async function openRedis(
   limits: { connectTimeoutMs: number; commandTimeoutMs: number },
 ): Promise<OpenedRedis> {
   if (isClient(spec)) return { client: spec, owned: false };
+  assertRedisSpecShape(spec);
   const common: RedisOptions = {
     lazyConnect: true,
     connectTimeout: limits.connectTimeoutMs,
@@ -30,18 +33,11 @@ export async function openRedis(
   let client: Redis | Cluster;
   let where: string;
   if (Array.isArray(spec)) {
-    const nodes = spec.map((url) => {
-      const parsed = new URL(url);
-      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
-    });
-    const first = new URL(spec[0] ?? 'redis://127.0.0.1:6379');
+    const seeds = spec.map((url, i) => parseRedisUrl(url, `redis[${i}]`));
+    const nodes = seeds.map(({ host, port }) => ({ host, port }));
     client = new Cluster(nodes, {
       lazyConnect: true,
-      redisOptions: {
-        ...common,
-        username: decodeURIComponent(first.username) || undefined,
-        password: decodeURIComponent(first.password) || undefined,
-      },
+      redisOptions: { ...common, username: seeds[0]?.username, password: seeds[0]?.password },
     });
     where = spec.map(redactUrl).join(',');
   } else if (typeof spec === 'string') {
@@ -72,8 +68,20 @@ export async function openRedis(
     return { client, owned: true };
   } catch (error) {
     client.disconnect();
+    const secrets = [...redisSecretsOf(client), ...(typeof spec === 'string' ? urlPasswords(spec) : [])];
     const said = error instanceof Error ? error.message : String(error);
-    const reason = redactUrl(lastError && lastError.message !== said ? `${said} (${lastError.message})` : said);
+    const reason = redactText(
+      lastError && lastError.message !== said ? `${said} (${lastError.message})` : said,
+      secrets,
+    );
+    // A refused credential is not worth retrying, unlike an unreachable server.
+    const refusal = accessRefusalOf(lastError) ?? accessRefusalOf(error);
+    if (refusal)
+      throw new AccessDeniedError(
+        'redis',
+        refusal,
+        `Redis at ${where} refused the connection's credential (${reason}): check the user and password (see docs/access-control.md)`,
+      );
     throw new ConnectionError(
       'redis',
       `could not connect to Redis at ${where}: ${reason} (redisConnectTimeoutMs=${limits.connectTimeoutMs})`,

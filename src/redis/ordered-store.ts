@@ -16,7 +16,7 @@ import {
   parseOrderedStoreOptions,
   type ResolvedOrderedStoreOptions,
 } from './ordered-store-options.js';
-import { asRedisFailure } from './transport-failure.js';
+import { asRedisFailure, redisSecretsOf } from './transport-failure.js';
 
 /** A validated write that has not been sent yet. */
 export interface PreparedWrite {
@@ -198,7 +198,7 @@ export class OrderedStore<T = unknown> {
       (error: unknown) => {
         if (error instanceof Error && error.message.startsWith('WRONGTYPE'))
           throw new ForeignEntryError(redisKey, 'not a hash');
-        throw asRedisFailure(error, `HMGET ${redisKey}`);
+        throw asRedisFailure(error, `HMGET ${redisKey}`, redisSecretsOf(this.#client));
       },
     );
   }
@@ -216,7 +216,11 @@ export class OrderedStore<T = unknown> {
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, redisKeys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+        const [next, redisKeys] = await node
+          .scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+          .catch((error: unknown) => {
+            throw asRedisFailure(error, `SCAN ${pattern}`, redisSecretsOf(this.#client));
+          });
         cursor = next.toString();
         for (const redisKey of redisKeys) {
           const key = keyFromEntryRedisKey(this.options.namespace, redisKey);
@@ -240,7 +244,7 @@ export class OrderedStore<T = unknown> {
         return { status: reply.status, current: BigInt(reply.storedTimestamp) };
       },
       (error: unknown) => {
-        throw asRedisFailure(error, `the compare-write script on ${redisKey}`);
+        throw asRedisFailure(error, `the compare-write script on ${redisKey}`, redisSecretsOf(this.#client));
       },
     );
   }

@@ -39,7 +39,7 @@ export async function openRedis(
       lazyConnect: true,
       redisOptions: { ...common, username: seeds[0]?.username, password: seeds[0]?.password },
     });
-    where = spec.map(redactUrl).join(',');
+    where = spec.map((url) => redactUrl(url)).join(',');
   } else if (typeof spec === 'string') {
     client = new Redis(spec, common);
     where = redactUrl(spec);

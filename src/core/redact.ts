@@ -13,11 +13,14 @@
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*):([^\s/?#]*)@(?=[^\s@/?#]*(?:[\s/?#]|$))/gi;
 
 /**
- * Returns `text` with every URL password replaced by `***`.
+ * Returns `text` with every URL password replaced by `***` (or only those `isSecret` accepts).
  * Works on single URLs, comma-separated lists, and text that embeds URLs.
  */
-export function redactUrl(text: string): string {
-  return text.replace(URL_USERINFO, '$1:***@');
+export function redactUrl(text: string, isSecret?: (password: string) => boolean): string {
+  if (!isSecret) return text.replace(URL_USERINFO, '$1:***@');
+  return text.replace(URL_USERINFO, (whole, head: string, password: string) =>
+    isSecret(password) ? `${head}:***@` : whole,
+  );
 }
 
 /** The passwords (raw and percent-decoded) of every URL in `text`, for masking where they appear bare. */

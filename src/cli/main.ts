@@ -7,10 +7,7 @@ import { createProgram, isHelpOrVersion } from './program.js';
 import { Redactor } from './redactor.js';
 
 // Everything that may carry a password: the arguments and the connection env vars.
-const redactor = new Redactor(
-  [...process.argv, process.env.ZKOC_REDIS, process.env.DATABASE_URL, process.env.ZKOC_ZK],
-  zkAuthSecrets(process.argv, process.env),
-);
+const redactor = Redactor.forProcess(process.argv, process.env, zkAuthSecrets(process.argv, process.env));
 
 const interruptHandlers = new Set<() => void>();
 const env: CliEnvironment = {

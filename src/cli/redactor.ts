@@ -4,6 +4,8 @@ import { redactSecrets, redactUrl, urlPasswords } from '../core/redact.js';
 // because someone's password is "1" would corrupt the output operators rely on.
 const MIN_BARE_SECRET_LENGTH = 4;
 
+const CONNECTION_FLAGS = new Set(['--redis', '--zk', '--database-url']);
+
 // commander echoes a mistyped flag with its value: `unknown option '--zk-auht=app:S3cret'`.
 const UNKNOWN_OPTION_VALUE = /(unknown option '--?[^'=\s]+)=[^']*'/g;
 
@@ -16,6 +18,22 @@ const UNKNOWN_OPTION_VALUE = /(unknown option '--?[^'=\s]+)=[^']*'/g;
  */
 export class Redactor {
   readonly #secrets: string[];
+
+  /**
+   * The Redactor of a zkoc process: the passwords of its connection flags (`--redis`, `--zk`,
+   * `--database-url`, both `--flag value` and `--flag=value`), of the connection env vars, and its
+   * `--zk-auth` credentials. Other arguments (keys, values) are data, never harvested: a key
+   * `x://u:p@h` must not make every "p" in the output a secret.
+   */
+  static forProcess(argv: readonly string[], env: NodeJS.ProcessEnv, bareSecrets: readonly string[]): Redactor {
+    const sources: (string | undefined)[] = [env.ZKOC_REDIS, env.DATABASE_URL, env.ZKOC_ZK];
+    argv.forEach((arg, i) => {
+      if (CONNECTION_FLAGS.has(arg)) sources.push(argv[i + 1]);
+      const eq = arg.indexOf('=');
+      if (eq > 0 && CONNECTION_FLAGS.has(arg.slice(0, eq))) sources.push(arg.slice(eq + 1));
+    });
+    return new Redactor(sources, bareSecrets);
+  }
 
   /**
    * @param sources argv items and env values to harvest URL passwords from.

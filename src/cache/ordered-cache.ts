@@ -8,6 +8,7 @@ import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
 import type { LockState } from '../zookeeper/lock-state.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import { assertLockCall, assertReadCall } from './call-arguments.js';
 import { CacheEventEmitter } from './events.js';
 import { checkLoaderResult, type Loader } from './loader-result.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
@@ -152,7 +153,7 @@ export class OrderedCache<T = unknown> {
 
   #assertReadable(loader: unknown, options: GetOptions): void {
     this.#assertOpen();
-    if (typeof loader !== 'function') throw new TypeError('loader must be a function');
+    assertReadCall(loader, options);
     options.signal?.throwIfAborted();
   }
 
@@ -307,6 +308,7 @@ export class OrderedCache<T = unknown> {
     options: WriteCallOptions & { timeoutMs?: number },
     fn: (lock: Lock) => Promise<R> | R,
   ): Promise<R> {
+    assertLockCall(fn, options);
     const waitStart = performance.now();
     await using lock = await this.locks.acquire(key, {
       timeoutMs: options.timeoutMs ?? this.#options.lockTimeoutMs,

@@ -258,7 +258,14 @@ export class OrderedStore<T = unknown> {
     if (value === undefined)
       throw new InvalidValueError('value must not be undefined; use writeMissing for "no such row"');
     const { codec, maxValueBytes } = this.options;
-    const encoded = codec.encode(value);
+    let encoded: Buffer | string;
+    try {
+      encoded = codec.encode(value);
+    } catch (err) {
+      // A codec may not expect hostile input: a throwing getter or Proxy trap is still bad input.
+      if (err instanceof InvalidValueError) throw err;
+      throw new InvalidValueError(`value could not be encoded by codec ${codec.name}`, { cause: err });
+    }
     if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
       throw new InvalidValueError(
         `codec ${codec.name} returned ${typeof encoded}; it must return a Buffer or a string`,

@@ -37,7 +37,7 @@ describe('keys starting with U+FEFF round-trip', () => {
       const scanned: string[] = [];
       for await (const key of cache.store.scan()) scanned.push(key);
       expect(scanned.sort()).toEqual([...BOM_KEYS].sort());
-      for (const [i, key] of BOM_KEYS.entries()) expect((await cache.peek(key))?.value).toBe(i);
+      for (const [i, key] of BOM_KEYS.entries()) expect(await cache.peek(key)).toMatchObject({ value: i });
       await cache.withLock('\uFEFFabc', async () => {
         const listed = (await cache.locks.list()).map((l) => l.key);
         expect(listed).toContain('\uFEFFabc');

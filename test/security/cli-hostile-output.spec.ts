@@ -139,6 +139,15 @@ describe('zkoc against hostile data written by a raw ZooKeeper client', () => {
     expect(scanJson.entries.map((e) => e.key)).toContain(URL_KEY);
   });
 
+  it('a JSON number a double cannot hold is refused, not stored rounded (item 11)', async () => {
+    const run = await runZkoc(['set', 'big', '12345678901234567890', '--ts', '1', ...connection]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/12345678901234567890 would be stored as 12345678901234567000/);
+    expect((await runZkoc(['get', 'big', ...connection])).code).toBe(3);
+    expect((await runZkoc(['set', 'big', '"12345678901234567890"', '--ts', '1', ...connection])).code).toBe(0);
+    expect((await runZkoc(['get', 'big', ...connection])).stdout).toContain('"12345678901234567890"');
+  });
+
   it('a mistyped flag carrying a credential is not echoed (item 4)', async () => {
     const run = await runZkoc(['locks', '--zk-auht=app:S3cretZk', ...connection]);
     expect(run.code).toBe(2);

@@ -49,6 +49,12 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   return out;
 }
 
+/** `user:password` → `user:***` (a ZooKeeper digest credential); anything without a user part → `***`. */
+export function maskCredential(credential: string): string {
+  const colon = credential.indexOf(':');
+  return colon > 0 ? `${credential.slice(0, colon)}:***` : '***';
+}
+
 /** Masks URL passwords and the named secrets in one string. */
 export function redactText(text: string, secrets: readonly (string | undefined)[] = []): string {
   return redactSecrets(redactUrl(text), secrets);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { maskCredential } from '../core/redact.js';
 import { ClosedError, ConnectionError } from '../errors.js';
 import {
   type ParsedConnectionOptions,
@@ -65,9 +66,12 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
     return this.current?.sessionTimeoutMs ?? this.options.sessionTimeoutMs;
   }
 
-  /** The options in force, defaults applied. */
+  /** The options in force, defaults applied; `auth` credentials masked (`user:***`): this is for display. */
   get settings(): Readonly<ParsedConnectionOptions> {
-    return this.options;
+    return {
+      ...this.options,
+      auth: this.options.auth.map((a) => ({ scheme: a.scheme, credentials: maskCredential(a.credentials) })),
+    };
   }
 
   /**

@@ -5,6 +5,7 @@ import { zkAuthSecrets } from './connection-options.js';
 import { ExitCode } from './exit-codes.js';
 import { createProgram, isHelpOrVersion } from './program.js';
 import { Redactor } from './redactor.js';
+import { terminalSafe } from './render/text.js';
 
 // Everything that may carry a password: the arguments and the connection env vars.
 const redactor = Redactor.forProcess(process.argv, process.env, zkAuthSecrets(process.argv, process.env));
@@ -38,7 +39,9 @@ try {
   else if (error instanceof CommanderError)
     process.exitCode = ExitCode.usage; // commander already printed why
   else {
-    process.stderr.write(`${redactor.redact(`zkoc: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+    process.stderr.write(
+      `${terminalSafe(redactor.redact(`zkoc: ${error instanceof Error ? error.message : String(error)}`))}\n`,
+    );
     process.exitCode = ExitCode.runtime;
   }
 }

@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { jsonCodec } from '../../src/codec/index.js';
-import { InvalidArgumentError, InvalidOptionsError, InvalidValueError, type ZkocError } from '../../src/errors.js';
+import {
+  InvalidArgumentError,
+  InvalidOptionsError,
+  InvalidValueError,
+  MalformedLoaderResultError,
+  type ZkocError,
+} from '../../src/errors.js';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
 import { openCache, rawRedis } from '../cache/fixture.js';
 
@@ -121,6 +127,27 @@ describe('hostile values and wrong argument types against real servers: typed er
   it('a loader whose value has a throwing getter → InvalidValueError, nothing written, lock released', async () => {
     const error = await failure(() => cache.get('loaded', async () => ({ value: throwingGetter(), timestamp: 1n })));
     expect(error).toBeInstanceOf(InvalidValueError);
+  });
+
+  it('a loader result that throws when read (getter, Proxy trap) → MalformedLoaderResultError, nothing written', async () => {
+    const getter = Object.defineProperty({ timestamp: 1n }, 'value', {
+      get() {
+        throw new Error('getter says no');
+      },
+    });
+    const proxy = new Proxy(
+      { value: 1, timestamp: 1n },
+      {
+        has() {
+          throw new Error('trap says no');
+        },
+      },
+    );
+    for (const result of [getter, proxy]) {
+      const error = await failure(() => cache.get('loaded-result', async () => result as never));
+      expect(error).toBeInstanceOf(MalformedLoaderResultError);
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    }
   });
 
   it.each([

@@ -15,6 +15,7 @@ const HOSTILE_KEY = 'k\u001b[2J\u0085\u009b0m\u007f';
 const MISSING_KEY = 'gone\u009b2J\u007f\u001b]0;x\u0007';
 const URL_KEY = 'x://u:p@h';
 const URL_VALUE = 'y://a:b@c';
+const URL_LOCK_KEY = 'z://v:q@w';
 // node-zookeeper-client's mode for a contender node (the test client types only two modes).
 const EPHEMERAL_SEQUENTIAL = (CreateMode as unknown as { EPHEMERAL_SEQUENTIAL: number }).EPHEMERAL_SEQUENTIAL;
 // Raw bytes a terminal acts on: C0 except newline, DEL, C1, line separators, bidi controls.
@@ -37,18 +38,20 @@ describe('zkoc against hostile data written by a raw ZooKeeper client', () => {
     stack = await startStack({ provider: 'local' });
     zk = await connectTestClient(stack.zookeeper.connectString, 10_000);
     // Under the default open ACL anyone may queue a contender with any holder data.
-    let path = '';
-    for (const part of ['zkoc', NAMESPACE, 'locks', encodeKeyAsZnodeName(HOSTILE_KEY)]) {
-      path += `/${part}`;
-      await zk.create(path, '').catch((error: { name?: string }) => {
-        if (error.name !== 'NODE_EXISTS') throw error;
-      });
+    for (const key of [HOSTILE_KEY, URL_LOCK_KEY]) {
+      let path = '';
+      for (const part of ['zkoc', NAMESPACE, 'locks', encodeKeyAsZnodeName(key)]) {
+        path += `/${part}`;
+        await zk.create(path, '').catch((error: { name?: string }) => {
+          if (error.name !== 'NODE_EXISTS') throw error;
+        });
+      }
+      await zk.create(
+        `${path}/_c_${randomUUID()}-lock-`,
+        JSON.stringify({ host: HOSTILE_HOST, pid: 1, label: HOSTILE_LABEL, requestedAt: Date.now() }),
+        EPHEMERAL_SEQUENTIAL,
+      );
     }
-    await zk.create(
-      `${path}/_c_${randomUUID()}-lock-`,
-      JSON.stringify({ host: HOSTILE_HOST, pid: 1, label: HOSTILE_LABEL, requestedAt: Date.now() }),
-      EPHEMERAL_SEQUENTIAL,
-    );
     redis = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis.connect();
     const store = new OrderedStore(redis, { namespace: NAMESPACE, writerLabel: `writer${HOSTILE_LABEL}` });
@@ -137,6 +140,10 @@ describe('zkoc against hostile data written by a raw ZooKeeper client', () => {
       entries: { key: string }[];
     };
     expect(scanJson.entries.map((e) => e.key)).toContain(URL_KEY);
+    const locks = await runZkoc(['locks', ...connection]);
+    expect(locks.stdout).toContain(URL_LOCK_KEY);
+    const locksJson = await runZkoc(['locks', ...connection, '--json']);
+    expect(locksJson.stdout).toContain(JSON.stringify(URL_LOCK_KEY));
   });
 
   it('a JSON number a double cannot hold is refused, not stored rounded (item 11)', async () => {

@@ -6,38 +6,12 @@ import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { AccessDeniedError, ConnectionError, InvalidOptionsError, ZkocError } from '../../src/errors.js';
 import { type StartedStack, startStack } from '../../src/testing/index.js';
+import { reachableStrings } from './reachable-strings.js';
 
 // Secrets with an unencoded '@' and ':' (ioredis accepts both in a URL's password).
 const PASSWORD = 'Sup3r@S3cretPw';
 const NEW_PASSWORD = 'N3w-S3cret-Pw-77';
 const SECRETS = [PASSWORD, NEW_PASSWORD, 'S3cretPw', encodeURIComponent(PASSWORD)];
-
-/** Every string reachable from `root`: own properties (enumerable or not, symbols too), getters, prototypes' own data. */
-function reachableStrings(root: unknown): string[] {
-  const out: string[] = [];
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number): void => {
-    if (typeof value === 'string') {
-      out.push(value);
-      return;
-    }
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
-    if (seen.has(value) || depth > 12) return;
-    seen.add(value);
-    for (const name of Reflect.ownKeys(value)) {
-      let child: unknown;
-      try {
-        child = (value as Record<string | symbol, unknown>)[name];
-      } catch {
-        continue;
-      }
-      visit(child, depth + 1);
-    }
-  };
-  visit(root, 0);
-  out.push(inspect(root, { depth: 12, showHidden: true }), String(root));
-  return out;
-}
 
 function expectNoSecret(error: unknown): void {
   expect(error).toBeInstanceOf(ZkocError);

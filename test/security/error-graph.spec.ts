@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:net';
-import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';

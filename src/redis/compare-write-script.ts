@@ -62,7 +62,8 @@ local function cmp(a, b)
 end
 
 -- The stored value must decode with the codec the caller names (only 'json' can be checked here).
--- cjson refuses nesting deeper than 1000 that JSON.parse accepts: that is still ours.
+-- cjson refuses nesting deeper than 1000 that JSON.parse accepts: that is still ours. Cost, measured
+-- on a loaded 2-core box: nothing visible for small values, +0.6 ms at 100 KB, +14 ms at 900 KB.
 local function decodes(v)
   if valueCheck ~= 'json' then return true end
   local ok, err = pcall(cjson.decode, v)

@@ -155,6 +155,20 @@ describe('zkoc against hostile data written by a raw ZooKeeper client', () => {
     expect((await runZkoc(['get', 'big', ...connection])).stdout).toContain('"12345678901234567890"');
   });
 
+  it('a password with an unencoded @ is masked whole by get and doctor --json (item 2)', async () => {
+    await redis.call('ACL', 'SETUSER', 'atuser', 'on', '>p@ss1234X', '~*', '+@all');
+    try {
+      const url = `redis://atuser:p@ss1234X-wrong@${stack.redis.host}:${stack.redis.port}`;
+      const args = ['--zk', stack.zookeeper.connectString, '--redis', url, '-n', NAMESPACE, '--timeout-ms', '3000'];
+      for (const run of [await runZkoc(['get', 'k', ...args]), await runZkoc(['doctor', ...args, '--json'])]) {
+        expect(run.stdout + run.stderr).toContain('redis://atuser:***@');
+        expect(run.stdout + run.stderr).not.toMatch(/ss1234X/);
+      }
+    } finally {
+      await redis.call('ACL', 'DELUSER', 'atuser');
+    }
+  });
+
   it('a mistyped flag carrying a credential is not echoed (item 4)', async () => {
     const run = await runZkoc(['locks', '--zk-auht=app:S3cretZk', ...connection]);
     expect(run.code).toBe(2);

@@ -200,6 +200,13 @@ describe('zkoc against hostile data written by a raw ZooKeeper client', () => {
       };
       expect(json.foreign.map((f) => f.key)).toEqual(['foreign\u001b[2J']);
       expect(json.entries.length).toBeGreaterThan(0);
+      const watch = spawnZkoc(['watch', ...connection]);
+      try {
+        await watch.waitFor((_, stderr) => stderr.includes('Ctrl-C to stop'), 10_000, 'watch starts despite it');
+        expect(watch.stdout()).toMatch(/foreign {3}"foreign\\u001b\[2J": .*malformed timestamp field ts/);
+      } finally {
+        expect(await watch.interrupt()).toBe(130);
+      }
       expect(await redis.hget(foreign, 'ts')).toBe('9999999999999999999');
     } finally {
       await redis.del(foreign);

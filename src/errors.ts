@@ -42,6 +42,13 @@ export class InvalidValueError extends ZkocError {
   }
 }
 
+/** A call argument has the wrong type, e.g. a loader or a `withLock` body that is not a function. */
+export class InvalidArgumentError extends ZkocError {
+  constructor(message: string) {
+    super('E_INVALID_ARGUMENT', message);
+  }
+}
+
 /** An option has the wrong type or range, or options contradict each other. */
 export class InvalidOptionsError extends ZkocError {
   constructor(message: string) {

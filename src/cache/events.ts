@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { scrubError } from '../core/redact.js';
 
 /**
  * Everything `OrderedCache` reports, for metrics and logs. Listeners run synchronously on the
@@ -72,6 +73,9 @@ export class CacheEventEmitter {
   /** @internal Emits without letting a listener's exception escape into the cache operation. */
   emit<E extends CacheEventName>(event: E, data: CacheEvents[E]): void {
     if (this.#emitter.listenerCount(event) === 0) return;
+    // The one secret-scrubbing rule (core/redact.ts) applies to what listeners see, too.
+    const error = (data as { error?: unknown }).error;
+    if (error !== undefined) scrubError(error);
     try {
       this.#emitter.emit(event, data);
     } catch {

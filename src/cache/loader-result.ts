@@ -1,5 +1,5 @@
 import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
-import { InvalidTimestampError, MalformedLoaderResultError } from '../errors.js';
+import { InvalidTimestampError, MalformedLoaderResultError, ZkocError } from '../errors.js';
 
 /**
  * What a loader returns:
@@ -24,8 +24,26 @@ export type CheckedLoaderResult<T> =
   | { kind: 'missing'; timestamp: string }
   | { kind: 'none' };
 
-/** Validates a loader's result; throws {@link MalformedLoaderResultError} naming what is wrong. */
+/**
+ * Validates a loader's result; throws {@link MalformedLoaderResultError} naming what is wrong,
+ * also when reading the result throws (a getter or a Proxy trap), with that error as `cause`.
+ */
 export function checkLoaderResult<T>(key: string, result: unknown): CheckedLoaderResult<T> {
+  try {
+    return checkShape<T>(key, result);
+  } catch (error) {
+    if (error instanceof ZkocError) throw error;
+    throw new MalformedLoaderResultError(
+      key,
+      `loader for key ${JSON.stringify(key)} returned a result that throws when read`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function checkShape<T>(key: string, result: unknown): CheckedLoaderResult<T> {
   if (result === undefined || result === null) return { kind: 'none' };
   if (typeof result !== 'object' || Array.isArray(result)) {
     throw new MalformedLoaderResultError(

@@ -17,6 +17,7 @@ import {
   type SetEntry,
   setMany,
 } from './batch-writes.js';
+import { assertLockCall, assertReadCall } from './call-arguments.js';
 import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
 import { CacheEventEmitter } from './events.js';
 import { FillPath } from './fill-path.js';
@@ -158,7 +159,7 @@ export class OrderedCache<T = unknown> {
 
   #assertReadable(loader: unknown, options: GetOptions): void {
     this.#assertOpen();
-    if (typeof loader !== 'function') throw new TypeError('loader must be a function');
+    assertReadCall(loader, options);
     options.signal?.throwIfAborted();
   }
 
@@ -300,6 +301,7 @@ export class OrderedCache<T = unknown> {
     options: WriteCallOptions & { timeoutMs?: number },
     fn: (lock: Lock) => Promise<R> | R,
   ): Promise<R> {
+    assertLockCall(fn, options);
     const timeoutMs = options.timeoutMs ?? this.#options.lockTimeoutMs;
     return this.#fill.holding(key, { timeoutMs, signal: options.signal }, fn);
   }

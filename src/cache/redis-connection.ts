@@ -1,7 +1,9 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { withDeadline } from '../core/deadline.js';
-import { redactUrl } from '../core/redact.js';
-import { ConnectionError } from '../errors.js';
+import { redactText, redactUrl, urlPasswords } from '../core/redact.js';
+import { AccessDeniedError, ConnectionError } from '../errors.js';
+import { assertRedisSpecShape, parseRedisUrl } from '../redis/redis-spec.js';
+import { accessRefusalOf, redisSecretsOf } from '../redis/transport-failure.js';
 import { forEachConnection } from './redis-connections.js';
 import { watchLiveness } from './redis-liveness.js';
 import { batchWritesPerTurn } from './redis-write-batching.js';
@@ -27,6 +29,7 @@ export async function openRedis(
   limits: { connectTimeoutMs: number; commandTimeoutMs: number },
 ): Promise<OpenedRedis> {
   if (isClient(spec)) return { client: spec, owned: false };
+  assertRedisSpecShape(spec);
   const common: RedisOptions = {
     lazyConnect: true,
     connectTimeout: limits.connectTimeoutMs,
@@ -35,20 +38,13 @@ export async function openRedis(
   let client: Redis | Cluster;
   let where: string;
   if (Array.isArray(spec)) {
-    const nodes = spec.map((url) => {
-      const parsed = new URL(url);
-      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
-    });
-    const first = new URL(spec[0] ?? 'redis://127.0.0.1:6379');
+    const seeds = spec.map((url, i) => parseRedisUrl(url, `redis[${i}]`));
+    const nodes = seeds.map(({ host, port }) => ({ host, port }));
     client = new Cluster(nodes, {
       lazyConnect: true,
-      redisOptions: {
-        ...common,
-        username: decodeURIComponent(first.username) || undefined,
-        password: decodeURIComponent(first.password) || undefined,
-      },
+      redisOptions: { ...common, username: seeds[0]?.username, password: seeds[0]?.password },
     });
-    where = spec.map(redactUrl).join(',');
+    where = spec.map((url) => redactUrl(url)).join(',');
   } else if (typeof spec === 'string') {
     client = new Redis(spec, common);
     where = redactUrl(spec);
@@ -74,8 +70,20 @@ export async function openRedis(
     return { client, owned: true };
   } catch (error) {
     client.disconnect();
+    const secrets = [...redisSecretsOf(client), ...(typeof spec === 'string' ? urlPasswords(spec) : [])];
     const said = error instanceof Error ? error.message : String(error);
-    const reason = redactUrl(lastError && lastError.message !== said ? `${said} (${lastError.message})` : said);
+    const reason = redactText(
+      lastError && lastError.message !== said ? `${said} (${lastError.message})` : said,
+      secrets,
+    );
+    // A refused credential is not worth retrying, unlike an unreachable server.
+    const refusal = accessRefusalOf(lastError) ?? accessRefusalOf(error);
+    if (refusal)
+      throw new AccessDeniedError(
+        'redis',
+        refusal,
+        `Redis at ${where} refused the connection's credential (${reason}): check the user and password (see docs/access-control.md)`,
+      );
     throw new ConnectionError(
       'redis',
       `could not connect to Redis at ${where}: ${reason} (redisConnectTimeoutMs=${limits.connectTimeoutMs})`,

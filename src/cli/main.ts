@@ -7,12 +7,10 @@ import { ExitCode } from './exit-codes.js';
 import { CliLifetime } from './lifetime.js';
 import { createProgram, isHelpOrVersion } from './program.js';
 import { Redactor } from './redactor.js';
+import { terminalSafe } from './render/text.js';
 
 // Everything that may carry a password: the arguments and the connection env vars.
-const redactor = new Redactor(
-  [...process.argv, process.env.ZKOC_REDIS, process.env.DATABASE_URL, process.env.ZKOC_ZK],
-  zkAuthSecrets(process.argv, process.env),
-);
+const redactor = Redactor.forProcess(process.argv, process.env, zkAuthSecrets(process.argv, process.env));
 
 // SIGINT/SIGTERM/SIGHUP close every session the command opened (deleting its znodes), then exit
 // 130/143/129.
@@ -41,10 +39,12 @@ try {
   if (isHelpOrVersion(error)) process.exitCode = ExitCode.ok;
   else if (error instanceof CommanderError) {
     // commander printed why itself; our own argv checks did not
-    if (error.code === LIKELY_MEANT_CODE) process.stderr.write(`${redactor.redact(error.message)}\n`);
+    if (error.code === LIKELY_MEANT_CODE) process.stderr.write(`${terminalSafe(redactor.redact(error.message))}\n`);
     process.exitCode = ExitCode.usage;
   } else {
-    process.stderr.write(`${redactor.redact(`zkoc: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+    process.stderr.write(
+      `${terminalSafe(redactor.redact(`zkoc: ${error instanceof Error ? error.message : String(error)}`))}\n`,
+    );
     process.exitCode = ExitCode.runtime;
   }
 }

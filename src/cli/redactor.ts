@@ -1,18 +1,39 @@
-import { redactSecrets, redactUrl } from '../core/redact.js';
+import { redactSecrets, redactUrl, urlPasswords } from '../core/redact.js';
 
 // Bare secrets shorter than this are masked only in URL form: replacing every "1" of a timestamp
 // because someone's password is "1" would corrupt the output operators rely on.
 const MIN_BARE_SECRET_LENGTH = 4;
 
-const URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:([^\s@/]*)@/gi;
+const CONNECTION_FLAGS = new Set(['--redis', '--zk', '--database-url']);
+
+// commander echoes a mistyped flag with its value: `unknown option '--zk-auht=app:S3cret'`.
+const UNKNOWN_OPTION_VALUE = /(unknown option '--?[^'=\s]+)=[^']*'/g;
 
 /**
- * Masks passwords in everything the CLI prints: URL passwords by pattern (`redis://:***@host`),
- * plus every password seen in argv or the connection env vars wherever it appears bare,
- * e.g. inside a driver's error message, in raw and percent-decoded form.
+ * Masks the credentials the CLI was given, and only those: every password seen in argv or the
+ * connection env vars (URL passwords raw and percent-decoded, `--zk-auth user:password`), wherever
+ * it appears, and the value of a mistyped `--flag=value` that commander echoes. Keys, values and
+ * holder data are printed as they are, even when they look like a URL with a password
+ * (`x://u:p@h`): masking data would hide the real key from the operator.
  */
 export class Redactor {
   readonly #secrets: string[];
+
+  /**
+   * The Redactor of a zkoc process: the passwords of its connection flags (`--redis`, `--zk`,
+   * `--database-url`, both `--flag value` and `--flag=value`), of the connection env vars, and its
+   * `--zk-auth` credentials. Other arguments (keys, values) are data, never harvested: a key
+   * `x://u:p@h` must not make every "p" in the output a secret.
+   */
+  static forProcess(argv: readonly string[], env: NodeJS.ProcessEnv, bareSecrets: readonly string[]): Redactor {
+    const sources: (string | undefined)[] = [env.ZKOC_REDIS, env.DATABASE_URL, env.ZKOC_ZK];
+    argv.forEach((arg, i) => {
+      if (CONNECTION_FLAGS.has(arg)) sources.push(argv[i + 1]);
+      const eq = arg.indexOf('=');
+      if (eq > 0 && CONNECTION_FLAGS.has(arg.slice(0, eq))) sources.push(arg.slice(eq + 1));
+    });
+    return new Redactor(sources, bareSecrets);
+  }
 
   /**
    * @param sources argv items and env values to harvest URL passwords from.
@@ -20,24 +41,19 @@ export class Redactor {
    */
   constructor(sources: readonly (string | undefined)[], bareSecrets: readonly string[] = []) {
     const secrets = new Set<string>(bareSecrets);
-    for (const source of sources) {
-      if (!source) continue;
-      for (const match of source.matchAll(URL_PASSWORD)) {
-        const raw = match[1] ?? '';
-        secrets.add(raw);
-        try {
-          secrets.add(decodeURIComponent(raw));
-        } catch {
-          // A malformed %-escape is still masked in its raw form.
-        }
-      }
-    }
-    // Longest first, so a secret containing another is masked whole.
-    this.#secrets = [...secrets].filter((s) => s.length >= MIN_BARE_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+    for (const source of sources) if (source) for (const secret of urlPasswords(source)) secrets.add(secret);
+    this.#secrets = [...secrets].filter((s) => s.length > 0);
   }
 
-  /** Returns `text` with URL passwords and known secrets replaced by `***`. */
+  /** Returns `text` with the known secrets replaced by `***`. */
   redact(text: string): string {
-    return redactSecrets(redactUrl(text), this.#secrets);
+    // a known password in a URL is masked whatever its length
+    const masked = redactUrl(text.replace(UNKNOWN_OPTION_VALUE, "$1=***'"), (password) =>
+      this.#secrets.includes(password),
+    );
+    return redactSecrets(
+      masked,
+      this.#secrets.filter((s) => s.length >= MIN_BARE_SECRET_LENGTH),
+    );
   }
 }

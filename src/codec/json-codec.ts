@@ -6,8 +6,12 @@ import type { Codec } from './codec.js';
  *
  * Rejects, with {@link InvalidValueError} naming the problem, what JSON would silently drop or
  * corrupt: a top-level `undefined`, functions and symbols anywhere, `BigInt`s, non-finite numbers
- * (JSON turns them into `null`) and cyclic structures. `undefined` properties inside objects are
- * dropped as JSON always does; `Date`s come back as ISO strings (JSON's `toJSON` rule).
+ * (JSON turns them into `null`), cyclic structures, an invalid `Date` (JSON writes `null`), and any
+ * object that is not a plain object or array once `toJSON` has run — `Map`, `Set`, `RegExp`,
+ * `Error`, boxed primitives, class instances — which JSON turns into `{}` or a prototype-less copy.
+ * A getter, `toJSON` or Proxy trap that throws is an InvalidValueError too (its error as `cause`).
+ * `undefined` properties inside objects are dropped as JSON always does; valid `Date`s come back
+ * as ISO strings and `Buffer`s as `{ type, data }` (their own `toJSON`).
  */
 export const jsonCodec: Codec<unknown> = Object.freeze({
   name: 'json',
@@ -16,18 +20,14 @@ export const jsonCodec: Codec<unknown> = Object.freeze({
       throw new InvalidValueError(
         'value must not be undefined (json codec); cache "no such row" with a missing entry instead',
       );
-    // Fast path: plain data (the common case) needs no replacer, which would triple the cost.
-    if (isPlainJson(value, 0)) return JSON.stringify(value);
     let text: string | undefined;
     try {
-      text = JSON.stringify(value, rejectLossyJson);
+      // Fast path: plain data (the common case) needs no replacer, which would triple the cost.
+      text = isPlainJson(value, 0) ? JSON.stringify(value) : JSON.stringify(value, rejectLossyJson);
     } catch (err) {
       if (err instanceof InvalidValueError) throw err;
-      // JSON.stringify's own TypeError: a cyclic structure (or a throwing toJSON).
-      throw new InvalidValueError(
-        `value is not JSON-encodable (json codec): ${(err as Error).message.split('\n')[0]}`,
-        { cause: err },
-      );
+      // JSON.stringify's own TypeError (a cyclic structure), or a getter, toJSON or Proxy trap that threw.
+      throw new InvalidValueError(`value is not JSON-encodable (json codec): ${firstLine(err)}`, { cause: err });
     }
     if (text === undefined)
       throw new InvalidValueError(`value of type ${typeof value} is not JSON-encodable (json codec)`);
@@ -55,6 +55,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
         for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
         return true;
       }
+      if (!isPlainPrototype(value)) return false; // Map, Set, Date, class instances: the replacer decides
       const record = value as Record<string, unknown>;
       if (typeof record.toJSON === 'function') return false;
       for (const key in record) {
@@ -67,9 +68,13 @@ function isPlainJson(value: unknown, depth: number): boolean {
   }
 }
 
-// Called by JSON.stringify for every property (key '' is the root), after toJSON.
+// Called by JSON.stringify for every property (key '' is the root), after toJSON; `this[key]` is
+// the value before toJSON.
 function rejectLossyJson(this: unknown, key: string, value: unknown): unknown {
   const where = key === '' ? 'value' : `property ${JSON.stringify(key)}`;
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Date && Number.isNaN(original.getTime()))
+    throw new InvalidValueError(`${where} is an invalid Date, which JSON would turn into null (json codec)`);
   switch (typeof value) {
     case 'bigint':
       throw new InvalidValueError(
@@ -82,7 +87,28 @@ function rejectLossyJson(this: unknown, key: string, value: unknown): unknown {
       if (!Number.isFinite(value))
         throw new InvalidValueError(`${where} is ${value}, which JSON would turn into null (json codec)`);
       return value;
+    case 'object':
+      if (value !== null && !isPlainPrototype(value))
+        throw new InvalidValueError(
+          `${where} is a ${constructorName(value)}, which JSON does not round-trip (json codec); convert it to a plain object or array first`,
+        );
+      return value;
     default:
       return value;
   }
+}
+
+function isPlainPrototype(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function constructorName(value: object): string {
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name !== '' ? name : 'non-plain object';
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }

@@ -1,4 +1,5 @@
 import { InvalidKeyError } from '../errors.js';
+import { decodeUtf8Exact } from './utf8.js';
 
 /** Longest key accepted, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -63,7 +64,7 @@ export function decodeKeyFromZnodeName(name: string): string {
   }
   let key: string;
   try {
-    key = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+    key = decodeUtf8Exact(Uint8Array.from(bytes));
   } catch {
     throw new InvalidKeyError(`znode name ${JSON.stringify(name)} does not decode to UTF-8`);
   }

@@ -10,9 +10,11 @@ export type StoredKind = 'v' | 't' | 'm';
  * The compare-timestamp write, atomically on one key (DESIGN.md "Ordering rules").
  *
  * KEYS[1] entry key. ARGV: kind (v|t|m), canonical timestamp, value bytes, ttlMs, retentionMs,
- * writer label, entry format.
+ * writer label, entry format, value check (`json`: a stored value must parse as JSON; else none).
  * Returns {status, storedTs} with status written|duplicate|stale, or {'foreign', detail} when the
- * key holds something that is not our entry (nothing is touched then).
+ * key holds anything that is not exactly our entry: every field is checked (marker, kind, a
+ * canonical ts ≤ 2^63−1, exp/at/ret of 1–15 digits, by and v present, v decoding as JSON for
+ * the JSON codec) before anything is written, and nothing is touched then.
  *
  * Timestamps are compared as canonical decimal strings: by length, then, at equal length, in two
  * pieces of at most 10 digits each. Lua numbers are doubles and would round a whole timestamp
@@ -27,10 +29,17 @@ export const COMPARE_WRITE_LUA = `
 local key = KEYS[1]
 local kind, ts, value = ARGV[1], ARGV[2], ARGV[3]
 local ttl, retention = tonumber(ARGV[4]), tonumber(ARGV[5])
-local writer, format = ARGV[6], ARGV[7]
+local writer, format, valueCheck = ARGV[6], ARGV[7], ARGV[8]
 
+-- 0, or 1-19 digits without a leading zero, at most 2^63-1 (equal lengths compare as strings).
 local function canonical(s)
   return s and #s >= 1 and #s <= 19 and string.find(s, '^%d+$') ~= nil and (s == '0' or string.byte(s, 1) ~= 48)
+    and (#s < 19 or s <= '9223372036854775807')
+end
+
+-- A time field as we write it: 1-15 digits (exact as a double).
+local function millis(s)
+  return s and #s >= 1 and #s <= 15 and string.find(s, '^%d+$') ~= nil
 end
 
 local function cmp(a, b)
@@ -52,12 +61,25 @@ local function cmp(a, b)
   if tonumber(a) < tonumber(b) then return -1 else return 1 end
 end
 
-local stored = redis.pcall('HMGET', key, 'zkoc', 'k', 'ts', 'exp')
+-- The stored value must decode with the codec the caller names (only 'json' can be checked here).
+-- cjson refuses nesting deeper than 1000 that JSON.parse accepts: that is still ours. Cost, measured
+-- on a loaded 2-core box: nothing visible for small values, +0.6 ms at 100 KB, +14 ms at 900 KB.
+local function decodes(v)
+  if valueCheck ~= 'json' then return true end
+  local ok, err = pcall(cjson.decode, v)
+  return ok or string.find(tostring(err), 'nested', 1, true) ~= nil
+end
+
+if not canonical(ts) then
+  return redis.error_reply('zkoc: non-canonical timestamp argument')
+end
+
+local stored = redis.pcall('HMGET', key, 'zkoc', 'k', 'ts', 'exp', 'v', 'at', 'by', 'ret')
 if stored.err then
   return {'foreign', 'a Redis ' .. redis.call('TYPE', key).ok .. ', not a hash'}
 end
-local marker, sk, sts, sexp = stored[1], stored[2], stored[3], stored[4]
-
+local marker, sk, sts, sexp, sv, sat, sby, sret =
+  stored[1], stored[2], stored[3], stored[4], stored[5], stored[6], stored[7], stored[8]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -71,8 +93,16 @@ elseif sk ~= 'v' and sk ~= 't' and sk ~= 'm' then
   return {'foreign', 'malformed kind field k'}
 elseif not canonical(sts) then
   return {'foreign', 'malformed timestamp field ts'}
-elseif not (sexp and string.find(sexp, '^%d+$')) then
+elseif not millis(sexp) then
   return {'foreign', 'malformed expiry field exp'}
+elseif not (millis(sat) and millis(sret)) then
+  return {'foreign', 'malformed time fields at/ret'}
+elseif not sby then
+  return {'foreign', 'no writer field by'}
+elseif not sv then
+  return {'foreign', 'no value field v'}
+elseif sk == 'v' and not decodes(sv) then
+  return {'foreign', 'value does not decode with codec json'}
 else
   local c = cmp(ts, sts)
   if c < 0 then return {'stale', sts} end
@@ -115,6 +145,8 @@ export interface CompareWriteArgs {
   ttlMs: number;
   retentionMs: number;
   writer: string;
+  /** `json` to refuse a stored value that does not parse as JSON; empty for codecs the script cannot check. */
+  valueCheck: string;
 }
 
 type ScriptHost = Record<string, (key: string, ...args: (string | Buffer)[]) => Promise<unknown>>;
@@ -142,6 +174,7 @@ export function compareWriteCommand(
       String(args.retentionMs),
       args.writer,
       ENTRY_FORMAT,
+      args.valueCheck,
     ).then(decodeReply);
 }
 

@@ -1,5 +1,6 @@
 import { assertValidKey } from '../core/key.js';
 import { namespaceEntryPrefix } from '../core/namespace.js';
+import { decodeUtf8Exact } from '../core/utf8.js';
 
 /**
  * The Redis key prefix for every entry of a namespace: `zkoc:<namespace>:e:`.
@@ -31,7 +32,7 @@ export function keyFromEntryRedisKey(namespace: string, redisKey: string | Buffe
   if (bytes.length <= prefix.length || !bytes.subarray(0, prefix.length).equals(prefix)) return undefined;
   let key: string;
   try {
-    key = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(prefix.length));
+    key = decodeUtf8Exact(bytes.subarray(prefix.length));
   } catch {
     return undefined;
   }

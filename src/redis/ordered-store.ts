@@ -2,13 +2,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
 import { ForeignEntryError, InvalidOptionsError, InvalidValueError } from '../errors.js';
-import {
-  type CompareWriteArgs,
-  type CompareWriteReply,
-  compareWriteCommand,
-  ENTRY_FORMAT,
-} from './compare-write-script.js';
+import { type CompareWriteArgs, type CompareWriteReply, compareWriteCommand } from './compare-write-script.js';
 import type { Entry, ServingEntry, WriteResult } from './entry.js';
+import { millis, parseServingFields, READ_FIELDS, SERVING_FIELDS } from './entry-fields.js';
 import { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
 import {
   assertDurationMs,
@@ -16,7 +12,7 @@ import {
   parseOrderedStoreOptions,
   type ResolvedOrderedStoreOptions,
 } from './ordered-store-options.js';
-import { asRedisFailure } from './transport-failure.js';
+import { asRedisFailure, redisSecretsOf } from './transport-failure.js';
 
 /** A validated write that has not been sent yet. */
 export interface PreparedWrite {
@@ -32,13 +28,7 @@ export interface WriteOptions {
   ttlMs?: number;
 }
 
-// What serving needs, in this order, by ONE HMGET; `read` adds the bookkeeping fields.
-const SERVING_FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp'] as const;
-const READ_FIELDS = [...SERVING_FIELDS, 'at', 'by', 'ret'] as const;
-const KIND_BYTES = { v: 0x76, t: 0x74, m: 0x6d } as const;
 const SCAN_COUNT = 500;
-const EMPTY = Buffer.alloc(0);
-const ENTRY_FORMAT_BYTE = ENTRY_FORMAT.charCodeAt(0);
 // In u-mode a lone surrogate matches \p{Cs}; a proper pair is one code point and does not.
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -57,6 +47,8 @@ export class OrderedStore<T = unknown> {
   readonly #client: Redis | Cluster;
   readonly #keyPrefix: string;
   readonly #compareWrite: (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply>;
+  // The script can check a stored value only for the JSON codec; other codecs' bytes are opaque to it.
+  readonly #valueCheck: string;
 
   /**
    * Does not block or send anything. Throws {@link InvalidOptionsError} for bad options or a
@@ -71,6 +63,7 @@ export class OrderedStore<T = unknown> {
     this.#client = client;
     this.#keyPrefix = entryKeyPrefix(this.options.namespace);
     this.#compareWrite = compareWriteCommand(client);
+    this.#valueCheck = this.options.codec.name === 'json' ? 'json' : '';
   }
 
   /**
@@ -100,6 +93,7 @@ export class OrderedStore<T = unknown> {
       ttlMs,
       retentionMs: this.options.retentionMs,
       writer: this.options.writerLabel,
+      valueCheck: this.#valueCheck,
     };
     return { timestamp, run: () => this.#write(key, args) };
   }
@@ -124,6 +118,7 @@ export class OrderedStore<T = unknown> {
       ttlMs,
       retentionMs: this.options.retentionMs,
       writer: this.options.writerLabel,
+      valueCheck: this.#valueCheck,
     };
     return { timestamp, run: () => this.#write(key, args) };
   }
@@ -149,6 +144,7 @@ export class OrderedStore<T = unknown> {
       ttlMs: this.options.ttlMs,
       retentionMs: this.options.retentionMs,
       writer: this.options.writerLabel,
+      valueCheck: this.#valueCheck,
     };
     return { timestamp, run: () => this.#write(key, args) };
   }
@@ -162,13 +158,14 @@ export class OrderedStore<T = unknown> {
    */
   read(key: string): Promise<Entry<T> | undefined> {
     return this.#hmget(key, READ_FIELDS, (redisKey, fields) => {
-      const serving = this.#parseServing(key, redisKey, fields);
+      const serving = parseServingFields(this.options.codec, key, redisKey, fields);
       if (serving === undefined) return undefined;
       const writtenAt = millis(fields[5]);
       const retainedUntilMs = millis(fields[7]);
       if (writtenAt === undefined || retainedUntilMs === undefined)
         throw new ForeignEntryError(redisKey, 'malformed time fields at/ret');
-      return Object.assign(serving, { writtenAt, writer: fields[6]?.toString() ?? '', retainedUntilMs });
+      if (!fields[6]) throw new ForeignEntryError(redisKey, 'no writer field by');
+      return Object.assign(serving, { writtenAt, writer: fields[6].toString(), retainedUntilMs });
     });
   }
 
@@ -177,7 +174,9 @@ export class OrderedStore<T = unknown> {
    * path. Still exactly one HMGET, of five fields instead of eight, and less to parse.
    */
   readForServing(key: string): Promise<ServingEntry<T> | undefined> {
-    return this.#hmget(key, SERVING_FIELDS, (redisKey, fields) => this.#parseServing(key, redisKey, fields));
+    return this.#hmget(key, SERVING_FIELDS, (redisKey, fields) =>
+      parseServingFields(this.options.codec, key, redisKey, fields),
+    );
   }
 
   // One HMGET, parsed. Not async, and one `then`: every promise layer costs measurably on a path
@@ -198,7 +197,7 @@ export class OrderedStore<T = unknown> {
       (error: unknown) => {
         if (error instanceof Error && error.message.startsWith('WRONGTYPE'))
           throw new ForeignEntryError(redisKey, 'not a hash');
-        throw asRedisFailure(error, `HMGET ${redisKey}`);
+        throw asRedisFailure(error, `HMGET ${redisKey}`, redisSecretsOf(this.#client));
       },
     );
   }
@@ -216,7 +215,11 @@ export class OrderedStore<T = unknown> {
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, redisKeys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+        const [next, redisKeys] = await node
+          .scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+          .catch((error: unknown) => {
+            throw asRedisFailure(error, `SCAN ${pattern}`, redisSecretsOf(this.#client));
+          });
         cursor = next.toString();
         for (const redisKey of redisKeys) {
           const key = keyFromEntryRedisKey(this.options.namespace, redisKey);
@@ -240,7 +243,7 @@ export class OrderedStore<T = unknown> {
         return { status: reply.status, current: BigInt(reply.storedTimestamp) };
       },
       (error: unknown) => {
-        throw asRedisFailure(error, `the compare-write script on ${redisKey}`);
+        throw asRedisFailure(error, `the compare-write script on ${redisKey}`, redisSecretsOf(this.#client));
       },
     );
   }
@@ -255,7 +258,14 @@ export class OrderedStore<T = unknown> {
     if (value === undefined)
       throw new InvalidValueError('value must not be undefined; use writeMissing for "no such row"');
     const { codec, maxValueBytes } = this.options;
-    const encoded = codec.encode(value);
+    let encoded: Buffer | string;
+    try {
+      encoded = codec.encode(value);
+    } catch (err) {
+      // A codec may not expect hostile input: a throwing getter or Proxy trap is still bad input.
+      if (err instanceof InvalidValueError) throw err;
+      throw new InvalidValueError(`value could not be encoded by codec ${codec.name}`, { cause: err });
+    }
     if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
       throw new InvalidValueError(
         `codec ${codec.name} returned ${typeof encoded}; it must return a Buffer or a string`,
@@ -269,62 +279,6 @@ export class OrderedStore<T = unknown> {
     }
     return encoded;
   }
-
-  // Hot path of every cache hit: byte checks, no intermediate strings, arrays or regexes.
-  #parseServing(key: string, redisKey: string, fields: (Buffer | null)[]): ServingEntry<T> | undefined {
-    const marker = fields[0];
-    if (!marker) {
-      for (const field of fields)
-        if (field) throw new ForeignEntryError(redisKey, 'a hash without the zkoc marker field');
-      return undefined;
-    }
-    if (marker.length !== 1 || marker[0] !== ENTRY_FORMAT_BYTE)
-      throw new ForeignEntryError(redisKey, `entry format ${marker.toString().slice(0, 16)}, expected ${ENTRY_FORMAT}`);
-    const kindField = fields[1];
-    const kind = kindField?.length === 1 ? kindField[0] : undefined;
-    if (kind !== KIND_BYTES.v && kind !== KIND_BYTES.t && kind !== KIND_BYTES.m)
-      throw new ForeignEntryError(redisKey, 'malformed kind field k');
-    const timestamp = canonicalTimestampOf(fields[2]);
-    if (timestamp === undefined) throw new ForeignEntryError(redisKey, 'malformed timestamp field ts');
-    const expiresAt = millis(fields[4]);
-    if (expiresAt === undefined) throw new ForeignEntryError(redisKey, 'malformed time field exp');
-    if (kind === KIND_BYTES.t) return { key, kind: 'tombstone', timestamp, expiresAt, isFresh: false };
-    if (kind === KIND_BYTES.m) return { key, kind: 'missing', timestamp, expiresAt, isFresh: expiresAt > Date.now() };
-    let value: T;
-    try {
-      value = this.options.codec.decode(fields[3] ?? EMPTY);
-    } catch (err) {
-      throw Object.assign(
-        new ForeignEntryError(redisKey, `value does not decode with codec ${this.options.codec.name}`),
-        { cause: err },
-      );
-    }
-    return { key, kind: 'value', value, timestamp, expiresAt, isFresh: expiresAt > Date.now() };
-  }
-}
-
-// The stored timestamp, if it is canonical (0, or 1–19 digits without a leading zero). Up to 15
-// digits it is exact as a double, which converts to bigint faster than a string does.
-function canonicalTimestampOf(field: Buffer | null | undefined): bigint | undefined {
-  if (!field || field.length === 0 || field.length > 19 || (field[0] === 0x30 && field.length > 1)) return undefined;
-  if (field.length <= 15) {
-    const n = millis(field);
-    return n === undefined ? undefined : BigInt(n);
-  }
-  for (let i = 0; i < field.length; i++) if (field[i]! < 0x30 || field[i]! > 0x39) return undefined;
-  return BigInt(field.toString('latin1'));
-}
-
-// Parses 1–15 ASCII digits straight from the bytes (no string, no regex: this runs three times per hit).
-function millis(field: Buffer | null | undefined): number | undefined {
-  if (!field || field.length === 0 || field.length > 15) return undefined;
-  let n = 0;
-  for (let i = 0; i < field.length; i++) {
-    const digit = field[i]! - 0x30;
-    if (digit < 0 || digit > 9) return undefined;
-    n = n * 10 + digit;
-  }
-  return n;
 }
 
 function hasKeyPrefix(client: Redis | Cluster): boolean {

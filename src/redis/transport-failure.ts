@@ -1,4 +1,5 @@
 import { ReplyError } from 'ioredis';
+import { scrubError } from '../core/redact.js';
 import { AccessDeniedError, ConnectionError, ZkocError } from '../errors.js';
 
 // Replies by which Redis says "not now" rather than "no": the key's slot or the server is briefly
@@ -20,12 +21,13 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b|while th
  * `commandTimeout`, "Connection is closed", MaxRetriesPerRequestError, no reachable cluster node),
  * become a {@link ConnectionError} for `server: 'redis'`, the original kept as `cause`.
  */
-export function asRedisFailure(error: unknown, what: string): unknown {
+export function asRedisFailure(error: unknown, what: string, secrets: readonly (string | undefined)[] = []): unknown {
   if (error instanceof ZkocError) return error;
+  // ioredis keeps the failed command on the error: after a reconnect that is AUTH with the password.
+  scrubError(error, secrets);
   const reason = error instanceof Error ? error.message : String(error);
-  const access = ACCESS_REPLY.exec(reason);
-  const refusal = access && (access[1] ?? 'NOAUTH');
-  if (error instanceof (ReplyError as new () => Error) && refusal) {
+  const refusal = accessRefusalOf(error);
+  if (refusal) {
     return new AccessDeniedError(
       'redis',
       refusal,
@@ -35,4 +37,19 @@ export function asRedisFailure(error: unknown, what: string): unknown {
   }
   if (error instanceof (ReplyError as new () => Error) && !UNAVAILABLE_REPLY.test(reason)) return error;
   return new ConnectionError('redis', `Redis did not complete ${what}: ${reason}`, { cause: error });
+}
+
+/** `NOAUTH`, `WRONGPASS` or `NOPERM` when `error` is Redis refusing the credential or the command, else undefined. */
+export function accessRefusalOf(error: unknown): string | undefined {
+  if (!(error instanceof (ReplyError as new () => Error))) return undefined;
+  const access = ACCESS_REPLY.exec(error.message);
+  return access ? (access[1] ?? 'NOAUTH') : undefined;
+}
+
+/** The credentials an ioredis client was configured with, for masking wherever they appear bare. */
+export function redisSecretsOf(client: { options?: unknown }): string[] {
+  const options = client.options as { password?: unknown; redisOptions?: { password?: unknown } } | undefined;
+  return [options?.password, options?.redisOptions?.password].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
 }

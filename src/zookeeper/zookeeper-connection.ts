@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { settlesWithin, sleep } from '../core/deadline.js';
+import { maskCredential } from '../core/redact.js';
 import { ClosedError, ConnectionError } from '../errors.js';
 import { zookeeperHosts } from './connect-string.js';
 import {
@@ -74,9 +75,12 @@ export class ZooKeeperConnection extends EventEmitter<ZooKeeperConnectionEvents>
     return this.current?.sessionTimeoutMs ?? this.options.sessionTimeoutMs;
   }
 
-  /** The options in force, defaults applied. */
+  /** The options in force, defaults applied; `auth` credentials masked (`user:***`): this is for display. */
   get settings(): Readonly<ParsedConnectionOptions> {
-    return this.options;
+    return {
+      ...this.options,
+      auth: this.options.auth.map((a) => ({ scheme: a.scheme, credentials: maskCredential(a.credentials) })),
+    };
   }
 
   /**

@@ -3,7 +3,7 @@ import { Redactor } from '../../src/cli/redactor.js';
 import { formatDuration, formatRemaining } from '../../src/cli/render/duration.js';
 import { toJsonText } from '../../src/cli/render/json.js';
 import { renderFields, renderTable } from '../../src/cli/render/table.js';
-import { displayWidth, preview, printable } from '../../src/cli/render/text.js';
+import { displayWidth, preview, printable, terminalSafe, terminalSafeJson } from '../../src/cli/render/text.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -36,6 +36,15 @@ describe('tables', () => {
     );
     expect(lines).toEqual(['KEY        TS', 'a/b c      1', '価格:商品  9223372036854775807']);
     expect(displayWidth('価格')).toBe(4);
+  });
+
+  it('escapes C0, DEL, C1, separators and bidi controls; terminalSafe keeps newlines; JSON stays JSON', () => {
+    expect(printable('a\x7fb\x9b2Jc\u202ed\u2028')).toBe('a\\x7fb\\x9b2Jc\\u202ed\\u2028');
+    expect(terminalSafe('one\x1b]0;pwned\x07\ntwo\x85')).toBe('one\\x1b]0;pwned\\x07\ntwo\\x85');
+    expect(terminalSafe(terminalSafe('\x1b[2J'))).toBe('\\x1b[2J');
+    const json = terminalSafeJson(JSON.stringify({ k: '\x1b\x7f\x9b\u202e' }));
+    expect(json).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202e]/);
+    expect(JSON.parse(json)).toEqual({ k: '\x1b\x7f\x9b\u202e' });
   });
 
   it('escapes control characters but keeps "/", spaces and Unicode as given', () => {
@@ -72,9 +81,28 @@ describe('Redactor', () => {
     'postgres://app:dbsecret@db/x',
   ]);
 
-  it('masks URL passwords and the same passwords wherever they appear bare, raw or decoded', () => {
-    expect(redactor.redact('redis://:other-password@h:1')).toBe('redis://:***@h:1');
+  it('masks the passwords it was given wherever they appear, raw or decoded, in URL form or bare', () => {
+    expect(redactor.redact('at redis://:p%40ss-w0rd@host:6379')).toBe('at redis://:***@host:6379');
     expect(redactor.redact('WRONGPASS for p@ss-w0rd and p%40ss-w0rd; dbsecret')).toBe('WRONGPASS for *** and ***; ***');
+  });
+
+  it('never rewrites data that only looks like a URL with a password (issue 18, item 8)', () => {
+    expect(redactor.redact('key: x://u:p@h  value: redis://:other-password@h:1')).toBe(
+      'key: x://u:p@h  value: redis://:other-password@h:1',
+    );
+  });
+
+  it('masks a password holding an unencoded @ whole (issue 18, item 2)', () => {
+    const at = new Redactor(['redis://atuser:p@ss1234X@host:6379']);
+    expect(at.redact('could not connect to redis://atuser:p@ss1234X@host:6379 (p@ss1234X)')).toBe(
+      'could not connect to redis://atuser:***@host:6379 (***)',
+    );
+  });
+
+  it('masks the value of a mistyped --flag=value that commander echoes (issue 18, item 4)', () => {
+    expect(new Redactor([]).redact("error: unknown option '--zk-auht=app:S3cret'\n(Did you mean --zk-auth?)")).toBe(
+      "error: unknown option '--zk-auht=***'\n(Did you mean --zk-auth?)",
+    );
   });
 
   it('leaves timestamps intact when a password is very short', () => {

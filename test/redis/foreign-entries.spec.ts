@@ -93,3 +93,56 @@ describe('foreign data under an entry key is reported and left untouched', () =>
     await expectForeign(store.readForServing('undecodable'), rk, /does not decode with codec json/);
   });
 });
+
+// Issue 18, item 6: a marked hash that is malformed in any one field is refused by every write
+// (the script checks the whole shape first) and every read, and left exactly as it was.
+describe('an entry malformed in one field is refused by reads and writes alike', () => {
+  const fx = useRedisFixture();
+  const shapes: [string, (rk: string) => Promise<unknown>, RegExp][] = [
+    ['an exp of 16 digits', (rk) => fx.redis.hset(rk, 'exp', '1234567890123456'), /malformed (expiry|time) field exp/],
+    ['at = x', (rk) => fx.redis.hset(rk, 'at', 'x'), /malformed time fields at\/ret/],
+    ['no ret', (rk) => fx.redis.hdel(rk, 'ret'), /malformed time fields at\/ret/],
+    ['a v that is not JSON', (rk) => fx.redis.hset(rk, 'v', '{not json'), /does not decode with codec json/],
+    ['no v', (rk) => fx.redis.hdel(rk, 'v'), /no value field v/],
+    ['a ts above 2^63-1', (rk) => fx.redis.hset(rk, 'ts', '9999999999999999999'), /malformed timestamp field ts/],
+  ];
+
+  const BOOKKEEPING_ONLY = new Set(['at = x', 'no ret']);
+
+  it.each(shapes)('%s', async (what, corrupt, detail) => {
+    const store = fx.store();
+    const key = `shape-${what}`;
+    const rk = store.redisKeyOf(key);
+    expect((await store.write(key, { price: 1 }, 5)).status).toBe('written');
+    await fx.redis.persist(rk); // foreign data often has no TTL; it must keep none
+    await corrupt(rk);
+    const before = await fx.redis.hgetall(rk);
+    await expectForeign(store.write(key, { price: 2 }, 9_000_000_000_000_000_000n), rk, detail);
+    await expectForeign(store.writeMissing(key, 9_000_000_000_000_000_000n), rk, detail);
+    await expectForeign(store.invalidate(key, 9_000_000_000_000_000_000n), rk, detail);
+    // the hit path reads five fields: it refuses what those fields show (at/by/ret are bookkeeping)
+    if (!BOOKKEEPING_ONLY.has(what)) await expectForeign(store.readForServing(key), rk, detail);
+    await expectForeign(store.read(key), rk, detail);
+    expect(await fx.redis.hgetall(rk)).toEqual(before);
+    expect(await fx.redis.pttl(rk)).toBe(-1);
+  });
+
+  it('the buffer codec cannot be checked by the script, but a missing v is still refused', async () => {
+    const store = fx.store<Buffer>({ codec: (await import('../../src/codec/index.js')).bufferCodec });
+    const rk = store.redisKeyOf('raw');
+    expect((await store.write('raw', Buffer.from([0xff, 0x00]), 5)).status).toBe('written');
+    expect((await store.read('raw'))?.kind).toBe('value');
+    await fx.redis.hdel(rk, 'v');
+    await expectForeign(store.write('raw', Buffer.from('x'), 6), rk, /no value field v/);
+    await expectForeign(store.readForServing('raw'), rk, /no value field v/);
+  });
+
+  it('our own entries still order as before after the stricter checks (tombstone, missing, value)', async () => {
+    const store = fx.store();
+    expect((await store.invalidate('own', 3)).status).toBe('written');
+    expect((await store.writeMissing('own', 4)).status).toBe('written');
+    expect((await store.write('own', 'v', 9_223_372_036_854_775_807n)).status).toBe('written');
+    expect((await store.write('own', 'w', 9_223_372_036_854_775_806n)).status).toBe('stale');
+    expect((await store.read('own'))?.timestamp).toBe(9_223_372_036_854_775_807n);
+  });
+});

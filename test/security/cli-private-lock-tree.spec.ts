@@ -60,7 +60,7 @@ describe('zkoc doctor and watch on a lock tree that is not world-readable', excl
     const run = await runZkoc(['doctor', '--json', ...common, '--zk-auth', CREDENTIAL]);
     expect(aclCheck(run.stdout)).toMatchObject({
       status: 'ok',
-      detail: expect.stringMatching(/^\/zkoc\/cli-private ACL digest:zkoc:\S+:cdrwa$/),
+      detail: expect.stringMatching(/^\/zkoc\/cli-private ACL digest:zkoc:\S+:cdrwa \(private to digest:zkoc:\S+\)$/),
     });
     expect(run.stdout).toMatch(/session established in .*, with digest credential zkoc/);
     expect(run.stdout + run.stderr).not.toContain(PASSWORD);

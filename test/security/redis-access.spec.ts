@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
-import { AccessDeniedError, ConnectionError } from '../../src/errors.js';
+import { AccessDeniedError } from '../../src/errors.js';
 import type { StartedStack } from '../../src/testing/index.js';
 import { needs, startTestStack } from '../support/stack.js';
 
@@ -150,7 +150,7 @@ describe('Redis AUTH and ACL users', exclusive, () => {
     expect(await admin.dbsize()).toBe(0);
   });
 
-  it('requirepass: no password or a wrong one fails to connect with a ConnectionError that shows no password; the right one works', async () => {
+  it('requirepass: no password or a wrong one fails to connect with an AccessDeniedError that shows no password; the right one works', async () => {
     await admin.config('SET', 'requirepass', 'server-pass-5e6');
     for (const redis of [
       `redis://${host}:${port}`,
@@ -158,8 +158,10 @@ describe('Redis AUTH and ACL users', exclusive, () => {
       { host, port, password: 'wrong-pass-0a4' },
     ]) {
       const error = await rejection(open(redis));
-      expect(error).toBeInstanceOf(ConnectionError);
-      expect((error as ConnectionError).server).toBe('redis');
+      // a refused credential is not retried like an unreachable server (issue 11, defect 4)
+      expect(error).toBeInstanceOf(AccessDeniedError);
+      expect((error as AccessDeniedError).server).toBe('redis');
+      expect((error as AccessDeniedError).reply).toMatch(/^(NOAUTH|WRONGPASS)$/);
       expectNoSecret(inspect(error, { depth: 6 }));
     }
     const cache = await open(`redis://:server-pass-5e6@${host}:${port}`);

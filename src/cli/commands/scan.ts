@@ -1,12 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Entry } from '../../redis/index.js';
 import { type CliEnvironment, defineAction } from '../action.js';
 import { prefixOption } from '../arguments.js';
 import { openStore } from '../clients.js';
 import { addConnectionOptions } from '../connection-options.js';
 import { entryForJson, retentionLeft, ttlLeft } from '../render/entry.js';
-import type { StoredValue } from '../render/stored-value.js';
 import { renderTable } from '../render/table.js';
+import { readEntries } from '../watch/entry-reader.js';
 
 // Entries read concurrently (one HMGET each) after SCAN has listed them.
 const READ_BATCH = 64;
@@ -37,16 +36,18 @@ Example:
       keys.add(key);
     }
     const sorted = [...keys].sort();
-    const entries: Entry<StoredValue>[] = [];
-    for (let i = 0; i < sorted.length; i += READ_BATCH) {
-      const batch = await Promise.all(sorted.slice(i, i + READ_BATCH).map((key) => opened.store.read(key)));
-      for (const entry of batch) if (entry) entries.push(entry); // expired between SCAN and HMGET
-    }
+    const { entries, foreign } = await readEntries(sorted, (key) => opened.store.read(key), READ_BATCH);
     const nowMs = Date.now();
     if (out.json) {
-      out.document({ namespace: connection.namespace, truncated, entries: entries.map((e) => entryForJson(e, nowMs)) });
+      out.document({
+        namespace: connection.namespace,
+        truncated,
+        entries: entries.map((e) => entryForJson(e, nowMs)),
+        foreign,
+      });
       return;
     }
+    for (const f of foreign) out.diagnostic(`foreign key ${JSON.stringify(f.key)}: ${f.detail}`);
     if (entries.length === 0) {
       out.line(
         `no entries in namespace ${connection.namespace}${options.prefix ? ` with prefix ${JSON.stringify(options.prefix)}` : ''}`,

@@ -7,6 +7,7 @@ import { lockRoot, openStore } from '../clients.js';
 import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
 import { formatDuration } from '../render/duration.js';
 import type { StoredValue } from '../render/stored-value.js';
+import { readEntries } from '../watch/entry-reader.js';
 import { type LockChange, LockTreeWatcher } from '../watch/lock-tree-watcher.js';
 
 /**
@@ -35,7 +36,7 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
     const prefix = String(options.prefix ?? '');
     const pollMs = Number(options.pollMs);
     const print = (event: Record<string, unknown>, text: string): void => {
-      if (out.json) out.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
+      if (out.json) out.record({ at: new Date().toISOString(), ...event });
       else out.line(`${clock()}  ${text}`);
     };
     const { watcher, initial } = await LockTreeWatcher.start(
@@ -52,7 +53,14 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
     for (const change of initial) print({ ...change, initial: true }, describeChange(change, true));
     watcher.on('change', (change) => print({ ...change }, describeChange(change, false)));
 
-    let entries = await snapshot(opened.store.scan(prefix), (key) => opened.store.read(key));
+    // a foreign key is reported once, then the view goes on (issue 18, item 6)
+    const reported = new Set<string>();
+    const reportForeign = (key: string, detail: string): void => {
+      if (reported.has(key)) return;
+      reported.add(key);
+      print({ type: 'foreign', key, detail }, `foreign   ${JSON.stringify(key)}: ${detail}`);
+    };
+    let entries = await snapshot(opened.store.scan(prefix), (key) => opened.store.read(key), reportForeign);
     out.diagnostic(
       `watching namespace ${connection.namespace}${prefix ? ` prefix ${JSON.stringify(prefix)}` : ''}: ${entries.size} entries; Ctrl-C to stop`,
     );
@@ -62,7 +70,7 @@ With --json, each event is one JSON object on its own line (NDJSON), since the s
       const timer = setInterval(() => {
         if (polling) return;
         polling = true;
-        snapshot(opened.store.scan(prefix), (key) => opened.store.read(key))
+        snapshot(opened.store.scan(prefix), (key) => opened.store.read(key), reportForeign)
           .then((next) => {
             for (const change of diffEntries(entries, next)) print(change.event, change.text);
             entries = next;
@@ -116,16 +124,14 @@ type Snapshot = Map<string, { kind: string; timestamp: string }>;
 async function snapshot(
   keys: AsyncIterable<string>,
   read: (key: string) => Promise<Entry<StoredValue> | undefined>,
+  reportForeign: (key: string, detail: string) => void,
 ): Promise<Snapshot> {
   const out: Snapshot = new Map();
   const list = new Set<string>();
   for await (const key of keys) list.add(key);
-  await Promise.all(
-    [...list].map(async (key) => {
-      const entry = await read(key);
-      if (entry) out.set(key, { kind: entry.kind, timestamp: entry.timestamp.toString() });
-    }),
-  );
+  const { entries, foreign } = await readEntries([...list], read);
+  for (const entry of entries) out.set(entry.key, { kind: entry.kind, timestamp: entry.timestamp.toString() });
+  for (const f of foreign) reportForeign(f.key, f.detail);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { OrderedCache } from '../../cache/ordered-cache.js';
+import { parseJsonExactly } from '../../codec/exact-json.js';
 import { InvalidTimestampError } from '../../errors.js';
 import type { WriteResult } from '../../redis/index.js';
 import { type ActionContext, type CliEnvironment, defineAction } from '../action.js';
@@ -117,13 +118,20 @@ function connectCache(connection: ConnectionOptions): Promise<OrderedCache> {
   });
 }
 
-/** JSON when `text` is JSON, else the text: `42` → 42, `"42"` → "42", `hello` → "hello". */
+/**
+ * JSON when `text` is JSON, else the text: `42` → 42, `"42"` → "42", `hello` → "hello".
+ * JSON with a number a double cannot hold exactly (`12345678901234567890`) is refused
+ * (InvalidValueError), never stored rounded: quote it or pass `--string`.
+ */
 export function parseJsonOrText(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     return text;
   }
+  parseJsonExactly(text);
+  return value;
 }
 
 function report(

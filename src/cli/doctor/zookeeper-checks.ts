@@ -4,6 +4,7 @@ import { type RawClient, zookeeperModule } from '../../zookeeper/client-module.j
 import { zookeeperHosts } from '../../zookeeper/connect-string.js';
 import type { ZooKeeperAuth } from '../../zookeeper/connection-options.js';
 import { timeoutLimits } from '../connection-options.js';
+import { describeAclExposure } from '../render/acl.js';
 import { formatDuration } from '../render/duration.js';
 import { type CheckResult, reason, withDeadline } from './check.js';
 import { checkLockTree } from './lock-tree-check.js';
@@ -126,7 +127,6 @@ async function checkSession(
             detail: `${root} does not exist yet (created on first lock)`,
           },
         ];
-      const open = acl.some((a) => a.scheme === 'world' && a.id === 'anyone');
       const text = acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(', ');
       return [
         session,
@@ -135,7 +135,7 @@ async function checkSession(
           server: 'zookeeper',
           check: 'acl',
           status: 'ok',
-          detail: `${root} ACL ${text}${open ? ' (open to anyone)' : ''}`,
+          detail: `${root} ACL ${text} (${describeAclExposure(acl)})`,
         },
       ];
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Codec } from '../../codec/codec.js';
+import { decodeUtf8Exact } from '../../core/utf8.js';
 import { InvalidValueError } from '../../errors.js';
 
 /** A stored value's bytes, decoded for display whatever codec wrote them. */
@@ -24,7 +25,7 @@ export const displayCodec: Codec<StoredValue> = Object.freeze({
   decode(bytes: Buffer): StoredValue {
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = decodeUtf8Exact(bytes);
     } catch {
       return { encoding: 'binary', text: bytes.toString('base64'), bytes: bytes.length };
     }

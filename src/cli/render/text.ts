@@ -1,18 +1,42 @@
-// C0/C1 control characters (newline, escape, …) would break a table or drive the terminal;
-// everything else — '/', spaces, Unicode — is printed exactly as given.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// What can drive a terminal or hide text from the operator: C0 controls (ESC starts every escape
+// sequence), DEL, C1 controls (U+009B is a one-character CSI), the Unicode line/paragraph
+// separators and the bidirectional overrides/isolates (they reorder what is shown).
+// Everything else — '/', spaces, any other Unicode — is printed exactly as given.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// In JSON text, C0 is already escaped by JSON.stringify; these are not (and appear only inside strings).
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * Makes `text` safe for one terminal cell: control characters become `\n`, `\t`, `\x1b`-style
+ * Makes `text` safe for one terminal cell: unsafe characters become `\n`, `\t`, `\x1b`, `\u202e`-style
  * escapes; every other character, including `/`, spaces and Unicode, is kept as given.
  */
 export function printable(text: string): string {
-  return text.replace(CONTROL, (ch) => {
-    if (ch === '\n') return '\\n';
-    if (ch === '\t') return '\\t';
-    if (ch === '\r') return '\\r';
-    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/**
+ * The terminal-safe form of text that may span lines (what the CLI writes): {@link printable}
+ * for every character except the newline, which keeps separating lines. Idempotent.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE_BUT_NEWLINE, escapeChar);
+}
+
+/**
+ * JSON text made terminal-safe without changing what it means: DEL, C1 and the separators and
+ * bidi controls become `\u00XX` escapes (JSON.stringify leaves them raw; it already escapes C0).
+ */
+export function terminalSafeJson(json: string): string {
+  return json.replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function escapeChar(ch: string): string {
+  if (ch === '\n') return '\\n';
+  if (ch === '\t') return '\\t';
+  if (ch === '\r') return '\\r';
+  const code = ch.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** Shortens `text` to at most `max` characters (code points), marking the cut with `…`. */

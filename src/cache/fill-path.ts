@@ -1,7 +1,7 @@
 import { LockLostError } from '../errors.js';
 import type { ServingEntry, WriteResult } from '../redis/entry.js';
 import type { OrderedStore } from '../redis/ordered-store.js';
-import type { LockManager } from '../zookeeper/lock-manager.js';
+import type { Lock } from '../zookeeper/held-lock.js';
 import type { CacheResult } from './call-types.js';
 import type { CacheEventEmitter } from './events.js';
 import { checkLoaderResult, type Loader } from './loader-result.js';
@@ -9,9 +9,9 @@ import { checkLoaderResult, type Loader } from './loader-result.js';
 /** What the fill path needs from its cache. */
 export interface FillContext<T> {
   store: OrderedStore<T>;
-  locks: LockManager;
   events: CacheEventEmitter;
-  lockTimeoutMs: number;
+  /** The key's lock, or `undefined` to fill without it (ZooKeeper unreachable: see lockForFill). */
+  lockForFill: (key: string) => Promise<Lock | undefined>;
   /** Called when a write of `key` settles, before its caller resumes (see InFlightReads). */
   onWriteSettled: (key: string) => void;
 }
@@ -30,11 +30,18 @@ export class FillPath<T> {
 
   /** Loads `key` under its lock (callers coalesce in-process first, with single-flight). */
   async load(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    const { store, locks, events } = this.#ctx;
+    const { store, events } = this.#ctx;
     const waitStart = performance.now();
-    await using lock = await locks.acquire(key, { timeoutMs: this.#ctx.lockTimeoutMs });
-    events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
-    lock.signal.addEventListener('abort', () => this.reportLost(key, lock.signal.reason), { once: true });
+    await using lock = await this.#ctx.lockForFill(key);
+    let signal: AbortSignal;
+    if (lock) {
+      events.emit('lock-acquired', { key, waitedMs: performance.now() - waitStart });
+      signal = lock.signal;
+      signal.addEventListener('abort', () => this.reportLost(key, signal.reason), { once: true });
+    } else {
+      events.emit('bypass', { key, reason: 'zookeeper-unavailable' });
+      signal = new AbortController().signal; // no lock to lose
+    }
     // Someone may have filled the key while we queued for the lock: re-check before loading.
     const current = await store.readForServing(key);
     const fresh = this.servable(current);
@@ -42,7 +49,7 @@ export class FillPath<T> {
     const loadStart = performance.now();
     let raw: unknown;
     try {
-      raw = await loader({ key, signal: lock.signal });
+      raw = await loader({ key, signal });
     } catch (error) {
       events.emit('load', { key, durationMs: performance.now() - loadStart, error });
       throw error;

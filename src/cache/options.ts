@@ -6,6 +6,7 @@ import { assertValidNamespace } from '../core/namespace.js';
 import {
   assertOptionsObject,
   describeValue,
+  oneOf,
   optionNamer,
   rejectUnknownKeys,
   type WholeNumberBounds,
@@ -69,6 +70,14 @@ export interface OrderedCacheOptions<T = unknown> {
   redisCommandTimeoutMs?: number;
   /** Bound on opening the Redis connection. @default 5_000 */
   redisConnectTimeoutMs?: number;
+  /**
+   * What `get`/`getEntry` do when a server cannot answer. `'throw'`: fail with ConnectionError.
+   * `'load'`: when Redis fails (unreachable, silent, a cluster slot down), return the loader's answer
+   * uncached and skip Redis (a circuit breaker with a background probe) until it answers again; when
+   * ZooKeeper is unreachable (connection not `connected`), fill without the key's lock, still fenced
+   * by the compare script. Writes (`set`, `invalidate`) are not affected. @default 'throw'
+   */
+  onCacheUnavailable?: 'throw' | 'load';
 }
 
 /**
@@ -81,6 +90,7 @@ export const DEFAULTS = Object.freeze({
   graceMs: 0,
   redisCommandTimeoutMs: 5_000,
   redisConnectTimeoutMs: 5_000,
+  onCacheUnavailable: 'throw' as const,
 });
 
 /** The whole option tree, resolved: what each layer is built from, before any socket opens. */
@@ -102,6 +112,7 @@ export interface ParsedOptions<T> {
   label: string;
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
+  onCacheUnavailable: 'throw' | 'load';
 }
 
 // Bounds of the cache's own durations: each is handed to a timer (ioredis's, or the lock's).
@@ -121,6 +132,7 @@ const KNOWN_KEYS: readonly (keyof OrderedCacheOptions)[] = [
   'label',
   'redisCommandTimeoutMs',
   'redisConnectTimeoutMs',
+  'onCacheUnavailable',
 ];
 
 /**
@@ -195,6 +207,12 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
       'redisConnectTimeoutMs',
       TIMER_MS,
       DEFAULTS.redisConnectTimeoutMs,
+    ),
+    onCacheUnavailable: oneOf(
+      options.onCacheUnavailable,
+      'onCacheUnavailable',
+      ['throw', 'load'],
+      DEFAULTS.onCacheUnavailable,
     ),
   };
 }

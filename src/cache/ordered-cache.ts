@@ -9,6 +9,8 @@ import { LockManager } from '../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
 import { CacheEventEmitter } from './events.js';
+import { FailOpenReads } from './fail-open.js';
+import { lockForFill } from './fill-lock.js';
 import { FillPath } from './fill-path.js';
 import { InFlightReads } from './in-flight-reads.js';
 import type { Loader } from './loader-result.js';
@@ -46,6 +48,8 @@ export class OrderedCache<T = unknown> {
   readonly #fill: FillPath<T>;
   readonly #servingReads: InFlightReads<ServingEntry<T> | undefined>;
   readonly #fullReads: InFlightReads<Entry<T> | undefined>;
+  /** Set with `onCacheUnavailable: 'load'`. */
+  readonly #failOpen: FailOpenReads<T> | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -59,9 +63,9 @@ export class OrderedCache<T = unknown> {
     this.store = new OrderedStore<T>(redis, options.store);
     this.#fill = new FillPath({
       store: this.store,
-      locks: this.locks,
       events: this.events,
-      lockTimeoutMs: options.lockTimeoutMs,
+      lockForFill: (key) =>
+        lockForFill(this.locks, zk, key, options.lockTimeoutMs, options.onCacheUnavailable === 'load'),
       onWriteSettled: (key) => {
         this.#servingReads.forget(key);
         this.#fullReads.forget(key);
@@ -69,6 +73,14 @@ export class OrderedCache<T = unknown> {
     });
     this.#servingReads = new InFlightReads((key) => this.store.readForServing(key));
     this.#fullReads = new InFlightReads((key) => this.store.read(key));
+    this.#failOpen =
+      options.onCacheUnavailable === 'load'
+        ? new FailOpenReads<T>({
+            events: this.events,
+            probe: (key) => this.store.readForServing(key),
+            probeIntervalMs: Math.min(1_000, options.redisCommandTimeoutMs),
+          })
+        : undefined;
   }
 
   /**
@@ -120,6 +132,10 @@ export class OrderedCache<T = unknown> {
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
     this.#assertReadable(loader, options);
+    if (this.#failOpen) {
+      return (await this.#failOpen.read(key, loader, options.signal, () => this.#readThrough(key, loader, options)))
+        .value;
+    }
     // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
     const entry = await this.#servingReads.read(key);
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
@@ -133,8 +149,12 @@ export class OrderedCache<T = unknown> {
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    const entry = await this.#servingReads.read(key);
-    return this.#afterRead(key, entry, loader, options);
+    const readThrough = () => this.#readThrough(key, loader, options);
+    return this.#failOpen ? this.#failOpen.read(key, loader, options.signal, readThrough) : readThrough();
+  }
+
+  async #readThrough(key: string, loader: Loader<T>, options: GetOptions): Promise<CacheResult<T>> {
+    return this.#afterRead(key, await this.#servingReads.read(key), loader, options);
   }
 
   #assertReadable(loader: unknown, options: GetOptions): void {
@@ -233,6 +253,7 @@ export class OrderedCache<T = unknown> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#failOpen?.dispose();
       await this.locks.settled().catch(() => {});
       await this.#zk.close();
       if (this.#ownsRedis) await this.#redis.quit().catch(() => this.#redis.disconnect());

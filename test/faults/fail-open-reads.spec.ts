@@ -156,6 +156,52 @@ describe("onCacheUnavailable: 'load' against real servers", () => {
     }
   });
 
+  it('a contended lock is not a ZooKeeper outage: LockTimeoutError while connected, the fill proceeds once ZooKeeper goes silent', async () => {
+    await using waiter = await openCache<number>(stack(), { onCacheUnavailable: 'load', lockTimeoutMs: 1_000 });
+    await using holder = await openCache<number>(stack(), { namespace: waiter.namespace });
+    const bypasses = collect(waiter, 'bypass');
+    const holding = deferred();
+    const held = deferred();
+    const done = holder.withLock('product:9', async () => {
+      held.resolve();
+      await holding.promise;
+    });
+    await held.promise;
+    try {
+      // ZooKeeper answers, the lock is busy: the fill waits and times out as without the option
+      await expect(waiter.get('product:9', productLoader(pool, 'product:9'))).rejects.toMatchObject({
+        code: 'E_LOCK_TIMEOUT',
+      });
+      expect(bypasses).toEqual([]);
+
+      // waiting on the same busy lock when ZooKeeper goes silent: the fill goes ahead without it
+      const slowWaiter = await openCache<number>(stack(), {
+        namespace: waiter.namespace,
+        onCacheUnavailable: 'load',
+        lockTimeoutMs: 20_000,
+      });
+      try {
+        const slowBypasses = collect(slowWaiter, 'bypass');
+        const pending = slowWaiter.getEntry('product:9', productLoader(pool, 'product:9'));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(slowBypasses).toEqual([]); // still queued behind the holder
+        await stack().zookeeper.pause();
+        try {
+          expect(await pending).toMatchObject({ value: 100, source: 'loader' });
+          expect(slowBypasses).toEqual([{ key: 'product:9', reason: 'zookeeper-unavailable' }]);
+          expect(slowWaiter.zookeeper.state).not.toBe('connected');
+        } finally {
+          await stack().zookeeper.resume();
+        }
+      } finally {
+        await slowWaiter.close();
+      }
+    } finally {
+      holding.resolve();
+      await done.catch(() => undefined);
+    }
+  });
+
   it('rejects a bad onCacheUnavailable before opening anything', async () => {
     await expect(
       openCache<number>(stack(), { onCacheUnavailable: 'ignore' as unknown as 'load' }),

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CacheEvents } from '../../src/cache/events.js';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ConnectionError } from '../../src/errors.js';
-import { useLocalStack } from '../support/local-stack.js';
 import { deferred, openCache } from '../cache/fixture.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { createProducts, openPool, productLoader } from './workload.js';
 
 const COMMAND_TIMEOUT_MS = 600;

@@ -73,9 +73,24 @@ export class FailOpenReads<T> {
    */
   recover(key: string, loader: Loader<T>, error: unknown): Promise<CacheResult<T>> {
     if (!isRedisUnavailable(error)) return Promise.reject(error);
+    this.#trip(key);
+    return this.bypass(key, loader, 'redis-unavailable');
+  }
+
+  /**
+   * A fill loaded `loaded` but Redis failed its write: serve it uncached (no second load) and open
+   * the breaker. `undefined` for any other error, which the fill rethrows.
+   */
+  servedUnwritten(key: string, loaded: CacheResult<T>, error: unknown): CacheResult<T> | undefined {
+    if (!isRedisUnavailable(error)) return undefined;
+    this.#trip(key);
+    this.#ctx.events.emit('bypass', { key, reason: 'redis-unavailable' });
+    return loaded;
+  }
+
+  #trip(key: string): void {
     if (!this.#breaker.open) this.#probeKey = key;
     this.#breaker.trip();
-    return this.bypass(key, loader, 'redis-unavailable');
   }
 
   /** Runs the loader for `key` (joining one in flight) and returns its answer without writing it. */

@@ -4,7 +4,7 @@ import type { OrderedStore } from '../redis/ordered-store.js';
 import type { Lock } from '../zookeeper/held-lock.js';
 import type { CacheResult } from './call-types.js';
 import type { CacheEventEmitter } from './events.js';
-import { checkLoaderResult, type Loader } from './loader-result.js';
+import { type CheckedLoaderResult, checkLoaderResult, type Loader } from './loader-result.js';
 
 /** What the fill path needs from its cache. */
 export interface FillContext<T> {
@@ -12,6 +12,11 @@ export interface FillContext<T> {
   events: CacheEventEmitter;
   /** The key's lock, or `undefined` to fill without it (ZooKeeper unreachable: see lockForFill). */
   lockForFill: (key: string) => Promise<Lock | undefined>;
+  /**
+   * With fail-open reads: the answer to serve, uncached, when a loaded row could not be written
+   * because Redis is unavailable (`undefined`: rethrow the error).
+   */
+  servedUnwritten?: (key: string, loaded: CacheResult<T>, error: unknown) => CacheResult<T> | undefined;
   /** Called when a write of `key` settles, before its caller resumes (see InFlightReads). */
   onWriteSettled: (key: string) => void;
 }
@@ -62,9 +67,32 @@ export class FillPath<T> {
     }
     const timestamp = BigInt(result.timestamp);
     events.emit('load', { key, durationMs, timestamp });
+    const loaded: CacheResult<T> = {
+      value: result.kind === 'value' ? result.value : undefined,
+      timestamp,
+      source: 'loader',
+      stale: false,
+    };
+    try {
+      return await this.#fill(key, result, loaded);
+    } catch (error) {
+      // the load is done: with fail-open reads, a write Redis cannot take still answers the caller
+      const served = this.#ctx.servedUnwritten?.(key, loaded, error);
+      if (served) return served;
+      throw error;
+    }
+  }
+
+  /** Writes a loaded row through the compare script; serves the newer entry if ours was stale. */
+  async #fill(
+    key: string,
+    result: Exclude<CheckedLoaderResult<T>, { kind: 'none' }>,
+    loaded: CacheResult<T>,
+  ): Promise<CacheResult<T>> {
+    const { store } = this.#ctx;
     if (result.kind === 'missing') {
       await this.written(key, result.timestamp, 'missing', 'load', store.writeMissing(key, result.timestamp));
-      return { value: undefined, timestamp, source: 'loader', stale: false };
+      return loaded;
     }
     const outcome = await this.written(
       key,
@@ -78,7 +106,7 @@ export class FillPath<T> {
       const newer = this.servable(await store.readForServing(key));
       if (newer) return newer;
     }
-    return { value: result.value, timestamp, source: 'loader', stale: false };
+    return loaded;
   }
 
   /** A fresh value or fresh "missing" as a result, or undefined when the entry must be loaded. */

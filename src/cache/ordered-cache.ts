@@ -66,6 +66,7 @@ export class OrderedCache<T = unknown> {
       events: this.events,
       lockForFill: (key) =>
         lockForFill(this.locks, zk, key, options.lockTimeoutMs, options.onCacheUnavailable === 'load'),
+      servedUnwritten: (key, loaded, error) => this.#failOpen?.servedUnwritten(key, loaded, error),
       onWriteSettled: (key) => {
         this.#servingReads.forget(key);
         this.#fullReads.forget(key);

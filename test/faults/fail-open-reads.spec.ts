@@ -93,6 +93,30 @@ describe("onCacheUnavailable: 'load' against real servers", () => {
     expect(written.map((w) => w.key)).toEqual(['product:5']);
   });
 
+  it('Redis stops between the load and its write: the loaded row is served uncached, the loader runs once', async () => {
+    await using cache = await openCache<number>(stack(), {
+      onCacheUnavailable: 'load',
+      redisCommandTimeoutMs: COMMAND_TIMEOUT_MS,
+    });
+    const bypasses = collect(cache, 'bypass');
+    let loads = 0;
+    try {
+      const started = performance.now();
+      const result = await cache.getEntry('product:10', async () => {
+        loads += 1;
+        const row = await productLoader(pool, 'product:10')();
+        await stack().redis.pause(); // the fill's write will get no answer
+        return row;
+      });
+      expect(result).toMatchObject({ value: 100, source: 'loader' });
+      expect(performance.now() - started).toBeLessThan(FIRST_CALL_BOUND_MS);
+      expect(loads).toBe(1);
+      expect(bypasses).toEqual([{ key: 'product:10', reason: 'redis-unavailable' }]);
+    } finally {
+      await stack().redis.resume();
+    }
+  });
+
   it("default ('throw'): a paused Redis still fails get() with E_CONNECTION, and no loader runs", async () => {
     await using cache = await openCache<number>(stack(), { redisCommandTimeoutMs: COMMAND_TIMEOUT_MS });
     let loads = 0;

@@ -46,3 +46,10 @@ export function abortable<R>(promise: Promise<R>, signal: AbortSignal | undefine
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+/** `zkoc.result` of a read: where its answer came from. */
+export function resultOf(result: CacheResult<unknown>): 'hit' | 'miss' | 'grace' | 'negative' {
+  if (result.source === 'grace') return 'grace';
+  if (result.source === 'loader') return 'miss';
+  return result.value === undefined ? 'negative' : 'hit';
+}

@@ -40,6 +40,14 @@ export interface CacheEvents {
   'session-state': { state: 'connected' | 'suspended' | 'lost' | 'closed'; previous: string };
   /** A held lock was lost (session expired or presumed lost); the Redis script still fences writes. */
   'lock-lost': { key: string; reason: string };
+  /**
+   * A read went around a server that cannot answer (only with `onCacheUnavailable: 'load'`).
+   * `redis-unavailable`: Redis failed this read, the loader's answer is returned uncached;
+   * `circuit-open`: Redis is known to be down (a probe checks it), so it was not asked at all;
+   * `zookeeper-unavailable`: the key's lock could not be taken because ZooKeeper is unreachable, so
+   * the fill went ahead without it (the compare script still refuses an older write).
+   */
+  bypass: { key: string; reason: 'redis-unavailable' | 'circuit-open' | 'zookeeper-unavailable' };
   /** A logically expired value was served within `graceMs` (refreshing, or because the load failed). */
   'grace-served': { key: string; timestamp: bigint; reason: 'refreshing' | 'load-failed'; error?: unknown };
 }

@@ -6,7 +6,7 @@ import type { Lock } from '../zookeeper/held-lock.js';
 import type { LockManager } from '../zookeeper/lock-manager.js';
 import type { CacheResult } from './call-types.js';
 import type { CacheEventEmitter } from './events.js';
-import { checkLoaderResult, type Loader } from './loader-result.js';
+import { type CheckedLoaderResult, checkLoaderResult, type Loader } from './loader-result.js';
 import { timedRedis } from './timed-redis.js';
 
 /** What the fill path needs from its cache. */
@@ -14,8 +14,14 @@ export interface FillContext<T> {
   store: OrderedStore<T>;
   locks: LockManager;
   events: CacheEventEmitter;
-  lockTimeoutMs: number;
   tracer: CacheTracer;
+  /** The key's lock for a fill, or `undefined` to fill without it (ZooKeeper unreachable: see lockForFill). */
+  lockForFill: (key: string) => Promise<Lock | undefined>;
+  /**
+   * With fail-open reads: the answer to serve, uncached, when a loaded row could not be written
+   * because Redis is unavailable (`undefined`: rethrow the error).
+   */
+  servedUnwritten?: (key: string, loaded: CacheResult<T>, error: unknown) => CacheResult<T> | undefined;
   /** Called when a write of `key` settles, before its caller resumes (see InFlightReads). */
   onWriteSettled: (key: string) => void;
 }
@@ -34,7 +40,24 @@ export class FillPath<T> {
 
   /** Loads `key` under its lock (callers coalesce in-process first, with single-flight). */
   async load(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    return this.holding(key, { timeoutMs: this.#ctx.lockTimeoutMs }, (lock) => this.#loadHolding(key, loader, lock));
+    const { events, tracer } = this.#ctx;
+    const waitStart = performance.now();
+    await using lock = await tracer.inSpan('zkoc lock wait', {}, () => this.#ctx.lockForFill(key));
+    const acquiredAt = performance.now();
+    let signal: AbortSignal;
+    if (lock) {
+      events.emit('lock-acquired', { key, waitedMs: acquiredAt - waitStart });
+      signal = lock.signal;
+      signal.addEventListener('abort', () => this.reportLost(key, signal.reason), { once: true });
+    } else {
+      events.emit('bypass', { key, reason: 'zookeeper-unavailable' });
+      signal = new AbortController().signal; // no lock to lose
+    }
+    try {
+      return await this.#loadHolding(key, loader, signal);
+    } finally {
+      if (lock) events.emit('lock-released', { key, heldMs: performance.now() - acquiredAt });
+    }
   }
 
   /**
@@ -59,7 +82,7 @@ export class FillPath<T> {
     }
   }
 
-  async #loadHolding(key: string, loader: Loader<T>, lock: Lock): Promise<CacheResult<T>> {
+  async #loadHolding(key: string, loader: Loader<T>, signal: AbortSignal): Promise<CacheResult<T>> {
     const { store, events } = this.#ctx;
     // Someone may have filled the key while we queued for the lock: re-check before loading.
     const current = await timedRedis(events, 'read', store.readForServing(key));
@@ -69,9 +92,7 @@ export class FillPath<T> {
     let raw: unknown;
     try {
       // The loader runs in its span's context: a database span it makes nests under it.
-      raw = await this.#ctx.tracer.inSpan('zkoc loader', {}, () =>
-        Promise.resolve(loader({ key, signal: lock.signal })),
-      );
+      raw = await this.#ctx.tracer.inSpan('zkoc loader', {}, () => Promise.resolve(loader({ key, signal })));
     } catch (error) {
       events.emit('load', { key, durationMs: performance.now() - loadStart, error });
       throw error;
@@ -84,6 +105,30 @@ export class FillPath<T> {
     }
     const timestamp = BigInt(result.timestamp);
     events.emit('load', { key, durationMs, timestamp });
+    const loaded: CacheResult<T> = {
+      value: result.kind === 'value' ? result.value : undefined,
+      timestamp,
+      source: 'loader',
+      stale: false,
+    };
+    try {
+      return await this.#fill(key, result, loaded);
+    } catch (error) {
+      // the load is done: with fail-open reads, a write Redis cannot take still answers the caller
+      const served = this.#ctx.servedUnwritten?.(key, loaded, error);
+      if (served) return served;
+      throw error;
+    }
+  }
+
+  /** Writes a loaded row through the compare script; serves the newer entry if ours was stale. */
+  async #fill(
+    key: string,
+    result: Exclude<CheckedLoaderResult<T>, { kind: 'none' }>,
+    loaded: CacheResult<T>,
+  ): Promise<CacheResult<T>> {
+    const { store } = this.#ctx;
+    const timestamp = BigInt(result.timestamp);
     if (result.kind === 'missing') {
       const missing = await this.written(
         key,
@@ -93,7 +138,7 @@ export class FillPath<T> {
         store.writeMissing(key, result.timestamp),
       );
       if (missing.status === 'stale') this.#reportRefusedFill(key, timestamp, await store.readForServing(key));
-      return { value: undefined, timestamp, source: 'loader', stale: false };
+      return loaded;
     }
     const outcome = await this.written(
       key,
@@ -109,7 +154,7 @@ export class FillPath<T> {
       if (newer) return newer;
       this.#reportRefusedFill(key, timestamp, stored);
     }
-    return { value: result.value, timestamp, source: 'loader', stale: false };
+    return loaded;
   }
 
   /** A fresh value or fresh "missing" as a result, or undefined when the entry must be loaded. */

@@ -6,6 +6,7 @@ import { assertValidNamespace, namespaceLockRoot } from '../core/namespace.js';
 import {
   assertOptionsObject,
   describeValue,
+  oneOf,
   optionNamer,
   rejectUnknownKeys,
   type WholeNumberBounds,
@@ -74,6 +75,14 @@ export interface OrderedCacheOptions<T = unknown> {
    * the application registered an SDK (docs/observability.md). @default true
    */
   tracing?: boolean;
+  /**
+   * What `get`/`getEntry` do when a server cannot answer. `'throw'`: fail with ConnectionError.
+   * `'load'`: when Redis fails (unreachable, silent, a cluster slot down), return the loader's answer
+   * uncached and skip Redis (a circuit breaker with a background probe) until it answers again; when
+   * ZooKeeper is unreachable (connection not `connected`), fill without the key's lock, still fenced
+   * by the compare script. Writes (`set`, `invalidate`) are not affected. @default 'throw'
+   */
+  onCacheUnavailable?: 'throw' | 'load';
 }
 
 /**
@@ -86,6 +95,7 @@ export const DEFAULTS = Object.freeze({
   graceMs: 0,
   redisCommandTimeoutMs: 5_000,
   redisConnectTimeoutMs: 5_000,
+  onCacheUnavailable: 'throw' as const,
 });
 
 /** The whole option tree, resolved: what each layer is built from, before any socket opens. */
@@ -108,6 +118,7 @@ export interface ParsedOptions<T> {
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
   tracing: boolean;
+  onCacheUnavailable: 'throw' | 'load';
 }
 
 // Bounds of the cache's own durations: each is handed to a timer (ioredis's, or the lock's).
@@ -128,6 +139,7 @@ const KNOWN_KEYS: readonly (keyof OrderedCacheOptions)[] = [
   'redisCommandTimeoutMs',
   'redisConnectTimeoutMs',
   'tracing',
+  'onCacheUnavailable',
 ];
 
 /**
@@ -204,6 +216,12 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
       DEFAULTS.redisConnectTimeoutMs,
     ),
     tracing: flag(options.tracing, 'tracing', true),
+    onCacheUnavailable: oneOf(
+      options.onCacheUnavailable,
+      'onCacheUnavailable',
+      ['throw', 'load'],
+      DEFAULTS.onCacheUnavailable,
+    ),
   };
 }
 

@@ -3,13 +3,11 @@ import { assertValidKey } from '../core/key.js';
 import type { TimestampInput } from '../core/timestamp.js';
 import { ClosedError } from '../errors.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
-import { OrderedStore } from '../redis/ordered-store.js';
-import { CacheTracer } from '../tracing/cache-tracer.js';
+import type { OrderedStore } from '../redis/ordered-store.js';
 import type { Lock } from '../zookeeper/held-lock.js';
-import { LockManager } from '../zookeeper/lock-manager.js';
-import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import type { LockManager } from '../zookeeper/lock-manager.js';
+import type { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import {
-  type BatchContext,
   type BatchWriteOptions,
   type BatchWriteResult,
   type InvalidateEntry,
@@ -17,16 +15,21 @@ import {
   type SetEntry,
   setMany,
 } from './batch-writes.js';
+import { buildCacheParts, type CacheParts } from './cache-parts.js';
 import { assertLockCall, assertReadCall } from './call-arguments.js';
-import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
+import {
+  abortable,
+  type CacheResult,
+  type GetOptions,
+  type Inspection,
+  resultOf,
+  type WriteCallOptions,
+} from './call-types.js';
 import { CacheEventEmitter } from './events.js';
-import { FillPath } from './fill-path.js';
-import { InFlightReads } from './in-flight-reads.js';
 import type { Loader } from './loader-result.js';
+import { openConnections } from './open-connections.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
-import { openRedis } from './redis-connection.js';
 import { SingleFlight } from './single-flight.js';
-import { timedRedis } from './timed-redis.js';
 
 export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './call-types.js';
 
@@ -55,10 +58,8 @@ export class OrderedCache<T = unknown> {
   readonly #ownsRedis: boolean;
   readonly #loads = new SingleFlight<CacheResult<T>>();
   readonly #refreshes = new SingleFlight<CacheResult<T>>();
-  readonly #fill: FillPath<T>;
-  readonly #servingReads: InFlightReads<ServingEntry<T> | undefined>;
-  readonly #fullReads: InFlightReads<Entry<T> | undefined>;
-  readonly #tracer: CacheTracer;
+  /** The fill path, the shared reads, the tracer, fail-open reads, batch writes: see cache-parts.ts. */
+  readonly #parts: CacheParts<T>;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -66,24 +67,9 @@ export class OrderedCache<T = unknown> {
     this.#zk = zk;
     this.#redis = redis;
     this.#ownsRedis = ownsRedis;
-    // options.locks and options.store were resolved by their own parsers in connect(), before any
-    // socket opened: the constructors re-check them and cannot fail here.
-    this.locks = new LockManager(zk, options.locks);
-    this.store = new OrderedStore<T>(redis, options.store);
-    this.#tracer = new CacheTracer(options.namespace, { enabled: options.tracing });
-    this.#fill = new FillPath({
-      store: this.store,
-      locks: this.locks,
-      events: this.events,
-      lockTimeoutMs: options.lockTimeoutMs,
-      tracer: this.#tracer,
-      onWriteSettled: (key) => {
-        this.#servingReads.forget(key);
-        this.#fullReads.forget(key);
-      },
-    });
-    this.#servingReads = new InFlightReads((key) => timedRedis(this.events, 'read', this.store.readForServing(key)));
-    this.#fullReads = new InFlightReads((key) => timedRedis(this.events, 'read', this.store.read(key)));
+    this.#parts = buildCacheParts(options, zk, redis, this.events);
+    this.locks = this.#parts.locks;
+    this.store = this.#parts.store;
   }
 
   /**
@@ -94,25 +80,7 @@ export class OrderedCache<T = unknown> {
    */
   static async connect<T = unknown>(options: OrderedCacheOptions<T>): Promise<OrderedCache<T>> {
     const parsed = parseOptions(options);
-    const redis = await openRedis(parsed.redis, {
-      connectTimeoutMs: parsed.redisConnectTimeoutMs,
-      commandTimeoutMs: parsed.redisCommandTimeoutMs,
-    });
-    let zk: ZooKeeperConnection;
-    try {
-      zk = await ZooKeeperConnection.connect(parsed.zookeeper);
-    } catch (error) {
-      if (redis.owned) redis.client.disconnect();
-      throw error;
-    }
-    try {
-      return new OrderedCache(parsed, zk, redis.client, redis.owned);
-    } catch (error) {
-      // not expected (the options were resolved above), but never leave two handles open
-      if (redis.owned) redis.client.disconnect();
-      await zk.close();
-      throw error;
-    }
+    return openConnections(parsed, (zk, redis) => new OrderedCache(parsed, zk, redis.client, redis.owned));
   }
 
   /** The ZooKeeper connection (state events, session id); owned by the cache and closed by `close()`. */
@@ -134,10 +102,15 @@ export class OrderedCache<T = unknown> {
    *   AbortError; ConnectionError; ForeignEntryError.
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
-    if (this.#tracer.enabled) return (await this.getEntry(key, loader, options)).value;
+    if (this.#parts.tracer.enabled) return (await this.getEntry(key, loader, options)).value;
     this.#assertReadable(loader, options);
+    if (this.#parts.failOpen) {
+      return (
+        await this.#parts.failOpen.read(key, loader, options.signal, () => this.#readThrough(key, loader, options))
+      ).value;
+    }
     // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
-    const entry = await this.#servingReads.read(key);
+    const entry = await this.#parts.servingReads.read(key);
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
       this.events.emit('hit', { key, timestamp: entry.timestamp, kind: 'value' });
@@ -149,12 +122,19 @@ export class OrderedCache<T = unknown> {
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    return this.#tracer.inSpan('zkoc get', { 'db.operation.name': 'get' }, async (span) => {
-      const result = await this.#afterRead(key, await this.#servingReads.read(key), loader, options);
+    return this.#parts.tracer.inSpan('zkoc get', { 'db.operation.name': 'get' }, async (span) => {
+      const readThrough = () => this.#readThrough(key, loader, options);
+      const result = await (this.#parts.failOpen
+        ? this.#parts.failOpen.read(key, loader, options.signal, readThrough)
+        : readThrough());
       span.setAttribute('zkoc.result', resultOf(result));
       if (result.timestamp !== undefined) span.setAttribute('zkoc.timestamp', String(result.timestamp));
       return result;
     });
+  }
+
+  async #readThrough(key: string, loader: Loader<T>, options: GetOptions): Promise<CacheResult<T>> {
+    return this.#afterRead(key, await this.#parts.servingReads.read(key), loader, options);
   }
 
   #assertReadable(loader: unknown, options: GetOptions): void {
@@ -170,18 +150,18 @@ export class OrderedCache<T = unknown> {
     loader: Loader<T>,
     options: GetOptions,
   ): CacheResult<T> | Promise<CacheResult<T>> {
-    const fresh = this.#fill.servable(entry);
+    const fresh = this.#parts.fill.servable(entry);
     if (fresh) return fresh;
     if (entry?.kind === 'value' && this.#withinGrace(entry)) {
       // Stale-while-revalidate: one refresh per process; errors are reported, the stale value is served.
-      const refresh = this.#refreshes.run(key, () => this.#fill.load(key, loader));
+      const refresh = this.#refreshes.run(key, () => this.#parts.fill.load(key, loader));
       refresh.promise.catch((error: unknown) =>
         this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'load-failed', error }),
       );
       this.events.emit('grace-served', { key, timestamp: entry.timestamp, reason: 'refreshing' });
       return { value: entry.value, timestamp: entry.timestamp, source: 'grace', stale: true };
     }
-    const flight = this.#loads.run(key, () => this.#fill.load(key, loader));
+    const flight = this.#loads.run(key, () => this.#parts.fill.load(key, loader));
     this.events.emit('miss', { key, joined: flight.joined });
     return abortable(flight.promise, options.signal);
   }
@@ -195,8 +175,8 @@ export class OrderedCache<T = unknown> {
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareWrite(key, value, ts);
-    return this.#tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
-      this.#underLock(key, options, () => this.#fill.written(key, write.timestamp, 'value', 'set', write.run())),
+    return this.#parts.tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
+      this.#underLock(key, options, () => this.#parts.fill.written(key, write.timestamp, 'value', 'set', write.run())),
     );
   }
 
@@ -209,9 +189,9 @@ export class OrderedCache<T = unknown> {
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = this.store.prepareInvalidate(key, ts);
-    return this.#tracer.inSpan('zkoc invalidate', { 'db.operation.name': 'invalidate' }, () =>
+    return this.#parts.tracer.inSpan('zkoc invalidate', { 'db.operation.name': 'invalidate' }, () =>
       this.#underLock(key, options, () =>
-        this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
+        this.#parts.fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
       ),
     );
   }
@@ -222,26 +202,13 @@ export class OrderedCache<T = unknown> {
    */
   async invalidateMany(entries: readonly InvalidateEntry[], options?: BatchWriteOptions): Promise<BatchWriteResult[]> {
     this.#assertOpen();
-    return invalidateMany(this.#batchContext(), entries, options);
+    return invalidateMany(this.#parts.batch, entries, options);
   }
 
   /** Values for many keys at once, like {@link invalidateMany}; InvalidValueError too, before anything. */
   async setMany(entries: readonly SetEntry<T>[], options?: BatchWriteOptions): Promise<BatchWriteResult[]> {
     this.#assertOpen();
-    return setMany(this.#batchContext(), entries, options);
-  }
-
-  #batchContext(): BatchContext {
-    return {
-      locks: this.locks,
-      store: this.store as OrderedStore<unknown>,
-      lockTimeoutMs: this.#options.lockTimeoutMs,
-      report: (key, timestamp, kind, source, result) => {
-        this.#fill.report(key, timestamp, kind, source, result);
-        this.#servingReads.forget(key); // a read issued before this write must not be shared after it
-        this.#fullReads.forget(key);
-      },
-    };
+    return setMany(this.#parts.batch, entries, options);
   }
 
   /**
@@ -251,7 +218,7 @@ export class OrderedCache<T = unknown> {
    */
   async peek(key: string): Promise<Entry<T> | undefined> {
     this.#assertOpen();
-    const entry = await this.#fullReads.read(key);
+    const entry = await this.#parts.fullReads.read(key);
     return entry?.kind === 'tombstone' ? undefined : entry;
   }
 
@@ -275,7 +242,7 @@ export class OrderedCache<T = unknown> {
     options: WriteCallOptions & { timeoutMs?: number } = {},
   ): Promise<R> {
     this.#assertOpen();
-    return this.#tracer.inSpan('zkoc withLock', {}, () => this.#underLock(key, options, fn));
+    return this.#parts.tracer.inSpan('zkoc withLock', {}, () => this.#underLock(key, options, fn));
   }
 
   /**
@@ -286,6 +253,7 @@ export class OrderedCache<T = unknown> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#parts.failOpen?.dispose();
       await this.#zk.close(); // runs locks.settled() first, bounded: a silent server cannot hold close up
       if (this.#ownsRedis) await this.#redis.quit().catch(() => this.#redis.disconnect());
     })();
@@ -303,7 +271,7 @@ export class OrderedCache<T = unknown> {
   ): Promise<R> {
     assertLockCall(fn, options);
     const timeoutMs = options.timeoutMs ?? this.#options.lockTimeoutMs;
-    return this.#fill.holding(key, { timeoutMs, signal: options.signal }, fn);
+    return this.#parts.fill.holding(key, { timeoutMs, signal: options.signal }, fn);
   }
 
   #withinGrace(entry: ServingEntry<T>): boolean {
@@ -313,11 +281,4 @@ export class OrderedCache<T = unknown> {
   #assertOpen(): void {
     if (this.#closing) throw new ClosedError('OrderedCache');
   }
-}
-
-/** `zkoc.result` of a read: where its answer came from. */
-function resultOf(result: CacheResult<unknown>): 'hit' | 'miss' | 'grace' | 'negative' {
-  if (result.source === 'grace') return 'grace';
-  if (result.source === 'loader') return 'miss';
-  return result.value === undefined ? 'negative' : 'hit';
 }

@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/cache/redis-connection.js';
-import { type StartedStack, startStack } from '../../src/testing/index.js';
+import type { StartedStack } from '../../src/testing/index.js';
+import { needs, startTestStack } from '../support/stack.js';
 
 type Sink = Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
 
@@ -21,31 +22,35 @@ function countWrites(nodes: Redis[]): number[] {
   return writes;
 }
 
-describe('a Cluster the library opens: each node connection batches the writes of one turn', () => {
-  let stack: StartedStack;
+describe(
+  'a Cluster the library opens: each node connection batches the writes of one turn',
+  needs('topology', 'a 3-master Redis Cluster'),
+  () => {
+    let stack: StartedStack;
 
-  beforeAll(async () => {
-    stack = await startStack({ provider: 'local', zookeeper: { fsync: false }, redis: { cluster: { masters: 3 } } });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+    beforeAll(async () => {
+      stack = await startTestStack({ zookeeper: { fsync: false }, redis: { cluster: { masters: 3 } } });
+    });
+    afterAll(async () => {
+      await stack?.stop();
+    });
 
-  it('64 commands over every master leave in one write per master', async () => {
-    const { client } = await openRedis([...stack.redis.urls], { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
-    const cluster = client as Cluster;
-    try {
-      const keys = Array.from({ length: 64 }, (_, i) => `batching:${i}`);
-      await Promise.all(keys.map((key) => cluster.hmgetBuffer(key, 'a'))); // every master connected
-      const masters = cluster.nodes('master');
-      expect(masters).toHaveLength(3);
-      const writes = countWrites(masters);
-      const replies = await Promise.all(keys.map((key) => cluster.hmgetBuffer(key, 'a')));
-      expect(replies).toEqual(keys.map(() => [null]));
-      expect(writes.reduce((a, b) => a + b, 0)).toBe(64);
-      expect(writes).toHaveLength(3); // 64 keys hash to all three masters' slots
-    } finally {
-      cluster.disconnect();
-    }
-  });
-});
+    it('64 commands over every master leave in one write per master', async () => {
+      const { client } = await openRedis([...stack.redis.urls], { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
+      const cluster = client as Cluster;
+      try {
+        const keys = Array.from({ length: 64 }, (_, i) => `batching:${i}`);
+        await Promise.all(keys.map((key) => cluster.hmgetBuffer(key, 'a'))); // every master connected
+        const masters = cluster.nodes('master');
+        expect(masters).toHaveLength(3);
+        const writes = countWrites(masters);
+        const replies = await Promise.all(keys.map((key) => cluster.hmgetBuffer(key, 'a')));
+        expect(replies).toEqual(keys.map(() => [null]));
+        expect(writes.reduce((a, b) => a + b, 0)).toBe(64);
+        expect(writes).toHaveLength(3); // 64 keys hash to all three masters' slots
+      } finally {
+        cluster.disconnect();
+      }
+    });
+  },
+);

@@ -1,0 +1,77 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Entry, ServingEntry } from '../redis/entry.js';
+import { OrderedStore } from '../redis/ordered-store.js';
+import { CacheTracer } from '../tracing/cache-tracer.js';
+import { LockManager } from '../zookeeper/lock-manager.js';
+import type { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import type { BatchContext } from './batch-writes.js';
+import type { CacheEventEmitter } from './events.js';
+import { FailOpenReads } from './fail-open.js';
+import { lockForFill } from './fill-lock.js';
+import { FillPath } from './fill-path.js';
+import { InFlightReads } from './in-flight-reads.js';
+import type { ParsedOptions } from './options.js';
+import { timedRedis } from './timed-redis.js';
+
+/** What an OrderedCache is made of, wired together once. */
+export interface CacheParts<T> {
+  locks: LockManager;
+  store: OrderedStore<T>;
+  tracer: CacheTracer;
+  fill: FillPath<T>;
+  /** Reads in flight, shared by concurrent get()s / peek()s of one key (see InFlightReads). */
+  servingReads: InFlightReads<ServingEntry<T> | undefined>;
+  fullReads: InFlightReads<Entry<T> | undefined>;
+  /** Set with `onCacheUnavailable: 'load'`. */
+  failOpen: FailOpenReads<T> | undefined;
+  batch: BatchContext;
+}
+
+/**
+ * Builds a cache's parts from options already resolved by their own parsers (in connect(), before
+ * any socket opened), so the constructors re-check them and cannot fail here.
+ */
+export function buildCacheParts<T>(
+  options: ParsedOptions<T>,
+  zk: ZooKeeperConnection,
+  redis: Redis | Cluster,
+  events: CacheEventEmitter,
+): CacheParts<T> {
+  const locks = new LockManager(zk, options.locks);
+  const store = new OrderedStore<T>(redis, options.store);
+  const tracer = new CacheTracer(options.namespace, { enabled: options.tracing });
+  const servingReads = new InFlightReads((key) => timedRedis(events, 'read', store.readForServing(key)));
+  const fullReads = new InFlightReads((key) => timedRedis(events, 'read', store.read(key)));
+  // A write of a key that settled: a read issued before it must not be shared after it.
+  const settled = (key: string) => {
+    servingReads.forget(key);
+    fullReads.forget(key);
+  };
+  const failOpen =
+    options.onCacheUnavailable === 'load'
+      ? new FailOpenReads<T>({
+          events,
+          probe: (key) => store.readForServing(key),
+          probeIntervalMs: Math.min(1_000, options.redisCommandTimeoutMs),
+        })
+      : undefined;
+  const fill = new FillPath<T>({
+    store,
+    locks,
+    events,
+    tracer,
+    lockForFill: (key) => lockForFill(locks, zk, key, options.lockTimeoutMs, options.onCacheUnavailable === 'load'),
+    servedUnwritten: (key, loaded, error) => failOpen?.servedUnwritten(key, loaded, error),
+    onWriteSettled: settled,
+  });
+  const batch: BatchContext = {
+    locks,
+    store: store as OrderedStore<unknown>,
+    lockTimeoutMs: options.lockTimeoutMs,
+    report: (key, timestamp, kind, source, result) => {
+      fill.report(key, timestamp, kind, source, result);
+      settled(key);
+    },
+  };
+  return { locks, store, tracer, fill, servingReads, fullReads, failOpen, batch };
+}

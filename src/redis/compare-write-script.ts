@@ -7,7 +7,7 @@ export const ENTRY_FORMAT = '1';
 export type StoredKind = 'v' | 't' | 'm';
 
 /**
- * The compare-timestamp write, atomically on one key (DESIGN.md "Ordering rules").
+ * The compare-timestamp write, atomically on one key (docs/design.md "Ordering rules").
  *
  * KEYS[1] entry key. ARGV: kind (v|t|m), canonical timestamp, value bytes, ttlMs, retentionMs,
  * writer label, entry format, value check (`json`: a stored value must parse as JSON; else none).

@@ -34,7 +34,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Ordered reads and writes of cache entries, one Redis hash per key, every write through the
- * compare-timestamp script (DESIGN.md "Ordering rules"). Never deletes: a delete would forget the
+ * compare-timestamp script (docs/design.md "Ordering rules"). Never deletes: a delete would forget the
  * timestamp, so invalidation writes a tombstone.
  *
  * The caller owns the connection (`Redis` or `Cluster`) and closes it. Every input is validated

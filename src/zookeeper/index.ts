@@ -9,7 +9,6 @@ export {
   LockManager,
   type LockManagerEvents,
   type LockManagerOptions,
-  type LockTestHooks,
 } from './lock-manager.js';
 export { LOCK_MANAGER_DEFAULTS } from './lock-manager-options.js';
 export type { LockNode, LockState } from './lock-state.js';

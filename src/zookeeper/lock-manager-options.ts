@@ -8,8 +8,9 @@ import {
   rejectUnknownKeys,
 } from '../core/option-checks.js';
 import { InvalidOptionsError } from '../errors.js';
-import type { LockManagerOptions, LockTestHooks } from './lock-manager.js';
+import type { LockManagerOptions } from './lock-manager.js';
 import { assertValidLockRoot } from './lock-paths.js';
+import { LOCK_TEST_HOOKS, type LockTestHooks } from './lock-recipe.js';
 
 /** Defaults of {@link LockManagerOptions}: the one owner of these values. */
 export const LOCK_MANAGER_DEFAULTS = Object.freeze({
@@ -28,14 +29,7 @@ export interface ResolvedLockManagerOptions {
   readonly parentLingerMs: number;
 }
 
-const KNOWN_KEYS: readonly (keyof LockManagerOptions)[] = [
-  'root',
-  'label',
-  'timeoutMs',
-  'lostOn',
-  'hooks',
-  'parentLingerMs',
-];
+const KNOWN_KEYS: readonly (keyof LockManagerOptions)[] = ['root', 'label', 'timeoutMs', 'lostOn', 'parentLingerMs'];
 
 /**
  * Applies defaults and rejects bad options. Called by the LockManager constructor, and by the
@@ -49,8 +43,8 @@ export function parseLockManagerOptions(
   assertOptionsObject(options, 'LockManager options');
   rejectUnknownKeys(options, KNOWN_KEYS, name);
   assertValidLockRoot(options.root);
-  const hooks = options.hooks ?? {};
-  assertOptionsObject(hooks, name('hooks'));
+  // test-only fault injection, keyed by a symbol (never an option a user could set by mistake)
+  const hooks = (options as { [LOCK_TEST_HOOKS]?: LockTestHooks })[LOCK_TEST_HOOKS] ?? {};
   return Object.freeze({
     root: options.root,
     label: options.label === undefined ? undefined : checkLabel(options.label, name('label')),

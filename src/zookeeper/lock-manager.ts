@@ -17,8 +17,6 @@ import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
 
-export type { LockTestHooks } from './lock-recipe.js';
-
 /** Options of {@link LockManager}. */
 export interface LockManagerOptions {
   /** Parent of every per-key lock znode, e.g. `/zkoc/products/locks`. Created on demand. */
@@ -40,8 +38,6 @@ export interface LockManagerOptions {
    * @default 'expired'
    */
   lostOn?: 'suspended' | 'expired';
-  /** Fault injection for tests; leave unset in production. */
-  hooks?: LockTestHooks;
   /**
    * How long an empty per-key parent znode is kept after our last contender for it left, so a key
    * locked again soon costs no parent create/delete (two quorum writes per cycle otherwise). `0`

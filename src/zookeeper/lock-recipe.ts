@@ -16,6 +16,12 @@ const { CreateMode } = zookeeperModule;
  * Fault injection for tests. `afterCreate` runs after the server created our contender node and
  * before we use its path; throwing a ConnectionError there is a create whose reply was lost.
  */
+/**
+ * Where tests put fault-injection hooks in a LockManager's options: a symbol, not a documented
+ * option, so the public API has no test-only member (`{ root, [LOCK_TEST_HOOKS]: { afterCreate } }`).
+ */
+export const LOCK_TEST_HOOKS: unique symbol = Symbol.for('zk-ordered-cache.lockTestHooks');
+
 export interface LockTestHooks {
   afterCreate?(path: string): void | Promise<void>;
 }

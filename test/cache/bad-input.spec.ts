@@ -18,7 +18,7 @@ import { startTestStack } from '../support/stack.js';
 import { childrenOf } from '../zookeeper/helpers.js';
 import { openCache, rawRedis } from './fixture.js';
 
-// DESIGN.md "Bad input gets a clear error and nothing is written": every case gets its typed
+// docs/design.md "Bad input": every case gets its typed
 // error, and afterwards Redis holds nothing new and no lock znode is left behind.
 describe('bad input: typed errors, nothing written, no znode left', () => {
   let stack: StartedStack;

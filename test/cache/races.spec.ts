@@ -7,7 +7,7 @@ import { startTestStack } from '../support/stack.js';
 import { deferred, openCache } from './fixture.js';
 import { WorkerProcess } from './worker-process.js';
 
-// The races DESIGN.md is about, forced deterministically against real ZooKeeper, Redis and
+// The races docs/design.md is about, forced deterministically against real ZooKeeper, Redis and
 // PostgreSQL, with real worker processes where a process boundary matters.
 describe('races', () => {
   let stack: StartedStack;

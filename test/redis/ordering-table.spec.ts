@@ -4,7 +4,7 @@ import { useRedisFixture } from './redis-fixture.js';
 
 type Kind = 'value' | 'tombstone' | 'missing';
 
-// DESIGN.md "Ordering rules", row by row; missing orders like a value.
+// docs/design.md "Ordering rules", row by row; missing orders like a value.
 const TABLE: {
   stored?: [Kind, bigint];
   incoming: [Kind, bigint];

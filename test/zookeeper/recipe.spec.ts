@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ConnectionError, InvalidKeyError, LockTimeoutError } from '../../src/errors.js';
 import type { StartedStack } from '../../src/testing/index.js';
-import { LockManager, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
+import { LockManager, type LockManagerOptions, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
+import { LOCK_TEST_HOOKS, type LockTestHooks } from '../../src/zookeeper/lock-recipe.js';
 import { needs, startTestStack } from '../support/stack.js';
 import { childrenOf, connect, eventually, mntrValue, parseWchp } from './helpers.js';
 
@@ -200,16 +201,14 @@ describe('lock recipe against a real ZooKeeper', () => {
     const root = '/protected/locks';
     await using zk = await connect(stack);
     const seen: string[] = [];
-    const locks = new LockManager(zk, {
-      root,
-      hooks: {
-        afterCreate(path) {
-          seen.push(path);
-          // the server made the node, then the reply "never arrived"
-          if (seen.length === 1) throw new ConnectionError('zookeeper', 'simulated lost reply');
-        },
+    const hooks: LockTestHooks = {
+      afterCreate(path: string) {
+        seen.push(path);
+        // the server made the node, then the reply "never arrived"
+        if (seen.length === 1) throw new ConnectionError('zookeeper', 'simulated lost reply');
       },
-    });
+    };
+    const locks = new LockManager(zk, { root, [LOCK_TEST_HOOKS]: hooks } as LockManagerOptions);
     const lock = await locks.acquire('k');
     expect(seen).toHaveLength(1);
     expect(lock.path).toBe(seen[0]);

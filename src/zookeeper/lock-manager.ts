@@ -11,7 +11,7 @@ import { LocalFifo } from './local-fifo.js';
 import { parseLockManagerOptions } from './lock-manager-options.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { keyParentPath } from './lock-paths.js';
-import { LockRecipe, type LockTestHooks } from './lock-recipe.js';
+import { LockRecipe } from './lock-recipe.js';
 import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
 import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';

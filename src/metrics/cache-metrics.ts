@@ -71,6 +71,17 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
         registers: [registry],
       }),
   );
+  const bypass = metric(
+    registry,
+    `${p}cache_bypass_total`,
+    () =>
+      new prom.Counter({
+        name: `${p}cache_bypass_total`,
+        help: 'Reads answered around an unavailable server (onCacheUnavailable: load), by reason: redis-unavailable, circuit-open, zookeeper-unavailable',
+        labelNames: ['namespace', 'reason'],
+        registers: [registry],
+      }),
+  );
   const lockWait = histogram(
     registry,
     `${p}lock_wait_seconds`,
@@ -143,6 +154,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
     'lock-released': (e) => held.observe(e.heldMs / 1000),
     'lock-lost': (e) => lockLost.labels(namespace, e.reason).inc(),
     redis: (e) => (e.op === 'read' ? redisRead : redisWrite).observe(e.durationMs / 1000),
+    bypass: (e) => bypass.labels(namespace, e.reason).inc(),
   };
   for (const [event, listener] of Object.entries(listeners))
     cache.events.on(event as keyof CacheEvents, listener as never);
@@ -163,6 +175,15 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
       collectors(registry).delete(collect);
     },
   };
+}
+
+/** One metric object per registry and name, shared by every cache or follower registered on it. */
+export function sharedMetric<M extends Counter | Gauge | Histogram>(
+  registry: Registry,
+  name: string,
+  create: () => M,
+): M {
+  return metric(registry, name, create);
 }
 
 // One metric object per registry and name, shared by every cache registered on it.

@@ -58,7 +58,8 @@ export function watchOwnNode(session: ZkSession, c: Contender): void {
  * handoff). Safe because (1) sequence numbers under a parent only grow, and the parent cannot be
  * replaced while our node is in it, so no lower contender can have appeared since that listing;
  * (2) our own node still exists: the server confirmed our watch on it, and ZooKeeper delivers
- * its delete event before any later event or reply of this session. See docs/lock-recipe.md.
+ * its delete event before any later event or reply of this session. See docs/design.md,
+ * "Handoff without a listing".
  */
 export function firstWithoutListing(c: Contender, path: string, ourIndex: number): boolean {
   return ourIndex === 1 && c.deletedPath === undefined && c.watchConfirmed === path;

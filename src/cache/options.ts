@@ -74,6 +74,12 @@ export interface OrderedCacheOptions<T = unknown> {
    * the application registered an SDK (docs/observability.md). @default true
    */
   tracing?: boolean;
+  /**
+   * Fold concurrent `set`/`invalidate` calls of one key in this process into one lock cycle and one
+   * script call: the newest is written, the others resolve as the script would have answered them
+   * (README "Write coalescing"). Calls with a `signal` are never folded. @default true
+   */
+  coalesceWrites?: boolean;
 }
 
 /**
@@ -108,6 +114,7 @@ export interface ParsedOptions<T> {
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
   tracing: boolean;
+  coalesceWrites: boolean;
 }
 
 // Bounds of the cache's own durations: each is handed to a timer (ioredis's, or the lock's).
@@ -128,6 +135,7 @@ const KNOWN_KEYS: readonly (keyof OrderedCacheOptions)[] = [
   'redisCommandTimeoutMs',
   'redisConnectTimeoutMs',
   'tracing',
+  'coalesceWrites',
 ];
 
 /**
@@ -204,6 +212,7 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
       DEFAULTS.redisConnectTimeoutMs,
     ),
     tracing: flag(options.tracing, 'tracing', true),
+    coalesceWrites: flag(options.coalesceWrites, 'coalesceWrites', true),
   };
 }
 

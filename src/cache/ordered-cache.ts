@@ -9,6 +9,7 @@ import type { Lock } from '../zookeeper/held-lock.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
 import { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import { abortable, type CacheResult, type GetOptions, type Inspection, type WriteCallOptions } from './call-types.js';
+import { type CacheWrite, cacheWrite, coalescedWrites, sendHolding } from './coalesced-writes.js';
 import { CacheEventEmitter } from './events.js';
 import { FillPath } from './fill-path.js';
 import { InFlightReads } from './in-flight-reads.js';
@@ -17,6 +18,7 @@ import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './op
 import { openRedis } from './redis-connection.js';
 import { SingleFlight } from './single-flight.js';
 import { timedRedis } from './timed-redis.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './call-types.js';
 
@@ -49,6 +51,7 @@ export class OrderedCache<T = unknown> {
   readonly #servingReads: InFlightReads<ServingEntry<T> | undefined>;
   readonly #fullReads: InFlightReads<Entry<T> | undefined>;
   readonly #tracer: CacheTracer;
+  readonly #writes: WriteCoalescer<CacheWrite> | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(options: ParsedOptions<T>, zk: ZooKeeperConnection, redis: Redis | Cluster, ownsRedis: boolean) {
@@ -72,6 +75,7 @@ export class OrderedCache<T = unknown> {
         this.#fullReads.forget(key);
       },
     });
+    this.#writes = options.coalesceWrites ? coalescedWrites(this.#fill, options.lockTimeoutMs) : undefined;
     this.#servingReads = new InFlightReads((key) => timedRedis(this.events, 'read', this.store.readForServing(key)));
     this.#fullReads = new InFlightReads((key) => timedRedis(this.events, 'read', this.store.read(key)));
   }
@@ -184,10 +188,8 @@ export class OrderedCache<T = unknown> {
    */
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
-    const write = this.store.prepareWrite(key, value, ts);
-    return this.#tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
-      this.#underLock(key, options, () => this.#fill.written(key, write.timestamp, 'value', 'set', write.run())),
-    );
+    const write = cacheWrite(this.store.prepareWrite(key, value, ts), 'set');
+    return this.#tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () => this.#write(key, write, options));
   }
 
   /**
@@ -198,12 +200,17 @@ export class OrderedCache<T = unknown> {
    */
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
-    const write = this.store.prepareInvalidate(key, ts);
+    const write = cacheWrite(this.store.prepareInvalidate(key, ts), 'invalidate');
     return this.#tracer.inSpan('zkoc invalidate', { 'db.operation.name': 'invalidate' }, () =>
-      this.#underLock(key, options, () =>
-        this.#fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
-      ),
+      this.#write(key, write, options),
     );
+  }
+
+  // Folded with this key's other writes in flight (WriteCoalescer); a call with a signal may give up
+  // alone, so it takes its own lock cycle.
+  #write(key: string, write: CacheWrite, options: WriteCallOptions): Promise<WriteResult> {
+    if (this.#writes && !options.signal) return this.#writes.write(key, write);
+    return this.#underLock(key, options, () => sendHolding(this.#fill, key, write));
   }
 
   /**

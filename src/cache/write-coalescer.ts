@@ -141,7 +141,7 @@ export function foldedResult(winner: CoalescibleWrite, result: WriteResult, fold
 function newestOf<W extends CoalescibleWrite>(slot: Slot<W>): bigint | undefined {
   const a = slot.open?.winner.write.timestamp;
   const b = slot.sent?.winner.write.timestamp;
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a > b ? a : b;
+  // bigints: Math.max does not take them
+  if (a === undefined || (b !== undefined && b > a)) return b;
+  return a;
 }

@@ -183,6 +183,7 @@ export class OrderedCache<T = unknown> {
   /**
    * Writes `value` at timestamp `ts` through the key's lock and the compare script.
    * Resolves `{ status: 'written' | 'duplicate' | 'stale', current }`; never rolls the entry back.
+   * Concurrent writes of the key in this process share one lock cycle (WriteCoalescer).
    * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError before any lock or write;
    *   LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
    */

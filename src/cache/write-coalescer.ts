@@ -93,8 +93,16 @@ export class WriteCoalescer<W extends CoalescibleWrite> {
       (result) => {
         this.#finish(key, slot, group);
         for (const member of group.members) {
-          if (member === group.winner) member.resolve(result);
-          else member.resolve(this.#report(key, member.write, foldedResult(group.winner.write, result, member.write)));
+          if (member === group.winner) {
+            member.resolve(result);
+            continue;
+          }
+          // A throwing event listener fails its own call only, never strands the rest of the group.
+          try {
+            member.resolve(this.#report(key, member.write, foldedResult(group.winner.write, result, member.write)));
+          } catch (error) {
+            member.reject(error);
+          }
         }
       },
       (error: unknown) => {

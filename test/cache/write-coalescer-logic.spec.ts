@@ -170,6 +170,26 @@ describe('write coalescing (pure logic)', () => {
     expect(coalescer.size).toBe(0);
   });
 
+  it('a report that throws fails that call only; the rest of the group still settles', async () => {
+    let reports = 0;
+    const coalescer = new WriteCoalescer<Write>(
+      async (_key, take) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return { status: 'written', current: take().timestamp };
+      },
+      (_key, _write, result) => {
+        reports += 1;
+        if (reports === 1) throw new Error('listener failed');
+        return result;
+      },
+    );
+    const settled = await Promise.allSettled(
+      [1n, 2n, 3n].map((timestamp, id) => coalescer.write('k', { id, timestamp, kind: 'value' })),
+    );
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(coalescer.size).toBe(0);
+  });
+
   it('keeps keys apart', async () => {
     const { state, coalescer } = harness(undefined);
     await Promise.all([

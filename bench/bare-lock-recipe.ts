@@ -29,8 +29,11 @@ export async function ensure(client: RawClient, path: string): Promise<void> {
   await call<string>((cb) => client.mkdirp(path, cb));
 }
 
-/** The bare recipe: create, list, hold if first else watch the predecessor with getData, delete. */
-export async function bareCycle(client: RawClient, parent: string): Promise<void> {
+/**
+ * The bare recipe: create, list, hold if first else watch the predecessor with getData, run
+ * `whileHeld` (the write-path floor's plain SET), delete.
+ */
+export async function bareCycle(client: RawClient, parent: string, whileHeld?: () => Promise<unknown>): Promise<void> {
   const path = await call<string>((cb) => client.create(`${parent}/lock-`, null, EPHEMERAL_SEQUENTIAL, cb));
   const name = path.slice(parent.length + 1);
   for (;;) {
@@ -46,5 +49,6 @@ export async function bareCycle(client: RawClient, parent: string): Promise<void
     }
     await woken;
   }
+  if (whileHeld) await whileHeld();
   await call((cb) => client.remove(path, -1, cb as never));
 }

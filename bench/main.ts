@@ -12,6 +12,7 @@ import { runRaceBench } from './race.js';
 import { runRedisBench } from './redis.js';
 import { renderMarkdown, renderText } from './report.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
+import { runWritePathBench } from './write-path.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -19,6 +20,7 @@ const sections: [string, BenchSectionRunner][] = [
   ['lock', runLockBench],
   ['redis', runRedisBench],
   ['cache', runCacheBench],
+  ['writes', runWritePathBench],
   ['race', runRaceBench],
   ['follower', runFollowerBench],
 ];

@@ -5,6 +5,7 @@ import { CacheTracer } from '../tracing/cache-tracer.js';
 import { LockManager } from '../zookeeper/lock-manager.js';
 import type { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import type { BatchContext } from './batch-writes.js';
+import { type CacheWrite, coalescedWrites } from './coalesced-writes.js';
 import type { CacheEventEmitter } from './events.js';
 import { FailOpenReads } from './fail-open.js';
 import { lockForFill } from './fill-lock.js';
@@ -12,6 +13,7 @@ import { FillPath } from './fill-path.js';
 import { InFlightReads } from './in-flight-reads.js';
 import type { ParsedOptions } from './options.js';
 import { timedRedis } from './timed-redis.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 /** What an OrderedCache is made of, wired together once. */
 export interface CacheParts<T> {
@@ -25,6 +27,8 @@ export interface CacheParts<T> {
   /** Set with `onCacheUnavailable: 'load'`. */
   failOpen: FailOpenReads<T> | undefined;
   batch: BatchContext;
+  /** Set with `coalesceWrites` (the default): concurrent set/invalidate of one key folded. */
+  writes: WriteCoalescer<CacheWrite> | undefined;
 }
 
 /**
@@ -73,5 +77,6 @@ export function buildCacheParts<T>(
       settled(key);
     },
   };
-  return { locks, store, tracer, fill, servingReads, fullReads, failOpen, batch };
+  const writes = options.coalesceWrites ? coalescedWrites(fill, options.lockTimeoutMs) : undefined;
+  return { locks, store, tracer, fill, servingReads, fullReads, failOpen, batch, writes };
 }

@@ -83,6 +83,12 @@ export interface OrderedCacheOptions<T = unknown> {
    * by the compare script. Writes (`set`, `invalidate`) are not affected. @default 'throw'
    */
   onCacheUnavailable?: 'throw' | 'load';
+  /**
+   * Fold concurrent `set`/`invalidate` calls of one key in this process into one lock cycle and one
+   * script call: the newest is written, the others resolve as the script would have answered them
+   * (README "Write coalescing"). Calls with a `signal` are never folded. @default true
+   */
+  coalesceWrites?: boolean;
 }
 
 /**
@@ -119,6 +125,7 @@ export interface ParsedOptions<T> {
   redisConnectTimeoutMs: number;
   tracing: boolean;
   onCacheUnavailable: 'throw' | 'load';
+  coalesceWrites: boolean;
 }
 
 // Bounds of the cache's own durations: each is handed to a timer (ioredis's, or the lock's).
@@ -140,6 +147,7 @@ const KNOWN_KEYS: readonly (keyof OrderedCacheOptions)[] = [
   'redisConnectTimeoutMs',
   'tracing',
   'onCacheUnavailable',
+  'coalesceWrites',
 ];
 
 /**
@@ -222,6 +230,7 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
       ['throw', 'load'],
       DEFAULTS.onCacheUnavailable,
     ),
+    coalesceWrites: flag(options.coalesceWrites, 'coalesceWrites', true),
   };
 }
 

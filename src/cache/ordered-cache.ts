@@ -25,6 +25,7 @@ import {
   resultOf,
   type WriteCallOptions,
 } from './call-types.js';
+import { type CacheWrite, cacheWrite, sendHolding } from './coalesced-writes.js';
 import { CacheEventEmitter } from './events.js';
 import type { Loader } from './loader-result.js';
 import { openConnections } from './open-connections.js';
@@ -169,14 +170,15 @@ export class OrderedCache<T = unknown> {
   /**
    * Writes `value` at timestamp `ts` through the key's lock and the compare script.
    * Resolves `{ status: 'written' | 'duplicate' | 'stale', current }`; never rolls the entry back.
+   * Concurrent writes of the key in this process share one lock cycle (WriteCoalescer).
    * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError before any lock or write;
    *   LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
    */
   async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
-    const write = this.store.prepareWrite(key, value, ts);
+    const write = cacheWrite(this.store.prepareWrite(key, value, ts), 'set');
     return this.#parts.tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
-      this.#underLock(key, options, () => this.#parts.fill.written(key, write.timestamp, 'value', 'set', write.run())),
+      this.#write(key, write, options),
     );
   }
 
@@ -188,12 +190,17 @@ export class OrderedCache<T = unknown> {
    */
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
-    const write = this.store.prepareInvalidate(key, ts);
+    const write = cacheWrite(this.store.prepareInvalidate(key, ts), 'invalidate');
     return this.#parts.tracer.inSpan('zkoc invalidate', { 'db.operation.name': 'invalidate' }, () =>
-      this.#underLock(key, options, () =>
-        this.#parts.fill.written(key, write.timestamp, 'tombstone', 'invalidate', write.run()),
-      ),
+      this.#write(key, write, options),
     );
+  }
+
+  // Folded with this key's other writes in flight (WriteCoalescer); a call with a signal may give up
+  // alone, so it takes its own lock cycle.
+  #write(key: string, write: CacheWrite, options: WriteCallOptions): Promise<WriteResult> {
+    if (this.#parts.writes && !options.signal) return this.#parts.writes.write(key, write);
+    return this.#underLock(key, options, () => sendHolding(this.#parts.fill, key, write));
   }
 
   /**

@@ -25,7 +25,8 @@ export interface ResolvedLockManagerOptions {
   readonly label: string | undefined;
   readonly timeoutMs: number;
   readonly lostOn: 'suspended' | 'expired';
-  readonly hooks: LockTestHooks;
+  /** Test-only fault injection, under a symbol so that re-parsing resolved options accepts them. */
+  readonly [LOCK_TEST_HOOKS]: LockTestHooks;
   readonly parentLingerMs: number;
 }
 
@@ -50,7 +51,7 @@ export function parseLockManagerOptions(
     label: options.label === undefined ? undefined : checkLabel(options.label, name('label')),
     timeoutMs: parseLockTimeoutMs(options.timeoutMs ?? LOCK_MANAGER_DEFAULTS.timeoutMs, name('timeoutMs')),
     lostOn: oneOf(options.lostOn, name('lostOn'), ['suspended', 'expired'], LOCK_MANAGER_DEFAULTS.lostOn),
-    hooks,
+    [LOCK_TEST_HOOKS]: hooks,
     parentLingerMs: parseLockTimeoutMs(
       options.parentLingerMs ?? LOCK_MANAGER_DEFAULTS.parentLingerMs,
       name('parentLingerMs'),

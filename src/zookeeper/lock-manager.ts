@@ -11,7 +11,7 @@ import { LocalFifo } from './local-fifo.js';
 import { parseLockManagerOptions } from './lock-manager-options.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { keyParentPath } from './lock-paths.js';
-import { LockRecipe } from './lock-recipe.js';
+import { LOCK_TEST_HOOKS, LockRecipe } from './lock-recipe.js';
 import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
 import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';
@@ -113,7 +113,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       zk,
       this.root,
       this.parents,
-      parsed.hooks,
+      parsed[LOCK_TEST_HOOKS],
       (key, deletedPath) => this.emit('node-recreated', key, deletedPath),
       new ForeignChildren((key, path, why) => this.emit('foreign-node', key, path, why)),
     );

@@ -24,6 +24,8 @@ export class CliLifetime {
   readonly #resources = new Set<AsyncDisposable>();
   readonly #interruptHandlers = new Set<() => void>();
   #ending: Promise<void> | undefined;
+  #graceful: (() => void) | undefined;
+  #stopRequested = false;
 
   /** True once a signal (or a closed stdout) has started the exit. */
   get ending(): boolean {
@@ -49,6 +51,18 @@ export class CliLifetime {
   onInterrupt(handler: () => void): () => void {
     this.#interruptHandlers.add(handler);
     return () => this.#interruptHandlers.delete(handler);
+  }
+
+  /**
+   * While registered, the first signal calls `stop` instead of ending the process: a daemon (zkoc
+   * follow) finishes the batch in flight, confirms it and returns normally; a second signal ends
+   * the process at once. Returns an unregister function.
+   */
+  gracefully(stop: () => void): () => void {
+    this.#graceful = stop;
+    return () => {
+      if (this.#graceful === stop) this.#graceful = undefined;
+    };
   }
 
   /**
@@ -79,7 +93,13 @@ export class CliLifetime {
   install(proc: NodeJS.Process): void {
     for (const [signal, code] of Object.entries(EXIT_SIGNALS)) {
       proc.on(signal, () => {
-        if (this.ending) proc.exit(code);
+        if (this.ending || this.#stopRequested) proc.exit(code);
+        const stop = this.#graceful;
+        if (stop) {
+          this.#stopRequested = true;
+          stop();
+          return;
+        }
         void this.end().finally(() => proc.exit(code));
       });
     }

@@ -30,7 +30,7 @@ async function transpileSources(outDir: string): Promise<void> {
   // All of src/: the harness's exports reach into the library (race scenarios use the cache and postgres helpers).
   const sources = (await walk(join(repoRoot, 'src')))
     .map((file) => (file.startsWith('/') ? relative(repoRoot, file) : file))
-    .filter((file) => file.endsWith('.ts'));
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')); // declaration files emit nothing
   for (const file of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(repoRoot, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },

@@ -3,6 +3,7 @@ import { OrderedCache } from '../../cache/ordered-cache.js';
 import { type ChangedRow, type KeyMapping, startFollower } from '../../postgres/index.js';
 import { type CliEnvironment, defineAction } from '../action.js';
 import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
+import type { CliLifetime } from '../lifetime.js';
 
 /**
  * `zkoc follow --database-url … --table 'products=product:{id}'`: runs the change-stream follower
@@ -111,7 +112,7 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
         { slot: follower.slot },
         `following slot ${follower.slot} for namespace ${connection.namespace}; standing by until elected`,
       );
-      await untilSignal();
+      await untilSignal(env.lifetime);
       await follower.close();
       print(
         'stopped',
@@ -124,19 +125,14 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
   });
 }
 
-// Takes SIGINT/SIGTERM over while following: the batch in flight must be confirmed before exiting.
-function untilSignal(): Promise<void> {
-  const previous = process.listeners('SIGINT');
-  process.removeAllListeners('SIGINT');
+// While following, a signal stops the follower gracefully: the batch in flight must be confirmed
+// before exiting (a second signal exits at once).
+function untilSignal(lifetime: CliLifetime): Promise<void> {
   return new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      for (const listener of previous) process.on('SIGINT', listener);
+    const unregister = lifetime.gracefully(() => {
+      unregister();
       resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    });
   });
 }
 

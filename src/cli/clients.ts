@@ -1,9 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
+import { OrderedCache } from '../cache/ordered-cache.js';
 import { openRedis } from '../cache/redis-connection.js';
 import { namespaceLockRoot } from '../core/namespace.js';
 import { OrderedStore } from '../redis/index.js';
 import { LockManager, ZooKeeperConnection } from '../zookeeper/index.js';
-import { type ConnectionOptions, timeoutLimits, zookeeperAccess } from './connection-options.js';
+import { type ConnectionOptions, type TimeoutLimits, timeoutLimits, zookeeperAccess } from './connection-options.js';
 import { displayCodec, type StoredValue } from './render/stored-value.js';
 
 /** The label zkoc's own lock znodes carry (set/invalidate), so `zkoc locks` shows who it was. */
@@ -50,11 +51,7 @@ export interface OpenedStore extends AsyncDisposable {
  * @throws ConnectionError naming the server (password masked) when not ready in time.
  */
 export async function openStore(options: ConnectionOptions): Promise<OpenedStore> {
-  const seeds = options.redis
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const { client } = await openRedis(seeds.length > 1 ? seeds : options.redis, {
+  const { client } = await openRedis(redisTarget(options.redis), {
     connectTimeoutMs: timeoutLimits(options.timeoutMs).timerMs,
     commandTimeoutMs: timeoutLimits(options.timeoutMs).timerMs,
   });
@@ -64,4 +61,38 @@ export async function openStore(options: ConnectionOptions): Promise<OpenedStore
     writerLabel: CLI_LABEL,
   });
   return { redis: client, store, [Symbol.asyncDispose]: async () => client.disconnect() };
+}
+
+/**
+ * Connects an OrderedCache to the namespace: `limits.timerMs` bounds every connect, lock wait and
+ * Redis command; the ZooKeeper session lasts `limits.sessionTimeoutMs`; lock znodes carry `label`.
+ */
+export function openCache(
+  options: ConnectionOptions,
+  limits: Pick<TimeoutLimits, 'timerMs' | 'sessionTimeoutMs'>,
+  label = CLI_LABEL,
+): Promise<OrderedCache> {
+  return OrderedCache.connect({
+    zookeeper: {
+      connectString: options.zk,
+      connectTimeoutMs: limits.timerMs,
+      sessionTimeoutMs: limits.sessionTimeoutMs,
+      ...zookeeperAccess(options),
+    },
+    redis: redisTarget(options.redis),
+    namespace: options.namespace,
+    lockTimeoutMs: limits.timerMs,
+    redisConnectTimeoutMs: limits.timerMs,
+    redisCommandTimeoutMs: limits.timerMs,
+    label,
+  });
+}
+
+/** `--redis` as a client takes it: a comma-separated list is a cluster's seed list. */
+function redisTarget(redis: string): string | string[] {
+  const seeds = redis
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return seeds.length > 1 ? seeds : redis;
 }

@@ -18,22 +18,7 @@ export { dockerEngineAnswers } from './docker-probe.js';
 export { expireSession } from './expire-session.js';
 export { fourLetterWord } from './four-letter-word.js';
 export { checkServerBinaries, type MissingBinary } from './local/binaries.js';
-export {
-  type ObservedOutcome,
-  parseDurationMs,
-  RACE_SCENARIOS,
-  RACE_STRATEGIES,
-  type RaceCell,
-  type RaceOptions,
-  type RaceProgress,
-  type RaceReport,
-  type RaceScenarioName,
-  type RaceServers,
-  type RaceStrategy,
-  RaceWorkerError,
-  renderRaceReport,
-  runRace,
-} from './race/index.js';
+export * from './race/public-api.js';
 export { resolveStackProvider, startStack } from './start-stack.js';
 export type {
   ExpireSessionOptions,

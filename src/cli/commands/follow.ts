@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { OrderedCache } from '../../cache/ordered-cache.js';
 import { type ChangedRow, type KeyMapping, startFollower } from '../../postgres/index.js';
 import { type CliEnvironment, defineAction } from '../action.js';
-import { addConnectionOptions, zookeeperAccess } from '../connection-options.js';
+import { openCache } from '../clients.js';
+import { addConnectionOptions } from '../connection-options.js';
 import type { CliLifetime } from '../lifetime.js';
 
 /**
@@ -48,24 +48,13 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
       if (out.json) out.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...data }, bigintAsString)}\n`);
       else out.diagnostic(`${new Date().toISOString()}  ${text}`);
     };
-    const seeds = connection.redis
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const cache = await OrderedCache.connect({
-      zookeeper: {
-        connectString: connection.zk,
-        connectTimeoutMs: connection.timeoutMs,
-        sessionTimeoutMs: Number(options.sessionTimeoutMs),
-        ...zookeeperAccess(connection),
-      },
-      redis: seeds.length > 1 ? seeds : connection.redis,
-      namespace: connection.namespace,
-      lockTimeoutMs: connection.timeoutMs,
-      redisConnectTimeoutMs: connection.timeoutMs,
-      redisCommandTimeoutMs: connection.timeoutMs,
-      label: `zkoc-follow:${process.pid}`,
-    });
+    const label = `zkoc-follow:${process.pid}`;
+    // --timeout-ms as given (no timeoutLimits cap) and the session of --session-timeout-ms.
+    const cache = await openCache(
+      connection,
+      { timerMs: connection.timeoutMs, sessionTimeoutMs: Number(options.sessionTimeoutMs) },
+      label,
+    );
     try {
       const follower = await startFollower({
         database: connection.databaseUrl,
@@ -74,7 +63,7 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
           [...tables].map(([table, keys]) => [table, (row: ChangedRow) => keys.flatMap((k) => k(row))]),
         ),
         ...(options.slot === undefined ? {} : { slot: String(options.slot) }),
-        label: `zkoc-follow:${process.pid}`,
+        label,
       });
       const events = follower.events;
       events.on('active', (e) => print('active', e, `active: streaming slot ${e.slot}`));

@@ -1,12 +1,11 @@
 import { Command, Option } from 'commander';
-import { OrderedCache } from '../../cache/ordered-cache.js';
 import { parseJsonExactly } from '../../codec/exact-json.js';
 import { InvalidTimestampError } from '../../errors.js';
 import type { WriteResult } from '../../redis/index.js';
 import { type ActionContext, type CliEnvironment, defineAction } from '../action.js';
 import { keyArgument, timestampOption } from '../arguments.js';
-import { CLI_LABEL } from '../clients.js';
-import { addConnectionOptions, type ConnectionOptions, timeoutLimits, zookeeperAccess } from '../connection-options.js';
+import { openCache } from '../clients.js';
+import { addConnectionOptions, type ConnectionOptions, timeoutLimits } from '../connection-options.js';
 import { highestIssuedVersion, openDatabase } from '../database-version.js';
 
 /**
@@ -34,7 +33,7 @@ Exit status 0 for written, stale and duplicate alike (they are outcomes, not err
     const [key, text] = [String(args[0]), String(args[1])];
     const value = options.string === true ? text : parseJsonOrText(text);
     const ts = String(options.ts);
-    await using cache = await open(connectCache(connection));
+    await using cache = await open(openCache(connection, timeoutLimits(connection.timeoutMs)));
     report(out, key, ts, 'value', await cache.set(key, value, ts));
   });
 }
@@ -63,7 +62,7 @@ version the database has issued is refused (exit 2) unless --force.`,
     const key = String(args[0]);
     const ts = String(options.ts);
     const checked = await checkAgainstDatabase(ts, connection, options.force === true, open);
-    await using cache = await open(connectCache(connection));
+    await using cache = await open(openCache(connection, timeoutLimits(connection.timeoutMs)));
     const result = await cache.invalidate(key, ts);
     report(out, key, ts, 'tombstone', result);
     if (result.status === 'written' && !checked)
@@ -94,28 +93,6 @@ async function checkAgainstDatabase(
   throw new InvalidTimestampError(
     `--ts ${ts} is above every version the database has issued (highest: ${highest}): the tombstone would refuse every fill of this key until it expires; nothing written (pass --force if you mean it)`,
   );
-}
-
-function connectCache(connection: ConnectionOptions): Promise<OrderedCache> {
-  const limits = timeoutLimits(connection.timeoutMs);
-  const seeds = connection.redis
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return OrderedCache.connect({
-    zookeeper: {
-      connectString: connection.zk,
-      connectTimeoutMs: limits.timerMs,
-      sessionTimeoutMs: limits.sessionTimeoutMs,
-      ...zookeeperAccess(connection),
-    },
-    redis: seeds.length > 1 ? seeds : connection.redis,
-    namespace: connection.namespace,
-    lockTimeoutMs: limits.timerMs,
-    redisConnectTimeoutMs: limits.timerMs,
-    redisCommandTimeoutMs: limits.timerMs,
-    label: CLI_LABEL,
-  });
 }
 
 /**

@@ -116,28 +116,11 @@ async function checkSession(
     );
     try {
       const acl = await withDeadline(getAcl(client, root), timeoutMs, `zookeeper at ${connectString}: getACL ${root}`);
-      if (acl === undefined)
-        return [
-          session,
-          tree,
-          {
-            server: 'zookeeper',
-            check: 'acl',
-            status: 'ok',
-            detail: `${root} does not exist yet (created on first lock)`,
-          },
-        ];
-      const text = acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(', ');
-      return [
-        session,
-        tree,
-        {
-          server: 'zookeeper',
-          check: 'acl',
-          status: 'ok',
-          detail: `${root} ACL ${text} (${describeAclExposure(acl)})`,
-        },
-      ];
+      const detail =
+        acl === undefined
+          ? `${root} does not exist yet (created on first lock)`
+          : `${root} ACL ${acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).join(', ')} (${describeAclExposure(acl)})`;
+      return [session, tree, { server: 'zookeeper', check: 'acl', status: 'ok', detail }];
     } catch (error) {
       return [session, tree, { server: 'zookeeper', check: 'acl', status: 'fail', detail: reason(error) }];
     }

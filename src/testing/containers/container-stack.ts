@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../../errors.js';
 import { assembleStack } from '../stack/assemble-stack.js';
+import { POSTGRES_SETTINGS, postgresSettingArgs } from '../stack/postgres-settings.js';
 import type { StartedStack, ZooKeeperServerOptions } from '../types.js';
 import { ContainerServer } from './container-server.js';
 
@@ -60,17 +61,7 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
       .start(),
     new GenericContainer('postgres:16')
       .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: DATABASE })
-      .withCommand([
-        'postgres',
-        '-c',
-        'fsync=off',
-        '-c',
-        'wal_level=logical',
-        '-c',
-        'max_replication_slots=16',
-        '-c',
-        'max_wal_senders=16',
-      ])
+      .withCommand(['postgres', ...postgresSettingArgs(POSTGRES_SETTINGS)])
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
       .withStartupTimeout(options.startTimeoutMs)

@@ -3,6 +3,7 @@ import { chown, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ConnectionError } from '../../errors.js';
+import { POSTGRES_SETTINGS, postgresSettingArgs } from '../stack/postgres-settings.js';
 import type { ServerBinaries } from './binaries.js';
 import type { LocalServerRecipe } from './local-server.js';
 import { lookUpSystemUser } from './system-user.js';
@@ -120,22 +121,13 @@ export async function postgresRecipe(
           String(port),
           '-k',
           dir,
-          '-c',
-          'listen_addresses=127.0.0.1',
-          '-c',
-          'fsync=off',
-          '-c',
-          'synchronous_commit=off',
-          '-c',
-          'full_page_writes=off',
-          // Logical replication for the change-stream follower (startFollower); each test file has
-          // its own server, and a follower test holds a few slots and walsenders at most.
-          '-c',
-          'wal_level=logical',
-          '-c',
-          'max_replication_slots=16',
-          '-c',
-          'max_wal_senders=16',
+          // Locally also: loopback only, and no waiting on the disk the test data never needs.
+          ...postgresSettingArgs([
+            'listen_addresses=127.0.0.1',
+            ...POSTGRES_SETTINGS,
+            'synchronous_commit=off',
+            'full_page_writes=off',
+          ]),
         ],
         logFile,
         cwd: dir,

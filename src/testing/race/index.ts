@@ -5,12 +5,12 @@
  */
 
 export { INTERLEAVINGS, type Interleaving } from './interleavings.js';
-export { renderChaos, renderCosts, renderRaceReport, renderSideBySide, renderTotals } from './outcome-table.js';
-export { parseDurationMs } from './parse-duration.js';
+export { renderChaos, renderCosts, renderSideBySide, renderTotals } from './outcome-table.js';
 export { SeededRandom } from './prng.js';
-export { defaultWorkerEntry, RaceWorkerError } from './race-worker.js';
+export * from './public-api.js';
+export { defaultWorkerEntry } from './race-worker.js';
 export { describeMachine, type ReportLabel, renderRemediesMarkdown } from './remedies-report.js';
-export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE, runRace } from './run-race.js';
+export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE } from './run-race.js';
 export { type RaceScenario, SCENARIOS } from './scenarios/index.js';
 export { isTransientFailure, type RetrySettings, retryTransient } from './transient.js';
 export {
@@ -19,20 +19,10 @@ export {
   type Expectation,
   isRemedy,
   type LatencySummary,
-  type ObservedOutcome,
-  RACE_SCENARIOS,
-  RACE_STRATEGIES,
-  type RaceCell,
   type RaceChaosOptions,
   type RaceChaosReport,
   type RaceCosts,
   type RaceFault,
-  type RaceOptions,
-  type RaceProgress,
-  type RaceReport,
-  type RaceScenarioName,
-  type RaceServers,
-  type RaceStrategy,
   REMEDY_STRATEGIES,
   type RemedyStrategy,
   type StrategyCounts,

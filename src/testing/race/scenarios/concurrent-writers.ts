@@ -1,14 +1,5 @@
-import { oneLine } from '../interleavings.js';
-import type { RaceStrategy } from '../types.js';
-import {
-  type CacheObservation,
-  type DatabaseRow,
-  describeEnd,
-  freshnessOf,
-  type IterationOutcome,
-  pickPair,
-  type RaceScenario,
-} from './scenario.js';
+import { pickPair, type RaceScenario } from './scenario.js';
+import { judgeTwoParty, NOTHING_SERVABLE, observeEnd, type TwoPartyJudge, writeCommand } from './two-party.js';
 
 /**
  * Two writers in two processes update the row ($70, $80) and write the new value to the cache
@@ -22,58 +13,22 @@ export const concurrentWriters: RaceScenario = {
   pausesWorkers: false,
   async run(ctx) {
     const [first, second] = pickPair(ctx.workers, ctx.iteration);
-    const { strategy, key, rowId, random } = ctx;
-    await Promise.all(
-      [
-        [first, '$70'],
-        [second, '$80'],
-      ].map(([worker, price]) =>
-        (worker as typeof first).call({
-          op: 'write',
-          strategy,
-          key,
-          rowId,
-          price: price as string,
-          mode: 'write-through',
-          startDelayMs: random.delayMs(0, 2),
-          commitDelayMs: random.delayMs(0, 20),
-        }),
-      ),
-    );
-    const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
-    return judgeConcurrentWriters(cache, row, strategy);
+    const { random } = ctx;
+    const write = (price: string) =>
+      writeCommand(ctx, price, 'write-through', {
+        startDelayMs: random.delayMs(0, 2),
+        commitDelayMs: random.delayMs(0, 20),
+      });
+    await Promise.all([first.call(write('$70')), second.call(write('$80'))]);
+    const [cache, row] = await observeEnd(ctx);
+    return judgeConcurrentWriters(cache, row, ctx.strategy);
   },
 };
 
 /** Classifies a concurrent-writers end state. */
-export function judgeConcurrentWriters(
-  cache: CacheObservation,
-  row: DatabaseRow,
-  strategy: RaceStrategy,
-): IterationOutcome {
-  const state = describeEnd(cache, row);
-  switch (freshnessOf(cache, row)) {
-    case 'equal':
-      return {
-        state,
-        expectation: 'ACCEPTABLE',
-        interpretation: 'the later commit also wrote the cache last (or was ordered last by its version)',
-        operations: 2,
-      };
-    case 'empty':
-    case 'invalidated':
-      return {
-        state,
-        expectation: 'ACCEPTABLE',
-        interpretation: 'nothing servable cached: the next read loads the database',
-        operations: 2,
-      };
-    case 'older':
-      return {
-        state,
-        expectation: 'FORBIDDEN',
-        interpretation: oneLine('concurrent-writers', strategy),
-        operations: 2,
-      };
-  }
-}
+export const judgeConcurrentWriters: TwoPartyJudge = (cache, row, strategy) =>
+  judgeTwoParty('concurrent-writers', cache, row, strategy, {
+    equal: 'the later commit also wrote the cache last (or was ordered last by its version)',
+    empty: NOTHING_SERVABLE,
+    invalidated: NOTHING_SERVABLE,
+  });

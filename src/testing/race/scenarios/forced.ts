@@ -6,6 +6,7 @@ import type { IterationContext, IterationOutcome } from './scenario.js';
 import { pickPair } from './scenario.js';
 import { judgeStaleSet } from './stale-set.js';
 import { judgeStampede } from './stampede.js';
+import { observeEnd, readCommand, writeCommand } from './two-party.js';
 
 /** One iteration driven step by step through hold points: the same interleaving every time. */
 export type ForcedScript = (ctx: IterationContext) => Promise<IterationOutcome>;
@@ -54,44 +55,26 @@ async function overtake<A, B>(
 /** R loads $100 and is held before its fill; W commits $50 and invalidates; R fills. */
 const staleSet: ForcedScript = async (ctx) => {
   const [reader, writer] = pickPair(ctx.workers, ctx.iteration);
-  const { strategy, key, rowId } = ctx;
-  const tag = `forced-${key}`;
+  const tag = `forced-${ctx.key}`;
   await overtake(
-    {
-      worker: reader,
-      tag,
-      call: () =>
-        reader.call({ op: 'read', strategy, key, rowId, startDelayMs: 0, loadDelayMs: 0, holds: { loaded: tag } }),
-    },
-    () =>
-      writer.call({
-        op: 'write',
-        strategy,
-        key,
-        rowId,
-        price: '$50',
-        mode: 'invalidate',
-        startDelayMs: 0,
-        commitDelayMs: 0,
-      }),
+    { worker: reader, tag, call: () => reader.call({ ...readCommand(ctx), holds: { loaded: tag } }) },
+    () => writer.call(writeCommand(ctx, '$50', 'invalidate')),
   );
-  const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
-  return judgeStaleSet(cache, row, strategy);
+  const [cache, row] = await observeEnd(ctx);
+  return judgeStaleSet(cache, row, ctx.strategy);
 };
 
 /** W1 ($70) is held between its two steps; W2 ($80) runs both; W1 finishes. */
 const concurrentWriters: ForcedScript = async (ctx) => {
   const [first, second] = pickPair(ctx.workers, ctx.iteration);
-  const { strategy, key, rowId } = ctx;
-  const tag = `forced-${key}`;
-  const write = (price: string) =>
-    ({ op: 'write', strategy, key, rowId, price, mode: 'write-through', startDelayMs: 0, commitDelayMs: 0 }) as const;
-  const point = strategy === 'write-through' ? 'cached' : 'committed';
+  const tag = `forced-${ctx.key}`;
+  const write = (price: string) => writeCommand(ctx, price, 'write-through');
+  const point = ctx.strategy === 'write-through' ? 'cached' : 'committed';
   await overtake({ worker: first, tag, call: () => first.call({ ...write('$70'), holds: { [point]: tag } }) }, () =>
     second.call(write('$80')),
   );
-  const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
-  return judgeConcurrentWriters(cache, row, strategy);
+  const [cache, row] = await observeEnd(ctx);
+  return judgeConcurrentWriters(cache, row, ctx.strategy);
 };
 
 type ReadReply = { loaded: boolean; value: string };
@@ -100,25 +83,23 @@ const toStampede = (replies: ReadReply[]) => replies.map((r) => ({ loads: r.load
 /** Without a fill lock: R1 is held after loading; R2 misses too and loads. */
 const stampedeBothLoad: ForcedScript = async (ctx) => {
   const [first, second] = pickPair(ctx.workers, ctx.iteration);
-  const { strategy, key, rowId } = ctx;
-  const tag = `forced-${key}`;
-  const read = { op: 'read', strategy, key, rowId, startDelayMs: 0, loadDelayMs: 0 } as const;
+  const tag = `forced-${ctx.key}`;
+  const read = readCommand(ctx);
   const replies = await overtake(
     { worker: first, tag, call: () => first.call<ReadReply>({ ...read, holds: { loaded: tag } }) },
     () => second.call<ReadReply>(read),
   );
-  return judgeStampede(toStampede(replies), 2, strategy);
+  return judgeStampede(toStampede(replies), 2, ctx.strategy);
 };
 
 /** Around a SET NX lock: R2 missed and is held before trying the lock; R1 locks, loads, fills, unlocks; R2 goes on. */
 const stampedeAroundTheLock: ForcedScript = async (ctx) => {
   const [first, second] = pickPair(ctx.workers, ctx.iteration);
-  const { strategy, key, rowId } = ctx;
-  const tag = `forced-${key}`;
-  const read = { op: 'read', strategy, key, rowId, startDelayMs: 0, loadDelayMs: 0 } as const;
+  const tag = `forced-${ctx.key}`;
+  const read = readCommand(ctx);
   const replies = await overtake(
     { worker: second, tag, call: () => second.call<ReadReply>({ ...read, holds: { missed: tag } }) },
     () => first.call<ReadReply>(read),
   );
-  return judgeStampede(toStampede(replies), 2, strategy);
+  return judgeStampede(toStampede(replies), 2, ctx.strategy);
 };

@@ -1,14 +1,13 @@
-import { oneLine } from '../interleavings.js';
 import type { RaceStrategy } from '../types.js';
+import { pickPair, type RaceScenario } from './scenario.js';
 import {
-  type CacheObservation,
-  type DatabaseRow,
-  describeEnd,
-  freshnessOf,
-  type IterationOutcome,
-  pickPair,
-  type RaceScenario,
-} from './scenario.js';
+  judgeTwoParty,
+  NOTHING_SERVABLE,
+  observeEnd,
+  readCommand,
+  type TwoPartyJudge,
+  writeCommand,
+} from './two-party.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,30 +25,15 @@ export const pausedHolder: RaceScenario = {
   pausesWorkers: true,
   async run(ctx) {
     const [holder, writer] = pickPair(ctx.workers, ctx.iteration);
-    const { strategy, key, rowId, random } = ctx;
+    const { strategy, random } = ctx;
     const tag = `hold-${ctx.iteration}-${strategy}`;
-    const holding = holder.call(
-      { op: 'read', strategy, key, rowId, startDelayMs: 0, loadDelayMs: 0, holdTag: tag },
-      120_000,
-    );
+    const holding = holder.call({ ...readCommand(ctx), holdTag: tag }, 120_000);
     holding.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
     await holder.loaded(tag);
     holder.pause();
     try {
       // Under a lock this waits until ZooKeeper has expired the paused holder's session.
-      await writer.call(
-        {
-          op: 'write',
-          strategy,
-          key,
-          rowId,
-          price: '$50',
-          mode: 'write-through',
-          startDelayMs: 0,
-          commitDelayMs: random.delayMs(0, 5),
-        },
-        60_000,
-      );
+      await writer.call(writeCommand(ctx, '$50', 'write-through', { commitDelayMs: random.delayMs(0, 5) }), 60_000);
       await sleep(random.delayMs(0, 20));
     } finally {
       holder.resume();
@@ -57,7 +41,7 @@ export const pausedHolder: RaceScenario = {
       await holder.call({ op: 'go', tag });
     }
     await holding;
-    const [cache, row] = await Promise.all([ctx.observeCache(), ctx.readDatabase()]);
+    const [cache, row] = await observeEnd(ctx);
     return judgePausedHolder(cache, row, strategy);
   },
 };
@@ -70,30 +54,9 @@ const SURVIVED: Partial<Record<RaceStrategy, string>> = {
 };
 
 /** Classifies a paused-holder end state. */
-export function judgePausedHolder(cache: CacheObservation, row: DatabaseRow, strategy: RaceStrategy): IterationOutcome {
-  const state = describeEnd(cache, row);
-  switch (freshnessOf(cache, row)) {
-    case 'equal':
-      return {
-        state,
-        expectation: 'ACCEPTABLE',
-        interpretation: SURVIVED[strategy] ?? 'the resumed holder wrote before the writer, or not at all',
-        operations: 2,
-      };
-    case 'empty':
-    case 'invalidated':
-      return {
-        state,
-        expectation: 'ACCEPTABLE',
-        interpretation: 'nothing servable cached: the next read loads the database',
-        operations: 2,
-      };
-    case 'older':
-      return {
-        state,
-        expectation: 'FORBIDDEN',
-        interpretation: oneLine('paused-holder', strategy),
-        operations: 2,
-      };
-  }
-}
+export const judgePausedHolder: TwoPartyJudge = (cache, row, strategy) =>
+  judgeTwoParty('paused-holder', cache, row, strategy, {
+    equal: SURVIVED[strategy] ?? 'the resumed holder wrote before the writer, or not at all',
+    empty: NOTHING_SERVABLE,
+    invalidated: NOTHING_SERVABLE,
+  });

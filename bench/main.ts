@@ -8,6 +8,7 @@ import { runCacheBench } from './cache.js';
 import { collectLatencies, renderLatencyChart } from './chart.js';
 import { runFollowerBench } from './follower.js';
 import { runLockBench } from './lock.js';
+import { runObservabilityBench } from './observability.js';
 import { runRaceBench } from './race.js';
 import { runRedisBench } from './redis.js';
 import { renderMarkdown, renderText } from './report.js';
@@ -21,6 +22,7 @@ const sections: [string, BenchSectionRunner][] = [
   ['redis', runRedisBench],
   ['cache', runCacheBench],
   ['writes', runWritePathBench],
+  ['observability', runObservabilityBench],
   ['race', runRaceBench],
   ['follower', runFollowerBench],
 ];

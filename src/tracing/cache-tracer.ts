@@ -45,9 +45,25 @@ export class CacheTracer {
     if (options.serverAddress) this.#base['server.address'] = options.serverAddress;
   }
 
-  /** True when OpenTelemetry's API is installed (spans may be recorded, if an SDK is registered). */
+  #sdkCheckedAt = Number.NEGATIVE_INFINITY;
+  #sdkRegistered = false;
+
+  /**
+   * True when OpenTelemetry's API is installed and an SDK (a tracer provider) is registered. Without
+   * one every span would be a no-op, so the hit path skips them; the answer is re-checked once a
+   * second, since an application may register its SDK after the cache connected.
+   */
   get enabled(): boolean {
-    return this.#tracer !== undefined;
+    const api = this.#api;
+    if (!api) return false;
+    const now = performance.now();
+    if (now - this.#sdkCheckedAt > 1_000) {
+      this.#sdkCheckedAt = now;
+      const provider = api.trace.getTracerProvider();
+      this.#sdkRegistered =
+        !(provider instanceof api.ProxyTracerProvider) || provider.getDelegateTracer('zk-ordered-cache') !== undefined;
+    }
+    return this.#sdkRegistered;
   }
 
   /**
@@ -57,7 +73,7 @@ export class CacheTracer {
   async inSpan<R>(name: string, attributes: Attributes, fn: (span: CacheSpan) => Promise<R>): Promise<R> {
     const api = this.#api;
     const tracer = this.#tracer;
-    if (!api || !tracer) return fn(NO_SPAN);
+    if (!api || !tracer || !this.enabled) return fn(NO_SPAN);
     return tracer.startActiveSpan(name, { attributes: { ...this.#base, ...attributes } }, async (span) => {
       const wrapped = wrap(api, span);
       try {

@@ -18,6 +18,11 @@ export function assertLockCall(fn: unknown, options: unknown): void {
   assertCallOptions(options);
 }
 
+/** A write (`set`, `invalidate`): `options` is absent or `{ signal?, timeoutMs? }`. */
+export function assertWriteCall(options: unknown): void {
+  assertCallOptions(options);
+}
+
 function assertFunction(value: unknown, name: string): void {
   if (typeof value !== 'function') throw new InvalidArgumentError(`${name} must be a function, got ${describe(value)}`);
 }

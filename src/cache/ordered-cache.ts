@@ -16,7 +16,7 @@ import {
   setMany,
 } from './batch-writes.js';
 import { buildCacheParts, type CacheParts } from './cache-parts.js';
-import { assertLockCall, assertReadCall } from './call-arguments.js';
+import { assertLockCall, assertReadCall, assertWriteCall } from './call-arguments.js';
 import {
   abortable,
   type CacheResult,
@@ -199,6 +199,7 @@ export class OrderedCache<T = unknown> {
   // Folded with this key's other writes in flight (WriteCoalescer); a call with a signal may give up
   // alone, so it takes its own lock cycle.
   #write(key: string, write: CacheWrite, options: WriteCallOptions): Promise<WriteResult> {
+    assertWriteCall(options); // before any lock, folded or not
     if (this.#parts.writes && !options.signal) return this.#parts.writes.write(key, write);
     return this.#underLock(key, options, () => sendHolding(this.#parts.fill, key, write));
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderedStore } from '../../src/redis/index.js';
 import type { StartedStack } from '../../src/testing/index.js';
 import { startTestStack } from '../support/stack.js';
-import { runZkoc } from './run-zkoc.js';
+import { connectionFlags, runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-entries';
 const MAX_TS = '9223372036854775807';
@@ -30,16 +30,7 @@ describe('zkoc get, ts, scan', () => {
     await store.write(KEYS.spaces, 'spaces', 2n);
     await store.write(KEYS.unicode, 'x'.repeat(500), 3n);
     await store.invalidate(KEYS.gone, 4n);
-    connection = [
-      '--zk',
-      stack.zookeeper.connectString,
-      '--redis',
-      stack.redis.url,
-      '-n',
-      NAMESPACE,
-      '--timeout-ms',
-      '3000',
-    ];
+    connection = connectionFlags(stack, NAMESPACE);
   });
   afterAll(async () => {
     redis?.disconnect();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedStack } from '../../src/testing/index.js';
 import { type Lock, LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { startTestStack } from '../support/stack.js';
-import { runZkoc, spawnZkoc } from './run-zkoc.js';
+import { connectionFlags, runZkoc, spawnZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-locks';
 const ODD_KEY = 'tenant 7/product:ü/価格 😀';
@@ -17,16 +17,7 @@ describe('zkoc locks, lock and watch against a lock held by another session', ()
     stack = await startTestStack();
     holderZk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
     waiterZk = await ZooKeeperConnection.connect({ connectString: stack.zookeeper.connectString });
-    connection = [
-      '--zk',
-      stack.zookeeper.connectString,
-      '--redis',
-      stack.redis.url,
-      '-n',
-      NAMESPACE,
-      '--timeout-ms',
-      '3000',
-    ];
+    connection = connectionFlags(stack, NAMESPACE);
   });
   afterAll(async () => {
     await holderZk?.close();

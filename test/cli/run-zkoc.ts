@@ -1,6 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** The connection flags of a zkoc run against `stack`, in `namespace`, with a 3 s bound. */
+export function connectionFlags(
+  stack: { zookeeper: { connectString: string }; redis: { url: string } },
+  namespace: string,
+): string[] {
+  return ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', namespace, '--timeout-ms', '3000'];
+}
+
 /** The built binary; `npm test` builds it in `pretest`. */
 export const ZKOC_BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 

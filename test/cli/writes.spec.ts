@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedStack } from '../../src/testing/index.js';
 import { startTestStack } from '../support/stack.js';
-import { runZkoc } from './run-zkoc.js';
+import { connectionFlags, runZkoc } from './run-zkoc.js';
 
 const NAMESPACE = 'cli-writes';
 
@@ -11,16 +11,7 @@ describe('zkoc set and invalidate (through the lock and the compare script)', ()
 
   beforeAll(async () => {
     stack = await startTestStack();
-    connection = [
-      '--zk',
-      stack.zookeeper.connectString,
-      '--redis',
-      stack.redis.url,
-      '-n',
-      NAMESPACE,
-      '--timeout-ms',
-      '3000',
-    ];
+    connection = connectionFlags(stack, NAMESPACE);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeKeyAsZnodeName } from '../../src/core/key.js';
 import { OrderedStore } from '../../src/redis/index.js';
 import type { StartedStack } from '../../src/testing/index.js';
-import { runZkoc, spawnZkoc, type ZkocRun } from '../cli/run-zkoc.js';
+import { connectionFlags, runZkoc, spawnZkoc, type ZkocRun } from '../cli/run-zkoc.js';
 import { startTestStack } from '../support/stack.js';
 import { CreateMode, connectTestClient, type TestZooKeeperClient } from '../testing/zookeeper-test-client.js';
 
@@ -57,16 +57,7 @@ describe('zkoc against hostile data written by a raw ZooKeeper client', () => {
     await redis.connect();
     const store = new OrderedStore(redis, { namespace: NAMESPACE, writerLabel: `writer${HOSTILE_LABEL}` });
     await store.write(HOSTILE_KEY, { v: `value${HOSTILE_HOST}${HOSTILE_LABEL}` }, 5n);
-    connection = [
-      '--zk',
-      stack.zookeeper.connectString,
-      '--redis',
-      stack.redis.url,
-      '-n',
-      NAMESPACE,
-      '--timeout-ms',
-      '3000',
-    ];
+    connection = connectionFlags(stack, NAMESPACE);
   });
   afterAll(async () => {
     zk?.close();

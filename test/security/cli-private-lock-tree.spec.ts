@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedStack } from '../../src/testing/index.js';
 import { type Lock, LockManager, ZooKeeperConnection } from '../../src/zookeeper/index.js';
-import { runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
+import { connectionFlags, runZkoc, spawnZkoc } from '../cli/run-zkoc.js';
 import { needs, startTestStack } from '../support/stack.js';
 
 const exclusive = needs('exclusive', 'creates znodes only its credentials can remove');
@@ -28,16 +28,7 @@ describe('zkoc doctor and watch on a lock tree that is not world-readable', excl
     held = await new LockManager(owner, { root: `/zkoc/${NAMESPACE}/locks`, label: 'private-worker' }).acquire(
       'private-key',
     );
-    common = [
-      '--zk',
-      stack.zookeeper.connectString,
-      '--redis',
-      stack.redis.url,
-      '-n',
-      NAMESPACE,
-      '--timeout-ms',
-      '3000',
-    ];
+    common = connectionFlags(stack, NAMESPACE);
   });
   afterAll(async () => {
     await held?.release();

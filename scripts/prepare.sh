@@ -14,8 +14,14 @@ else
   echo "prepare: node_modules up to date"
 fi
 
-# 2. server binaries (ZooKeeper, Redis, PostgreSQL)
-ensure_server_packages prepare
+# 2. server binaries (ZooKeeper, Redis, PostgreSQL): only when tests start local servers. With
+#    ZKOC_STACK_PROVIDER=external or containers the servers come from elsewhere, and installing
+#    Debian packages there would be wrong (and fail without root). The demo and bench always
+#    start local servers, so they pass ZKOC_PREPARE_SERVERS=always.
+case "${ZKOC_PREPARE_SERVERS:-auto}:${ZKOC_STACK_PROVIDER:-local}" in
+  always:* | auto:local | auto:) ensure_server_packages prepare ;;
+  *) echo "prepare: ZKOC_STACK_PROVIDER=${ZKOC_STACK_PROVIDER}: server packages not checked" ;;
+esac
 
 # 3. build (library + tools) and typecheck (tests included), skipped when nothing changed since the
 #    last good build. A type error fails the run: tsc would still emit, and tests that run the built

@@ -10,11 +10,7 @@ export type CoreStrategy = 'naive' | 'lock-only' | 'ordered';
  */
 export type RemedyStrategy = 'versioned-keys' | 'write-through' | 'setnx-lock' | 'setnx-lock-recheck' | 'redlock';
 
-/**
- * `ordered` plus a running follower (`startFollower`: PostgreSQL's change stream turned into
- * tombstones), the library's answer to writes that bypass it. Runs only where rows change outside
- * the library (`bypass-write`); elsewhere it would be `ordered` with an idle follower.
- */
+/** `ordered` plus a running `startFollower`, the library's answer to writes that bypass it (see `appliesTo`). */
 export type FollowerStrategy = 'ordered+follower';
 
 /** A way of filling a cache that a race scenario is run under. */
@@ -258,10 +254,9 @@ export interface RaceOptions {
   /** ZooKeeper session timeout of the `paused-holder` workers; the holder is paused past it. @default 1_500 */
   pausedSessionTimeoutMs?: number;
   /**
-   * `bypass-write`'s lag bound: how long after a plain SQL commit the cache may still serve the old
-   * value. `ordered+follower`'s end state is read once the follower caught up or this long after the
-   * commit; a cache still stale then is FORBIDDEN. The other strategies have nothing that could
-   * change the key before its TTL (10 minutes), so their end state is read at once. @default 2_000
+   * `bypass-write`'s lag bound: `ordered+follower`'s end state is read once the follower caught up or
+   * this long after the plain SQL commit, then a stale cache is FORBIDDEN. The other strategies have
+   * nothing that could change the key before its TTL (10 minutes): read at once. @default 2_000
    */
   bypassLagBoundMs?: number;
   /**
@@ -293,8 +288,7 @@ export interface RaceOptions {
    * (`startChaos`). Workers retry transient failures (up to 40 times, 200 ms apart); an iteration
    * that still fails with one is the ACCEPTABLE outcome `unavailable (<code>)` unless the cache
    * ends unequal to the database. End states are read while no fault is active. `true` = defaults.
-   * Runs neither `redlock` nor `ordered+follower` (the follower catches up only after reconnecting,
-   * past any lag bound); by default the core three strategies.
+   * Not with `redlock` or `ordered+follower` (a follower catches up only after reconnecting).
    */
   chaos?: RaceChaosOptions | true;
 }

@@ -48,7 +48,7 @@ export function createRaceCommand(env: CliEnvironment): Command {
     .addOption(
       new Option(
         '--iterations <n>',
-        'iterations per scenario and strategy, or per scenario like 200,paused-holder=10 (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3)',
+        'iterations per scenario and strategy, or per scenario like 200,paused-holder=10 (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3, bypass-write 100)',
       ).argParser(parseIterations),
     )
     .addOption(

@@ -55,7 +55,8 @@ const CHAOS_RETRY: RetrySettings = { attempts: 40, backoffMs: 200 };
  * (no fault active, none starting), with bounded retries while a restarted server's connections heal.
  * @throws InvalidOptionsError for bad options (nothing is started); ConnectionError when the
  *   servers cannot be reached; RaceWorkerError when a worker cannot start, dies, or three
- *   iterations in a row fail.
+ *   iterations in a row fail; WalLevelError or ReplicationPrivilegeError when `ordered+follower`
+ *   runs on a database that cannot stream (its follower needs `wal_level=logical` and REPLICATION).
  */
 export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
   const settings = parseRaceOptions(options);

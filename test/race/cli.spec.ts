@@ -104,7 +104,7 @@ describe('zkoc race', () => {
     const scenario = await runZkoc(['race', 'bypass', '--strategy', 'all']);
     expect(scenario.code).toBe(2);
     expect(scenario.stderr).toContain(
-      'unknown scenario "bypass"; expected stale-set, concurrent-writers, stampede, paused-holder or all',
+      'unknown scenario "bypass"; expected stale-set, concurrent-writers, stampede, paused-holder, bypass-write or all',
     );
     const iterations = await runZkoc(['race', 'all', '--iterations', '200,paused=3']);
     expect(iterations.code).toBe(2);

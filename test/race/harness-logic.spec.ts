@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors.js';
 import {
+  appliesTo,
   parseDurationMs,
   RACE_SCENARIOS,
   RACE_STRATEGIES,
@@ -44,13 +45,15 @@ describe('race harness logic', () => {
     expect(parseRaceOptions({ seed: 9 })).toMatchObject({
       seed: 9,
       workers: 2,
-      strategies: ['naive', 'lock-only', 'ordered'],
+      strategies: ['naive', 'lock-only', 'ordered', 'ordered+follower'],
+      bypassLagBoundMs: 2_000,
     });
+    expect(() => parseRaceOptions({ bypassLagBoundMs: 0 })).toThrow(/bypassLagBoundMs must be a whole number ≥ 1/);
   });
 
   it('validates the remedies options: names with the valid list, per-scenario iterations, forced, redlock servers', () => {
     expect(() => parseRaceOptions({ strategies: ['redlocks' as never] })).toThrow(
-      'strategies: unknown strategy "redlocks"; expected one of naive, lock-only, versioned-keys, write-through, setnx-lock, setnx-lock-recheck, redlock, ordered',
+      'strategies: unknown strategy "redlocks"; expected one of naive, lock-only, versioned-keys, write-through, setnx-lock, setnx-lock-recheck, redlock, ordered, ordered+follower',
     );
     expect(() => parseRaceOptions({ scenarioIterations: { 'bypass-writes': 3 } as never })).toThrow(
       /scenarioIterations: unknown scenario "bypass-writes"/,
@@ -60,6 +63,10 @@ describe('race harness logic', () => {
     );
     expect(() => parseRaceOptions({ forced: true, chaos: true })).toThrow(/forced interleavings and chaos do not mix/);
     expect(() => parseRaceOptions({ strategies: ['redlock'], chaos: true })).toThrow(/chaos does not run the redlock/);
+    expect(() => parseRaceOptions({ strategies: ['ordered+follower'], chaos: true })).toThrow(
+      /chaos does not run the ordered\+follower strategy/,
+    );
+    expect(parseRaceOptions({ chaos: true }).strategies).toEqual(['naive', 'lock-only', 'ordered']);
     expect(() =>
       parseRaceOptions({ servers: { zookeeper: 'z', redis: 'redis://r', postgres: 'p', redlock: ['redis://a'] } }),
     ).toThrow(/servers.redlock must list 3 Redis URLs, got 1/);
@@ -78,13 +85,19 @@ describe('race harness logic', () => {
 
   it('writes out an interleaving for every strategy in every scenario', () => {
     for (const scenario of RACE_SCENARIOS)
-      for (const strategy of RACE_STRATEGIES) {
+      for (const strategy of RACE_STRATEGIES.filter((s) => appliesTo(scenario, s))) {
         const interleaving = INTERLEAVINGS[scenario][strategy];
         expect(interleaving, `${scenario}/${strategy}`).toBeDefined();
         expect(interleaving!.steps.length).toBeGreaterThan(0);
       }
-    // The library's own strategy survives every scenario.
-    expect(RACE_SCENARIOS.map((s) => INTERLEAVINGS[s].ordered!.verdict)).toEqual(RACE_SCENARIOS.map(() => 'survives'));
+    // The library's own strategy survives every scenario but bypass-write, where the follower is its answer.
+    expect(RACE_SCENARIOS.map((s) => INTERLEAVINGS[s].ordered!.verdict)).toEqual(
+      RACE_SCENARIOS.map((s) => (s === 'bypass-write' ? 'fails' : 'survives')),
+    );
+    expect(INTERLEAVINGS['bypass-write']['ordered+follower']!.verdict).toBe('survives');
+    // Every other strategy cannot see a write that bypasses it.
+    for (const strategy of RACE_STRATEGIES.filter((s) => s !== 'ordered+follower'))
+      expect(INTERLEAVINGS['bypass-write'][strategy]!.verdict, strategy).toBe('fails');
   });
 
   it('renders docs/remedies.md: label, the strategy × scenario table, the interleaving of each failure', () => {

@@ -7,11 +7,14 @@ import {
   runRace,
   type StartedStack,
 } from '../../src/testing/index.js';
+import { appliesTo } from '../../src/testing/race/index.js';
 import { needs, startTestStack } from '../support/stack.js';
 import { cellOf, serversOf, tallyOf } from './fixture.js';
 
 const SCENARIOS: RaceScenarioName[] = ['stale-set', 'concurrent-writers', 'stampede'];
 const ITERATIONS = 20;
+/** Every strategy but ordered+follower, which runs only where rows change outside the library (bypass-write). */
+const APPLICABLE = RACE_STRATEGIES.filter((strategy) => SCENARIOS.some((scenario) => appliesTo(scenario, strategy)));
 
 // Every strategy, remedies included, in every scenario against real servers with the seeded
 // random schedule: the bookkeeping adds up, costs are measured, and the strategies that survive a
@@ -40,13 +43,14 @@ describe(
     });
 
     it('runs each strategy in each scenario, with bookkeeping that adds up and no errors', () => {
-      expect(report.cells).toHaveLength(SCENARIOS.length * RACE_STRATEGIES.length);
+      expect(APPLICABLE).not.toContain('ordered+follower');
+      expect(report.cells).toHaveLength(SCENARIOS.length * APPLICABLE.length);
       for (const cell of report.cells) {
         expect(cell.iterations).toBe(ITERATIONS);
         expect(tallyOf(cell)).toEqual({ occurrences: ITERATIONS, forbidden: cell.forbidden });
         expect(cell.outcomes.filter((o) => o.state.startsWith('error'))).toEqual([]);
       }
-      expect(Object.keys(report.totals.forbiddenByStrategy).sort()).toEqual([...RACE_STRATEGIES].sort());
+      expect(Object.keys(report.totals.forbiddenByStrategy).sort()).toEqual([...APPLICABLE].sort());
     });
 
     it('measures each cell’s costs: loads per 100 reads, requests per operation, latencies', () => {

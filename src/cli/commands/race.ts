@@ -6,7 +6,7 @@ import { renderRaceReport } from '../../testing/race/outcome-table.js';
 import { renderRemediesMarkdown } from '../../testing/race/remedies-report.js';
 import { RACE_CHAOS_FAULTS, runRace } from '../../testing/race/run-race.js';
 import {
-  CORE_STRATEGIES,
+  DEFAULT_STRATEGIES,
   RACE_SCENARIOS,
   RACE_STRATEGIES,
   type RaceOptions,
@@ -31,8 +31,9 @@ import {
  * `zkoc race <scenario|all>`: the race harness. Runs each scenario under `naive`, `lock-only` and
  * `ordered` (or any strategy, remedies included, with `--strategy`) with real worker processes and
  * prints jcstress-style outcome tables with each cell's costs; `--report` also writes them as
- * Markdown (docs/remedies.md). Exit 1 when (and only when) `ordered` produced a FORBIDDEN outcome,
- * or on a runtime error; 2 on a usage error.
+ * Markdown (docs/remedies.md). Exit 1 when (and only when) the library failed (`ordered` or
+ * `ordered+follower` produced a FORBIDDEN outcome in a scenario it promises to survive: plain
+ * `ordered` in `bypass-write` does not, that is the follower's job), or on a runtime error; 2 on a usage error.
  */
 export function createRaceCommand(env: CliEnvironment): Command {
   const command = new Command('race')
@@ -47,7 +48,7 @@ export function createRaceCommand(env: CliEnvironment): Command {
     .addOption(
       new Option(
         '--iterations <n>',
-        'iterations per scenario and strategy, or per scenario like 200,paused-holder=10 (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3)',
+        'iterations per scenario and strategy, or per scenario like 200,paused-holder=10 (default: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3, bypass-write 100)',
       ).argParser(parseIterations),
     )
     .addOption(
@@ -66,7 +67,7 @@ export function createRaceCommand(env: CliEnvironment): Command {
     )
     .addOption(
       new Option('--strategy <list>', `all, or comma-separated strategies (${RACE_STRATEGIES.join(', ')})`)
-        .default([...CORE_STRATEGIES], CORE_STRATEGIES.join(','))
+        .default([...DEFAULT_STRATEGIES], DEFAULT_STRATEGIES.join(','))
         .argParser(parseStrategies),
     )
     .addOption(
@@ -74,6 +75,12 @@ export function createRaceCommand(env: CliEnvironment): Command {
         '--forced',
         "force each strategy's worst interleaving (hold points, the same every iteration) instead of random delays, where its lock allows",
       ).default(false),
+    )
+    .addOption(
+      new Option(
+        '--lag-bound <ms>',
+        'bypass-write: how long after a plain SQL commit the cache may still serve the old value (default 2000)',
+      ).argParser(wholeNumber('--lag-bound', 1)),
     )
     .addOption(new Option('--report <file.md>', 'also write the report as Markdown (docs/remedies.md)'))
     .addOption(
@@ -133,6 +140,7 @@ Examples:
   $ zkoc race stale-set --iterations 200 --seed 7
   $ zkoc race all --strategy all --iterations 200 --seed 2026 --report docs/remedies.md
   $ zkoc race concurrent-writers --strategy versioned-keys,write-through --forced
+  $ zkoc race bypass-write --strategy naive,ordered,ordered+follower --lag-bound 500
   $ zkoc race all --duration 10m
   $ zkoc race paused-holder --strategy lock-only,ordered --json | jq .totals
   $ zkoc race all --chaos --duration 60s`,
@@ -144,6 +152,7 @@ Examples:
       report?: string;
       redlockRedis?: string[];
       duration?: number;
+      lagBound?: number;
       workers: number;
       seed?: number;
       strategy: RaceStrategy[];
@@ -178,11 +187,18 @@ Examples:
       if (opts.forced && opts.chaos) throw new InvalidArgumentError('--forced and --chaos do not mix: drop one');
       if (opts.chaos && opts.strategy.includes('redlock'))
         throw new InvalidArgumentError('--chaos does not run the redlock strategy: drop it from --strategy');
+      // The default list's ordered+follower is left out under --chaos (see RaceOptions.chaos); named, it is an error.
+      const strategies =
+        opts.chaos && command.getOptionValueSource('strategy') === 'default'
+          ? opts.strategy.filter((s) => s !== 'ordered+follower')
+          : opts.strategy;
+      if (opts.chaos && strategies.includes('ordered+follower'))
+        throw new InvalidArgumentError('--chaos does not run the ordered+follower strategy: drop it from --strategy');
       if (opts.redlockRedis && given !== 3)
         throw new InvalidArgumentError('--redlock-redis goes with --zk, --redis and --database-url');
       const raceOptions: RaceOptions = {
         scenarios: command.processedArgs[0] as RaceScenarioName[],
-        strategies: opts.strategy,
+        strategies,
         workers: opts.workers,
         signal: controller.signal,
         ...(opts.iterations?.all !== undefined ? { iterations: opts.iterations.all } : {}),
@@ -190,6 +206,7 @@ Examples:
         ...(opts.forced ? { forced: true } : {}),
         ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.lagBound !== undefined ? { bypassLagBoundMs: opts.lagBound } : {}),
         ...(given === 3
           ? {
               servers: {

@@ -14,7 +14,14 @@ import {
   type IterationOutcome,
 } from './scenarios/scenario.js';
 import { isTransientFailure } from './transient.js';
-import type { ObservedOutcome, RaceCell, RaceOptions, RaceStrategy, StrategyCounts } from './types.js';
+import type {
+  ObservedOutcome,
+  RaceCell,
+  RaceOptions,
+  RaceScenarioName,
+  RaceStrategy,
+  StrategyCounts,
+} from './types.js';
 
 /** A run stops (throws) after this many consecutive iterations that failed with an error. */
 const MAX_CONSECUTIVE_ERRORS = 3;
@@ -40,6 +47,22 @@ export interface CellEnv {
   /** Run-wide progress, updated in place. */
   progress: { started: number; iterationsDone: number; forbidden: number; planned: number; cellCount: number };
   unavailable: StrategyCounts;
+}
+
+/** The cache key of the iteration on row `rowId` (each iteration has a row of its own). */
+export function iterationKey(scenario: RaceScenarioName, strategy: RaceStrategy, rowId: number): string {
+  return `${scenario}:${strategy}:${rowId}`;
+}
+
+/** A write that bypasses the cache: plain SQL (the trigger bumps the version); under chaos, in a quiet window. */
+async function commitPlain(env: CellEnv, rowId: number, price: string): Promise<bigint> {
+  const update = () =>
+    env.pool.query<{ v: string }>(
+      `UPDATE ${env.settings.table} SET price = $2 WHERE id = $1 RETURNING cache_version::text AS v`,
+      [rowId, price],
+    );
+  const { rows } = await (env.quiet ? env.quiet(update) : update());
+  return BigInt(rows[0]!.v);
 }
 
 /**
@@ -74,7 +97,7 @@ export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: Ra
       );
     await (env.quiet ? env.quiet(insert) : insert());
     env.releaseKept();
-    const key = `${scenario.name}:${strategy}:${rowId}`;
+    const key = iterationKey(scenario.name, strategy, rowId);
     // The iteration's requests: from here to its end-state read (or its end, when it reads none).
     let before = await env.meter?.snapshot();
     const measured = async () => {
@@ -96,8 +119,10 @@ export async function runCell(env: CellEnv, scenario: RaceScenario, strategy: Ra
         key,
         rowId,
         stampedeConcurrency: settings.stampedeConcurrency,
+        lagBoundMs: settings.bypassLagBoundMs,
         observeCache,
         readDatabase,
+        commitPlain: (price) => commitPlain(env, rowId, price),
       });
       await measured();
       consecutiveErrors = 0;

@@ -14,9 +14,13 @@ export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE } from './run-race.js';
 export { type RaceScenario, SCENARIOS } from './scenarios/index.js';
 export { isTransientFailure, type RetrySettings, retryTransient } from './transient.js';
 export {
+  appliesTo,
   CORE_STRATEGIES,
   type CoreStrategy,
+  DEFAULT_STRATEGIES,
   type Expectation,
+  type FollowerStrategy,
+  isOrdered,
   isRemedy,
   type LatencySummary,
   type RaceChaosOptions,

@@ -1,3 +1,4 @@
+import { BYPASS_WRITE_INTERLEAVINGS } from './scenarios/bypass-write-interleavings.js';
 import type { RaceScenarioName, RaceStrategy } from './types.js';
 
 /** How a strategy fares in a scenario's worst interleaving, written out for the outcome table and docs/remedies.md. */
@@ -17,6 +18,7 @@ const survives = (summary: string, ...steps: string[]): Interleaving => ({ verdi
 
 /** Every strategy's worst interleaving per scenario. */
 export const INTERLEAVINGS: Table = {
+  'bypass-write': BYPASS_WRITE_INTERLEAVINGS,
   'stale-set': {
     naive: fails(
       "stale set: the reader's fill of the old row landed after the invalidation; stale until the TTL ends",

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { OrderedStore } from '../../redis/ordered-store.js';
 import { plainRedisKey, versionCounterKey, versionedDataKey } from './protocol.js';
 import type { CacheObservation, DatabaseRow } from './scenarios/scenario.js';
-import type { RaceStrategy } from './types.js';
+import { isOrdered, type RaceStrategy } from './types.js';
 
 /**
  * What the cache serves for `key` under `strategy`, read the way its readers read it: the ordered
@@ -16,7 +16,7 @@ export async function observeCache(
   strategy: RaceStrategy,
   key: string,
 ): Promise<CacheObservation> {
-  if (strategy === 'ordered') {
+  if (isOrdered(strategy)) {
     const entry = await store.read(key);
     if (!entry) return { kind: 'empty' };
     if (entry.kind === 'value') return { kind: 'value', value: entry.value, timestamp: entry.timestamp };

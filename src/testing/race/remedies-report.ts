@@ -41,9 +41,10 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
     '<!-- Generated: do not edit by hand. Regenerate with the command below. -->',
     '',
     'Every remedy the field recommends for cache races, run by `zkoc race` against real ZooKeeper, Redis and',
-    'PostgreSQL with real worker processes, side by side with this library (`ordered`). Each remedy is',
-    'implemented as its advocates publish it (src/testing/race/remedies/ says which form); a FORBIDDEN',
-    'outcome is a cache left disagreeing with the database (or, in the stampede, more than one load).',
+    'PostgreSQL with real worker processes, side by side with this library (`ordered`, and `ordered+follower`',
+    'where rows change outside the library). Each remedy is implemented as its advocates publish it',
+    '(src/testing/race/remedies/ says which form); a FORBIDDEN outcome is a cache left disagreeing with the',
+    'database (or, in the stampede, more than one load; in bypass-write, still stale past the lag bound).',
     '',
     `- **Command**: \`${label.command}\``,
     `- **Date**: ${label.date ?? new Date().toISOString()}`,
@@ -82,15 +83,17 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
     `| strategy | ${scenarios.join(' | ')} |`,
     `|---|${scenarios.map(() => '---').join('|')}|`,
     ...strategies.map(
-      (strategy) =>
-        `| \`${strategy}\` | ${scenarios.map((s) => (INTERLEAVINGS[s][strategy]?.verdict === 'fails' ? '**fails**' : 'survives')).join(' | ')} |`,
+      (strategy) => `| \`${strategy}\` | ${scenarios.map((s) => verdictOf(INTERLEAVINGS[s][strategy])).join(' | ')} |`,
     ),
     '',
     'How each verdict is checked: test/race/forced-interleavings.spec.ts forces every "fails" of naive',
     'and the remedies (every iteration FORBIDDEN) and the "survives" it can park one party for',
     "(versioned-keys, setnx-lock-recheck); paused-holder.spec.ts forces lock-only's failure and",
     "ordered's survival; remedy-outcomes.spec.ts checks that the strategies holding a lock across the",
-    'racy point (lock-only, redlock, ordered) show 0 FORBIDDEN over a seeded run.',
+    'racy point (lock-only, redlock, ordered) show 0 FORBIDDEN over a seeded run; bypass-write.spec.ts',
+    'forces bypass-write under every strategy (every iteration FORBIDDEN but under ordered+follower) and',
+    'checks that ordered+follower shows 0 FORBIDDEN over a seeded run. A — marks a strategy that does not',
+    'run in that scenario (ordered+follower runs only in bypass-write).',
     '',
     'Requests are counted on the servers (Redis `total_commands_processed` over the cache Redis and the three',
     'Redlock servers, ZooKeeper `mntr` `zk_packets_received`, session pings and reconnects included). Latencies',
@@ -132,9 +135,21 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
     '- `redlock` 5.0.0-beta.2 dates a lock from its first acquisition attempt: a writer that waited out',
     "  another holder's lock gets a lock that is already expired, its first extension fails, and the",
     "  README's `signal.aborted` check then skips its cache update after the commit.",
+    '- bypass-write: a writer outside the library (plain SQL) commits while readers fill. No lock, version',
+    '  or re-check on the read path can see it, so every strategy without the follower fails, plain',
+    '  `ordered` included (expected: the library never hears of that commit; it does not count toward the',
+    "  exit status). `ordered+follower`'s end state is read once the follower caught up, or at the lag",
+    '  bound (`--lag-bound`, default 2,000 ms after the commit); the others have nothing left that could',
+    '  change the key before its TTL (10 minutes) and are read at once.',
     '',
   );
   return lines.join('\n');
+}
+
+/** A cell of the forced-verdicts table: — where the strategy does not run. */
+function verdictOf(interleaving: { verdict: 'fails' | 'survives' } | undefined): string {
+  if (!interleaving) return '—';
+  return interleaving.verdict === 'fails' ? '**fails**' : 'survives';
 }
 
 function unique<T>(items: readonly T[]): T[] {

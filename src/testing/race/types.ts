@@ -10,11 +10,14 @@ export type CoreStrategy = 'naive' | 'lock-only' | 'ordered';
  */
 export type RemedyStrategy = 'versioned-keys' | 'write-through' | 'setnx-lock' | 'setnx-lock-recheck' | 'redlock';
 
-/** A way of filling a cache that a race scenario is run under. */
-export type RaceStrategy = CoreStrategy | RemedyStrategy;
+/** `ordered` plus a running `startFollower`, the library's answer to writes that bypass it (see `appliesTo`). */
+export type FollowerStrategy = 'ordered+follower';
 
-/** A count per strategy: the core three always, a remedy only when it ran. */
-export type StrategyCounts = Record<CoreStrategy, number> & Partial<Record<RemedyStrategy, number>>;
+/** A way of filling a cache that a race scenario is run under. */
+export type RaceStrategy = CoreStrategy | RemedyStrategy | FollowerStrategy;
+
+/** A count per strategy: the core three always, the others only when they ran. */
+export type StrategyCounts = Record<CoreStrategy, number> & Partial<Record<RemedyStrategy | FollowerStrategy, number>>;
 
 /** The strategies a race runs by default, in the order tables show them. */
 export const CORE_STRATEGIES: readonly CoreStrategy[] = Object.freeze(['naive', 'lock-only', 'ordered']);
@@ -34,10 +37,24 @@ export const RACE_STRATEGIES: readonly RaceStrategy[] = Object.freeze([
   'lock-only',
   ...REMEDY_STRATEGIES,
   'ordered',
+  'ordered+follower',
 ]);
 
+/** The strategies a race runs when none are named: the core three, and `ordered+follower` where it applies. */
+export const DEFAULT_STRATEGIES: readonly RaceStrategy[] = Object.freeze([...CORE_STRATEGIES, 'ordered+follower']);
+
+/** True when `strategy` runs in `scenario`: `ordered+follower` only where rows change outside the library. */
+export function appliesTo(scenario: RaceScenarioName, strategy: RaceStrategy): boolean {
+  return strategy !== 'ordered+follower' || scenario === 'bypass-write';
+}
+
+/** True for the strategies whose cache is the library's ordered store. */
+export function isOrdered(strategy: RaceStrategy): strategy is 'ordered' | FollowerStrategy {
+  return strategy === 'ordered' || strategy === 'ordered+follower';
+}
+
 /** The race scenarios. */
-export type RaceScenarioName = 'stale-set' | 'concurrent-writers' | 'stampede' | 'paused-holder';
+export type RaceScenarioName = 'stale-set' | 'concurrent-writers' | 'stampede' | 'paused-holder' | 'bypass-write';
 
 /** Every scenario, in the order `all` runs them. */
 export const RACE_SCENARIOS: readonly RaceScenarioName[] = Object.freeze([
@@ -45,6 +62,7 @@ export const RACE_SCENARIOS: readonly RaceScenarioName[] = Object.freeze([
   'concurrent-writers',
   'stampede',
   'paused-holder',
+  'bypass-write',
 ]);
 
 /** jcstress's verdicts: an outcome the strategy may produce, or one it must never produce. */
@@ -211,11 +229,15 @@ export interface RaceServers {
 export interface RaceOptions {
   /** Scenarios to run. @default every scenario */
   scenarios?: readonly RaceScenarioName[];
-  /** Strategies to run each scenario under. @default naive, lock-only, ordered (`RACE_STRATEGIES` for every remedy too) */
+  /**
+   * Strategies to run each scenario under (a strategy runs only in the scenarios it applies to:
+   * `ordered+follower` in `bypass-write`). @default naive, lock-only, ordered, ordered+follower
+   * (`RACE_STRATEGIES` for every remedy too)
+   */
   strategies?: readonly RaceStrategy[];
   /**
    * Iterations per scenario and strategy. Ignored when `durationMs` is set.
-   * @default per scenario: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3
+   * @default per scenario: stale-set 100, concurrent-writers 100, stampede 20, paused-holder 3, bypass-write 100
    */
   iterations?: number;
   /** Iterations of particular scenarios, overriding `iterations` (e.g. fewer of the slow `paused-holder`). */
@@ -231,6 +253,12 @@ export interface RaceOptions {
   stampedeConcurrency?: number;
   /** ZooKeeper session timeout of the `paused-holder` workers; the holder is paused past it. @default 1_500 */
   pausedSessionTimeoutMs?: number;
+  /**
+   * `bypass-write`'s lag bound: `ordered+follower`'s end state is read once the follower caught up or
+   * this long after the plain SQL commit, then a stale cache is FORBIDDEN. The other strategies have
+   * nothing that could change the key before its TTL (10 minutes): read at once. @default 2_000
+   */
+  bypassLagBoundMs?: number;
   /**
    * Force each strategy's worst interleaving (hold points instead of random delays, the same
    * every iteration) where one exists: every strategy in `paused-holder`; the strategies whose
@@ -260,6 +288,7 @@ export interface RaceOptions {
    * (`startChaos`). Workers retry transient failures (up to 40 times, 200 ms apart); an iteration
    * that still fails with one is the ACCEPTABLE outcome `unavailable (<code>)` unless the cache
    * ends unequal to the database. End states are read while no fault is active. `true` = defaults.
+   * Not with `redlock` or `ordered+follower` (a follower catches up only after reconnecting).
    */
   chaos?: RaceChaosOptions | true;
 }

@@ -1,5 +1,6 @@
 import type { RaceWorker } from '../race-worker.js';
 import type { RaceScenarioName, RaceStrategy } from '../types.js';
+import { judgeBypassWrite, settle, workerTarget } from './bypass-write.js';
 import { judgeConcurrentWriters } from './concurrent-writers.js';
 import { pausedHolder } from './paused-holder.js';
 import type { IterationContext, IterationOutcome } from './scenario.js';
@@ -23,6 +24,7 @@ const LOCK_HOLDING: readonly RaceStrategy[] = ['lock-only', 'redlock', 'ordered'
  * out), or `undefined` when the strategy's lock rules it out.
  */
 export function forcedScript(scenario: RaceScenarioName, strategy: RaceStrategy): ForcedScript | undefined {
+  if (scenario === 'bypass-write') return bypassWrite; // the plain SQL writer takes no lock: no strategy can keep it out
   if (scenario === 'paused-holder') return (ctx) => pausedHolder.run(ctx);
   if (LOCK_HOLDING.includes(strategy)) return undefined;
   switch (scenario) {
@@ -75,6 +77,20 @@ const concurrentWriters: ForcedScript = async (ctx) => {
   );
   const [cache, row] = await observeEnd(ctx);
   return judgeConcurrentWriters(cache, row, ctx.strategy);
+};
+
+/** R loads $100 and is held before its fill (holding its lock, if any); W commits $50 with plain SQL; R fills. */
+const bypassWrite: ForcedScript = async (ctx) => {
+  const [reader] = pickPair(ctx.workers, ctx.iteration);
+  const tag = `forced-${ctx.key}`;
+  const [, committedAt] = await overtake(
+    { worker: reader, tag, call: () => reader.call({ ...readCommand(workerTarget(ctx)), holds: { loaded: tag } }) },
+    async () => {
+      await ctx.commitPlain('$50');
+      return performance.now();
+    },
+  );
+  return judgeBypassWrite(ctx, await settle(ctx, committedAt), 2);
 };
 
 type ReadReply = { loaded: boolean; value: string };

@@ -1,4 +1,5 @@
 import type { RaceScenarioName } from '../types.js';
+import { bypassWrite } from './bypass-write.js';
 import { concurrentWriters } from './concurrent-writers.js';
 import { pausedHolder } from './paused-holder.js';
 import type { RaceScenario } from './scenario.js';
@@ -11,6 +12,7 @@ export const SCENARIOS: Readonly<Record<RaceScenarioName, RaceScenario>> = Objec
   'concurrent-writers': concurrentWriters,
   stampede,
   'paused-holder': pausedHolder,
+  'bypass-write': bypassWrite,
 });
 
 export type { RaceScenario } from './scenario.js';

@@ -1,6 +1,6 @@
 import type { SeededRandom } from '../prng.js';
 import type { RaceWorker } from '../race-worker.js';
-import type { Expectation, RaceScenarioName, RaceStrategy } from '../types.js';
+import type { Expectation, RaceScenarioName, RaceServers, RaceStrategy } from '../types.js';
 
 /** What the cache holds for the iteration's key at the end, as the strategy stores it. */
 export type CacheObservation =
@@ -25,8 +25,23 @@ export interface IterationContext {
   key: string;
   rowId: number;
   stampedeConcurrency: number;
+  /** `bypass-write`'s lag bound (`RaceOptions.bypassLagBoundMs`). */
+  lagBoundMs: number;
   observeCache(): Promise<CacheObservation>;
   readDatabase(): Promise<DatabaseRow>;
+  /** Commits `price` to the row with plain SQL from the runner's own connection: no cache operation at all. */
+  commitPlain(price: string): Promise<bigint>;
+}
+
+/** What a scenario's per-cell set-up gets (see {@link RaceScenario.openCell}). */
+export interface CellSetup {
+  strategy: RaceStrategy;
+  servers: RaceServers;
+  /** The run's OrderedCache namespace (the workers'). */
+  namespace: string;
+  table: string;
+  /** The cache key of the iteration on row `rowId` in this cell. */
+  keyOf(rowId: number): string;
 }
 
 /** One iteration's end state, classified. */
@@ -47,6 +62,8 @@ export interface RaceScenario {
   defaultIterations: number;
   /** True when workers need the short session timeout (they get paused past it). */
   pausesWorkers: boolean;
+  /** Starts what the cell's iterations rely on besides the workers (a follower), stopped after the cell. */
+  openCell?(setup: CellSetup): Promise<AsyncDisposable>;
   run(context: IterationContext): Promise<IterationOutcome>;
 }
 

@@ -1,14 +1,15 @@
 import { Redis } from 'ioredis';
 import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { bufferCodec, type Codec } from '../src/codec/index.js';
+import { READ_FIELDS } from '../src/redis/entry-fields.js';
 import { runCacheWriteRows } from './cache-writes.js';
 import { type Compared, comparedRow, compareInRounds } from './measure.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
 const ROUNDS = 30;
-// The fields a hit reads (OrderedStore.readForServing); the floor fetches the same.
-const FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp'];
+// The fields a hit reads (OrderedStore.readForServing: all eight); the floor fetches the same.
+const FIELDS = READ_FIELDS;
 
 /**
  * The cache facade's hot path against its raw floor, and what a stampede costs:

@@ -3,17 +3,18 @@ import { ForeignEntryError } from '../errors.js';
 import { ENTRY_FORMAT } from './compare-write-script.js';
 import type { ServingEntry } from './entry.js';
 
-// What serving needs, in this order, by ONE HMGET; `read` adds the bookkeeping fields.
-export const SERVING_FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp'] as const;
-export const READ_FIELDS = [...SERVING_FIELDS, 'at', 'by', 'ret'] as const;
+// Every field of an entry, in this order, by ONE HMGET. Serving reads all eight too: it must refuse
+// exactly what the compare-write script refuses, so foreign data is never served (issue 18).
+export const READ_FIELDS = ['zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret'] as const;
 const KIND_BYTES = { v: 0x76, t: 0x74, m: 0x6d } as const;
 const MAX_TIMESTAMP = 2n ** 63n - 1n;
 const ENTRY_FORMAT_BYTE = ENTRY_FORMAT.charCodeAt(0);
 
 /**
- * Parses the {@link SERVING_FIELDS} of one HMGET: `undefined` when nothing is stored, else the
- * entry; {@link ForeignEntryError} for anything that is not exactly our format (the same checks
- * as the compare-write script, so reads and writes refuse alike).
+ * Parses the {@link READ_FIELDS} of one HMGET: `undefined` when nothing is stored, else the
+ * entry without its bookkeeping fields; {@link ForeignEntryError} for anything that is not exactly
+ * our format (the same checks, in the same order, as the compare-write script, so reads and writes
+ * refuse alike).
  * Hot path of every cache hit: byte checks, no intermediate strings, arrays or regexes.
  */
 export function parseServingFields<T>(
@@ -38,6 +39,9 @@ export function parseServingFields<T>(
   if (timestamp === undefined) throw new ForeignEntryError(redisKey, 'malformed timestamp field ts');
   const expiresAt = millis(fields[4]);
   if (expiresAt === undefined) throw new ForeignEntryError(redisKey, 'malformed time field exp');
+  if (millis(fields[5]) === undefined || millis(fields[7]) === undefined)
+    throw new ForeignEntryError(redisKey, 'malformed time fields at/ret');
+  if (!fields[6]) throw new ForeignEntryError(redisKey, 'no writer field by');
   const stored = fields[3];
   if (!stored) throw new ForeignEntryError(redisKey, 'no value field v');
   if (kind === KIND_BYTES.t) return { key, kind: 'tombstone', timestamp, expiresAt, isFresh: false };
@@ -66,7 +70,7 @@ function canonicalTimestampOf(field: Buffer | null | undefined): bigint | undefi
   return ts > MAX_TIMESTAMP ? undefined : ts; // above 2^63−1 is not a timestamp we write
 }
 
-// Parses 1–15 ASCII digits straight from the bytes (no string, no regex: this runs three times per hit).
+// Parses 1–15 ASCII digits straight from the bytes (no string, no regex: this runs four times per hit).
 export function millis(field: Buffer | null | undefined): number | undefined {
   if (!field || field.length === 0 || field.length > 15) return undefined;
   let n = 0;

@@ -4,7 +4,7 @@ import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
 import { ForeignEntryError, InvalidOptionsError, InvalidValueError } from '../errors.js';
 import { type CompareWriteArgs, type CompareWriteReply, compareWriteCommand } from './compare-write-script.js';
 import type { Entry, ServingEntry, WriteResult } from './entry.js';
-import { millis, parseServingFields, READ_FIELDS, SERVING_FIELDS } from './entry-fields.js';
+import { millis, parseServingFields, READ_FIELDS } from './entry-fields.js';
 import { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
 import {
   assertDurationMs,
@@ -157,42 +157,37 @@ export class OrderedStore<T = unknown> {
    * the value does not decode with the codec.
    */
   read(key: string): Promise<Entry<T> | undefined> {
-    return this.#hmget(key, READ_FIELDS, (redisKey, fields) => {
+    return this.#hmget(key, (redisKey, fields) => {
       const serving = parseServingFields(this.options.codec, key, redisKey, fields);
       if (serving === undefined) return undefined;
-      const writtenAt = millis(fields[5]);
-      const retainedUntilMs = millis(fields[7]);
-      if (writtenAt === undefined || retainedUntilMs === undefined)
-        throw new ForeignEntryError(redisKey, 'malformed time fields at/ret');
-      if (!fields[6]) throw new ForeignEntryError(redisKey, 'no writer field by');
-      return Object.assign(serving, { writtenAt, writer: fields[6].toString(), retainedUntilMs });
+      // parseServingFields checked the bookkeeping fields (at and ret: 1–15 digits, by present).
+      return Object.assign(serving, {
+        writtenAt: millis(fields[5])!,
+        writer: fields[6]!.toString(),
+        retainedUntilMs: millis(fields[7])!,
+      });
     });
   }
 
   /**
-   * {@link read} without the bookkeeping fields (write time, writer, retention): the cache's hit
-   * path. Still exactly one HMGET, of five fields instead of eight, and less to parse.
+   * {@link read} without the bookkeeping fields (write time, writer, retention) in the result: the
+   * cache's hit path. Exactly one HMGET of all eight fields, since it must refuse foreign data
+   * exactly as writes do (a hash malformed only in `at`, `by` or `ret` is not ours either).
    */
   readForServing(key: string): Promise<ServingEntry<T> | undefined> {
-    return this.#hmget(key, SERVING_FIELDS, (redisKey, fields) =>
-      parseServingFields(this.options.codec, key, redisKey, fields),
-    );
+    return this.#hmget(key, (redisKey, fields) => parseServingFields(this.options.codec, key, redisKey, fields));
   }
 
   // One HMGET, parsed. Not async, and one `then`: every promise layer costs measurably on a path
   // this short. A bad key still comes back as a rejection, before anything is sent.
-  #hmget<R>(
-    key: string,
-    fields: readonly string[],
-    parse: (redisKey: string, fields: (Buffer | null)[]) => R,
-  ): Promise<R> {
+  #hmget<R>(key: string, parse: (redisKey: string, fields: (Buffer | null)[]) => R): Promise<R> {
     try {
       assertValidKey(key);
     } catch (error) {
       return Promise.reject(error);
     }
     const redisKey = this.#keyPrefix + key;
-    return this.#client.hmgetBuffer(redisKey, ...fields).then(
+    return this.#client.hmgetBuffer(redisKey, ...READ_FIELDS).then(
       (values) => parse(redisKey, values),
       (error: unknown) => {
         if (error instanceof Error && error.message.startsWith('WRONGTYPE'))

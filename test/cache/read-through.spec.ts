@@ -54,7 +54,7 @@ describe('read-through get()', () => {
     monitor.disconnect();
     const ours = commands.filter((c) => !c.startsWith('echo marker'));
     expect(ours).toHaveLength(1);
-    expect(ours[0]).toMatch(/^hmget \S+ zkoc k ts v exp$/i);
+    expect(ours[0]).toMatch(/^hmget \S+ zkoc k ts v exp at by ret$/i);
     expect(acquire).not.toHaveBeenCalled();
     expect(state).not.toHaveBeenCalled();
     acquire.mockRestore();

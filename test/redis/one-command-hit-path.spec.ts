@@ -24,7 +24,7 @@ describe('MONITOR shows the exact commands', exclusive, () => {
     expect(miss.map((c) => c[0])).toEqual(['hmget']);
   });
 
-  it('readForServing (the cache hit path) sends one HMGET of the five fields serving needs', async () => {
+  it('readForServing (the cache hit path) sends one HMGET of all eight fields (it must refuse foreign data as writes do)', async () => {
     const store = fx.store<string>();
     await store.write('served', 'v', 9_007_199_254_740_993n); // 2^53 + 1: above the double-exact range
     const rk = store.redisKeyOf('served');
@@ -32,7 +32,7 @@ describe('MONITOR shows the exact commands', exclusive, () => {
     const sent = await commandsSentBy(fx.redis, async () => {
       entry = await store.readForServing('served');
     });
-    expect(sent).toEqual([['hmget', rk, 'zkoc', 'k', 'ts', 'v', 'exp']]);
+    expect(sent).toEqual([['hmget', rk, 'zkoc', 'k', 'ts', 'v', 'exp', 'at', 'by', 'ret']]);
     expect(entry).toEqual({
       key: 'served',
       kind: 'value',

@@ -193,6 +193,18 @@ describe('hostile values and wrong argument types against real servers: typed er
       /options.signal/,
     ],
     [
+      'set(k, v, 1, { epoch: 5 })',
+      () => cache.set('k', 1, 1n, { epoch: 5 as never }),
+      InvalidOptionsError,
+      /options\.epoch must be an epoch token/,
+    ],
+    [
+      "set(k, v, 1, { epoch: 'x'.repeat(32) })",
+      () => cache.set('k', 1, 1n, { epoch: 'x'.repeat(32) }),
+      InvalidOptionsError,
+      /options\.epoch must be an epoch token/,
+    ],
+    [
       'invalidate(k, 1, 7)',
       () => cache.invalidate('k', 1n, 7 as never),
       InvalidOptionsError,

@@ -39,6 +39,16 @@ export async function runWritePathBench(ctx: BenchContext): Promise<BenchSection
     const concurrentOps = Math.max(500, Math.round(2_000 * ctx.scale));
     const sequential = await compareInRounds(sequentialOps, 1, ROUNDS, floorSet, ourSet);
     const concurrent = await compareInRounds(concurrentOps, IN_FLIGHT, ROUNDS, floorSet, ourSet);
+    // The epoch fence's cost on an explicit write: the token taken once per key (as a caller does
+    // before its database read), then set() with it (one GET more inside the script) vs without.
+    const epochs = await Promise.all(Array.from({ length: KEYS }, (_, k) => plain.epoch(`e${k}`)));
+    const fenced = await compareInRounds(
+      sequentialOps,
+      1,
+      ROUNDS,
+      (i) => plain.set(`e${i % KEYS}`, value(i), ts++),
+      (i) => plain.set(`e${i % KEYS}`, value(i), ts++, { epoch: epochs[i % KEYS]! }),
+    );
     const hotOps = Math.max(200, Math.round(600 * ctx.scale));
     const hot = await compareInRounds(
       hotOps,
@@ -58,6 +68,13 @@ export async function runWritePathBench(ctx: BenchContext): Promise<BenchSection
           'ops/s',
           0.9,
           floorNote,
+        ),
+        comparedRow(
+          `set() with an epoch vs without, one at a time, ${KEYS} keys`,
+          fenced,
+          'ops/s',
+          0.9,
+          `median of ${ROUNDS} alternating rounds; floor: the same cache's set() without options.epoch (the script then reads no epoch key)`,
         ),
         comparedRow(
           `${IN_FLIGHT} concurrent set() of one key, coalesced vs not`,

@@ -18,6 +18,7 @@ export {
   type GetOptions,
   type Inspection,
   OrderedCache,
+  type SetCallOptions,
   type WriteCallOptions,
 } from './cache/ordered-cache.js';
 export type { RedisSpec } from './cache/redis-connection.js';

@@ -23,6 +23,13 @@ export function assertWriteCall(options: unknown): void {
   assertCallOptions(options);
 }
 
+/** A `set`: `options` as {@link assertWriteCall}; returns its `epoch` for the store to check. */
+export function setCallEpoch(options: unknown): { epoch?: string } {
+  assertCallOptions(options);
+  const epoch = (options as { epoch?: unknown } | undefined)?.epoch;
+  return epoch === undefined ? {} : { epoch: epoch as string };
+}
+
 function assertFunction(value: unknown, name: string): void {
   if (typeof value !== 'function') throw new InvalidArgumentError(`${name} must be a function, got ${describe(value)}`);
 }

@@ -14,6 +14,16 @@ export interface WriteCallOptions {
   signal?: AbortSignal;
 }
 
+/** Per-call options of `set`. */
+export interface SetCallOptions extends WriteCallOptions {
+  /**
+   * The token from `cache.epoch(key)`, taken BEFORE reading the version being written: the write
+   * is refused (`stale`, reason `epoch`) if Redis lost its data in between (docs/design.md "The
+   * epoch fence"). Omitted: the write is not fenced against a Redis restart.
+   */
+  epoch?: string;
+}
+
 /** What {@link OrderedCache.getEntry} returns: the value and where it came from. */
 export interface CacheResult<T> {
   /** The value, or `undefined` when the row does not exist. */

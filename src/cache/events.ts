@@ -19,8 +19,19 @@ export interface CacheEvents {
     kind: 'value' | 'tombstone' | 'missing';
     source: 'load' | 'set' | 'invalidate';
   };
-  /** The compare script kept a newer entry and rejected ours: the cache did not go backwards. */
-  stale: { key: string; attempted: bigint; current: bigint; source: 'load' | 'set' | 'invalidate' };
+  /**
+   * The compare script rejected ours: the cache did not go backwards. It kept an equal or newer
+   * entry (`current`), or, with `reason: 'epoch'`, the write's epoch predates a loss of Redis's data
+   * (restart without persistence, FLUSHALL), so what it read may be older than a lost write;
+   * `current` is then what a write after the loss stored, or `undefined`.
+   */
+  stale: {
+    key: string;
+    attempted: bigint;
+    current: bigint | undefined;
+    source: 'load' | 'set' | 'invalidate';
+    reason?: 'epoch';
+  };
   /**
    * A loaded value (or "missing") was rejected by a tombstone newer than the version the loader
    * read: until the database reaches `stored` (or the tombstone's retention ends) every read of this

@@ -84,8 +84,9 @@ export class FillPath<T> {
 
   async #loadHolding(key: string, loader: Loader<T>, signal: AbortSignal): Promise<CacheResult<T>> {
     const { store, events } = this.#ctx;
-    // Someone may have filled the key while we queued for the lock: re-check before loading.
-    const current = await timedRedis(events, 'read', store.readForServing(key));
+    // Someone may have filled the key while we queued for the lock: re-check before loading. The
+    // same round trip reads the epoch our write will carry (docs/design.md "The epoch fence").
+    const { entry: current, epoch } = await timedRedis(events, 'read', store.readForFill(key));
     const fresh = this.servable(current);
     if (fresh) return fresh;
     const loadStart = performance.now();
@@ -112,7 +113,7 @@ export class FillPath<T> {
       stale: false,
     };
     try {
-      return await this.#fill(key, result, loaded);
+      return await this.#fill(key, result, loaded, epoch);
     } catch (error) {
       // the load is done: with fail-open reads, a write Redis cannot take still answers the caller
       const served = this.#ctx.servedUnwritten?.(key, loaded, error);
@@ -126,6 +127,7 @@ export class FillPath<T> {
     key: string,
     result: Exclude<CheckedLoaderResult<T>, { kind: 'none' }>,
     loaded: CacheResult<T>,
+    epoch: string,
   ): Promise<CacheResult<T>> {
     const { store } = this.#ctx;
     const timestamp = BigInt(result.timestamp);
@@ -135,7 +137,7 @@ export class FillPath<T> {
         result.timestamp,
         'missing',
         'load',
-        store.writeMissing(key, result.timestamp),
+        store.writeMissing(key, result.timestamp, { epoch }),
       );
       if (missing.status === 'stale') this.#reportRefusedFill(key, timestamp, await store.readForServing(key));
       return loaded;
@@ -145,10 +147,11 @@ export class FillPath<T> {
       result.timestamp,
       'value',
       'load',
-      store.write(key, result.value, result.timestamp),
+      store.write(key, result.value, result.timestamp, { epoch }),
     );
     if (outcome.status === 'stale') {
-      // A newer entry landed while we loaded: serve it rather than the older row we read.
+      // A newer entry landed while we loaded, or Redis lost its data (epoch): serve what it holds
+      // now if fresh, else the row we read, uncached.
       const stored = await store.readForServing(key);
       const newer = this.servable(stored);
       if (newer) return newer;
@@ -205,8 +208,10 @@ export class FillPath<T> {
     const { events } = this.#ctx;
     const attempted = BigInt(timestamp);
     if (result.status === 'written') events.emit('written', { key, timestamp: attempted, kind, source });
-    else if (result.status === 'stale') events.emit('stale', { key, attempted, current: result.current, source });
-    else events.emit('duplicate', { key, timestamp: attempted, source });
+    else if (result.status === 'stale') {
+      const { current, reason } = result;
+      events.emit('stale', reason ? { key, attempted, current, source, reason } : { key, attempted, current, source });
+    } else events.emit('duplicate', { key, timestamp: attempted, source });
     return result;
   }
 

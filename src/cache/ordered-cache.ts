@@ -16,13 +16,14 @@ import {
   setMany,
 } from './batch-writes.js';
 import { buildCacheParts, type CacheParts } from './cache-parts.js';
-import { assertLockCall, assertReadCall, assertWriteCall } from './call-arguments.js';
+import { assertLockCall, assertReadCall, assertWriteCall, setCallEpoch } from './call-arguments.js';
 import {
   abortable,
   type CacheResult,
   type GetOptions,
   type Inspection,
   resultOf,
+  type SetCallOptions,
   type WriteCallOptions,
 } from './call-types.js';
 import { type CacheWrite, cacheWrite, sendHolding } from './coalesced-writes.js';
@@ -32,7 +33,7 @@ import { openConnections } from './open-connections.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
 
-export type { CacheResult, GetOptions, Inspection, WriteCallOptions } from './call-types.js';
+export type { CacheResult, GetOptions, Inspection, SetCallOptions, WriteCallOptions } from './call-types.js';
 
 /**
  * A Redis cache filled from a database that never goes backwards.
@@ -168,18 +169,24 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Writes `value` at timestamp `ts` through the key's lock and the compare script.
-   * Resolves `{ status: 'written' | 'duplicate' | 'stale', current }`; never rolls the entry back.
-   * Concurrent writes of the key in this process share one lock cycle (WriteCoalescer).
-   * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError before any lock or write;
-   *   LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
+   * Writes `value` at `ts` through the key's lock and the compare script. Resolves `{ status,
+   * current, reason? }`; never rolls back; with `options.epoch` (from {@link epoch}) refused if Redis
+   * lost its data since. Concurrent writes of the key in this process share one lock cycle.
+   * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError, InvalidOptionsError before any
+   *   lock or write; LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
    */
-  async set(key: string, value: T, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
+  async set(key: string, value: T, ts: TimestampInput, options: SetCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
-    const write = cacheWrite(this.store.prepareWrite(key, value, ts), 'set');
+    const write = cacheWrite(this.store.prepareWrite(key, value, ts, setCallEpoch(options)), 'set');
     return this.#parts.tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
       this.#write(key, write, options),
     );
+  }
+
+  /** The token for `set`'s `options.epoch`: take it before reading that version (docs/design.md "The epoch fence"). */
+  async epoch(key: string): Promise<string> {
+    this.#assertOpen();
+    return this.store.epoch(key);
   }
 
   /**

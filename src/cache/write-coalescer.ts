@@ -140,7 +140,7 @@ export function outranks(a: CoalescibleWrite, b: CoalescibleWrite): boolean {
  * - a tombstone at the timestamp of a winning value: stale (the value is the committed one).
  */
 export function foldedResult(winner: CoalescibleWrite, result: WriteResult, folded: CoalescibleWrite): WriteResult {
-  if (result.status === 'stale') return { status: 'stale', current: result.current };
+  if (result.status === 'stale') return { ...result }; // its reason too (version, or epoch: see docs/design.md)
   if (folded.timestamp < winner.timestamp || folded.kind !== winner.kind)
     return { status: 'stale', current: winner.timestamp };
   return { status: 'duplicate', current: winner.timestamp };

@@ -42,3 +42,8 @@ export function namespaceRedisPrefix(namespace: string): string {
 export function namespaceEntryPrefix(namespace: string): string {
   return `${namespaceRedisPrefix(namespace)}e:`;
 }
+
+/** The namespace's Redis epoch key, `zkoc:<ns>:epoch` (on a Cluster, one per slot: `zkoc:<ns>:epoch:{tag}`). */
+export function namespaceEpochKey(namespace: string): string {
+  return `${namespaceRedisPrefix(namespace)}epoch`;
+}

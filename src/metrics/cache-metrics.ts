@@ -58,6 +58,17 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
         registers: [registry],
       }),
   );
+  const epochRefusals = metric(
+    registry,
+    `${p}cache_epoch_refusals_total`,
+    () =>
+      new prom.Counter({
+        name: `${p}cache_epoch_refusals_total`,
+        help: 'Writes counted as stale in cache_writes_total because their epoch predates a loss of Redis data (restart without persistence, FLUSHALL), by operation',
+        labelNames: ['namespace', 'op'],
+        registers: [registry],
+      }),
+  );
   const loaderRuns = counter(registry, `${p}loader_runs_total`, 'Loader calls (each is one database read)');
   const loaderErrors = counter(registry, `${p}loader_errors_total`, 'Loader calls that threw');
   const lockLost = metric(
@@ -124,6 +135,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
   // Every label combination exists from the start, so a rate() over a counter never starts mid-way.
   for (const op of ['fill', 'set', 'invalidate']) {
     for (const s of ['written', 'stale', 'duplicate']) writeCounter(op, s).inc(0);
+    epochRefusals.labels(namespace, op).inc(0);
   }
   for (const child of [hit, negative, miss, grace]) child.inc(0);
   const runs = loaderRuns.labels(namespace);
@@ -143,7 +155,10 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
       if (e.reason === 'refreshing') grace.inc();
     },
     written: (e) => writeCounter(opOf(e.source), 'written').inc(),
-    stale: (e) => writeCounter(opOf(e.source), 'stale').inc(),
+    stale: (e) => {
+      writeCounter(opOf(e.source), 'stale').inc();
+      if (e.reason === 'epoch') epochRefusals.labels(namespace, opOf(e.source)).inc();
+    },
     duplicate: (e) => writeCounter(opOf(e.source), 'duplicate').inc(),
     load: (e) => {
       runs.inc();

@@ -1,4 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import { ForeignEntryError } from '../errors.js';
+import type { WriteResult } from './entry.js';
 
 /** Version of the entry hash layout, stored in the `zkoc` marker field. */
 export const ENTRY_FORMAT = '1';
@@ -9,12 +11,17 @@ export type StoredKind = 'v' | 't' | 'm';
 /**
  * The compare-timestamp write, atomically on one key (docs/design.md "Ordering rules").
  *
- * KEYS[1] entry key. ARGV: kind (v|t|m), canonical timestamp, value bytes, ttlMs, retentionMs,
- * writer label, entry format, value check (`json`: a stored value must parse as JSON; else none).
- * Returns {status, storedTs} with status written|duplicate|stale, or {'foreign', detail} when the
+ * KEYS[1] entry key, KEYS[2] the epoch key of its slot (src/redis/epoch-key.ts). ARGV: kind
+ * (v|t|m), canonical timestamp, value bytes, ttlMs, retentionMs, writer label, entry format, value
+ * check (`json`: a stored value must parse as JSON; else none), epoch token (32 hex digits, or
+ * empty for an unfenced write; KEYS[2] is then not read).
+ * Returns {status, storedTs} with status written|duplicate|stale, {'stale', storedTs or '',
+ * 'epoch'} when the epoch key no longer holds the token (docs/design.md "The epoch fence": the
+ * load began before Redis lost its data), or {'foreign', detail} when the
  * key holds anything that is not exactly our entry: every field is checked (marker, kind, a
  * canonical ts ≤ 2^63−1, exp/at/ret of 1–15 digits, by and v present, v decoding as JSON for
- * the JSON codec) before anything is written, and nothing is touched then.
+ * the JSON codec; the epoch key, when read, a string of 32 hex digits) before anything is
+ * written, and nothing is touched then.
  *
  * Timestamps are compared as canonical decimal strings: by length, then, at equal length, in two
  * pieces of at most 10 digits each. Lua numbers are doubles and would round a whole timestamp
@@ -29,7 +36,7 @@ export const COMPARE_WRITE_LUA = `
 local key = KEYS[1]
 local kind, ts, value = ARGV[1], ARGV[2], ARGV[3]
 local ttl, retention = tonumber(ARGV[4]), tonumber(ARGV[5])
-local writer, format, valueCheck = ARGV[6], ARGV[7], ARGV[8]
+local writer, format, valueCheck, epoch = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 
 -- 0, or 1-19 digits without a leading zero, at most 2^63-1 (equal lengths compare as strings).
 local function canonical(s)
@@ -73,6 +80,9 @@ end
 if not canonical(ts) then
   return redis.error_reply('zkoc: non-canonical timestamp argument')
 end
+if not epoch or (epoch ~= '' and (#epoch ~= 32 or string.find(epoch, '^[0-9a-f]+$') == nil)) then
+  return redis.error_reply('zkoc: malformed epoch argument')
+end
 
 local stored = redis.pcall('HMGET', key, 'zkoc', 'k', 'ts', 'exp', 'v', 'at', 'by', 'ret')
 if stored.err then
@@ -103,7 +113,21 @@ elseif not sv then
   return {'foreign', 'no value field v'}
 elseif sk == 'v' and not decodes(sv) then
   return {'foreign', 'value does not decode with codec json'}
-else
+end
+
+-- The fence: a token that is gone or replaced means Redis lost its data since this load began.
+if epoch ~= '' then
+  local se = redis.pcall('GET', KEYS[2])
+  if type(se) == 'table' and se.err then
+    return {'foreign', 'the epoch key is a Redis ' .. redis.call('TYPE', KEYS[2]).ok .. ', not a string'}
+  end
+  if se and (#se ~= 32 or string.find(se, '^[0-9a-f]+$') == nil) then
+    return {'foreign', 'the epoch key does not hold an epoch token'}
+  end
+  if se ~= epoch then return {'stale', sts or '', 'epoch'} end
+end
+
+if marker then
   local c = cmp(ts, sts)
   if c < 0 then return {'stale', sts} end
   if kind == 't' then
@@ -130,11 +154,13 @@ return {'written', ts}
 `;
 
 // Versioned so that a connection shared with an older/newer copy of this library never runs the wrong script.
-const COMMAND_NAME = `zkocCompareWrite${ENTRY_FORMAT}`;
+// `e`: the revision that takes the epoch key and token.
+const COMMAND_NAME = `zkocCompareWrite${ENTRY_FORMAT}e`;
 
 /** The script's reply, decoded. `foreign` carries a description of what the key holds. */
 export type CompareWriteReply =
   | { status: 'written' | 'duplicate' | 'stale'; storedTimestamp: string }
+  | { status: 'fenced'; storedTimestamp: string | undefined }
   | { status: 'foreign'; detail: string };
 
 /** Arguments of one compare write; `value` is ignored (stored empty) for tombstones and missing entries. */
@@ -147,6 +173,8 @@ export interface CompareWriteArgs {
   writer: string;
   /** `json` to refuse a stored value that does not parse as JSON; empty for codecs the script cannot check. */
   valueCheck: string;
+  /** The epoch token read before the load, with its key; `undefined` for an unfenced write. */
+  epoch?: { key: string; token: string } | undefined;
 }
 
 type ScriptHost = Record<string, (key: string, ...args: (string | Buffer)[]) => Promise<unknown>>;
@@ -162,11 +190,13 @@ export function compareWriteCommand(
 ): (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply> {
   const host = client as unknown as ScriptHost;
   if (typeof host[COMMAND_NAME] !== 'function') {
-    client.defineCommand(COMMAND_NAME, { numberOfKeys: 1, lua: COMPARE_WRITE_LUA });
+    client.defineCommand(COMMAND_NAME, { numberOfKeys: 2, lua: COMPARE_WRITE_LUA });
   }
   return (redisKey, args) =>
     host[COMMAND_NAME]!(
       redisKey,
+      // unfenced: the entry key again, so a Cluster sees one slot and the script reads nothing more
+      args.epoch?.key ?? redisKey,
       args.kind,
       args.timestamp,
       args.value,
@@ -175,10 +205,16 @@ export function compareWriteCommand(
       args.writer,
       ENTRY_FORMAT,
       args.valueCheck,
+      args.epoch?.token ?? '',
     ).then(decodeReply);
 }
 
 function decodeReply(reply: unknown): CompareWriteReply {
+  if (Array.isArray(reply) && reply.length === 3 && reply[0] === 'stale' && reply[2] === 'epoch')
+    return {
+      status: 'fenced',
+      storedTimestamp: typeof reply[1] === 'string' && reply[1] !== '' ? reply[1] : undefined,
+    };
   if (Array.isArray(reply) && reply.length === 2 && typeof reply[1] === 'string') {
     const [status, detail] = reply as [unknown, string];
     if (status === 'written' || status === 'duplicate' || status === 'stale')
@@ -187,4 +223,14 @@ function decodeReply(reply: unknown): CompareWriteReply {
   }
   // Only reachable if someone else defined a command under our name.
   throw new TypeError(`unexpected reply from the compare-write script: ${JSON.stringify(reply)}`);
+}
+
+/** A reply as the store returns it: ForeignEntryError for `foreign`; `fenced` is `stale` with reason `epoch`. */
+export function writeResultOf(redisKey: string, reply: CompareWriteReply): WriteResult {
+  if (reply.status === 'foreign') throw new ForeignEntryError(redisKey, reply.detail);
+  if (reply.status === 'fenced') {
+    const stored = reply.storedTimestamp;
+    return { status: 'stale', current: stored === undefined ? undefined : BigInt(stored), reason: 'epoch' };
+  }
+  return { status: reply.status, current: BigInt(reply.storedTimestamp) };
 }

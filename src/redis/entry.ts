@@ -37,10 +37,22 @@ export type Entry<T> =
   | (EntryCommon & { kind: 'tombstone' })
   | (EntryCommon & { kind: 'missing' });
 
-/** Outcome of a compare write (expected outcomes are values, not errors). */
-export interface WriteResult {
-  /** `written`: stored; `duplicate`: the same timestamp is already stored (nothing changed); `stale`: a newer one is stored (nothing changed). */
-  status: 'written' | 'duplicate' | 'stale';
-  /** The timestamp stored after the call. */
-  current: bigint;
-}
+/**
+ * Outcome of a compare write (expected outcomes are values, not errors). `written`: stored;
+ * `duplicate`: the same timestamp is already stored (nothing changed); `stale`: refused, nothing
+ * changed — an equal or newer entry is stored (`current`), or, with `reason: 'epoch'`, the write's
+ * epoch token predates a loss of Redis's data (docs/design.md "The epoch fence").
+ */
+export type WriteResult =
+  | {
+      status: 'written' | 'duplicate' | 'stale';
+      /** The timestamp stored after the call. */
+      current: bigint;
+      reason?: undefined;
+    }
+  | {
+      status: 'stale';
+      /** What a write after the loss stored, `undefined` when the key holds nothing. */
+      current: bigint | undefined;
+      reason: 'epoch';
+    };

@@ -8,7 +8,7 @@ export {
 } from './compare-write-script.js';
 export type { Entry, EntryKind, ServingEntry, WriteResult } from './entry.js';
 export { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
-export { OrderedStore, type PreparedWrite, type WriteOptions } from './ordered-store.js';
+export { type FillRead, OrderedStore, type PreparedWrite, type WriteOptions } from './ordered-store.js';
 export {
   ORDERED_STORE_DEFAULTS,
   type OrderedStoreOptions,

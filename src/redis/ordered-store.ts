@@ -1,11 +1,18 @@
 import type { Cluster, Redis } from 'ioredis';
 import { assertValidKey } from '../core/key.js';
 import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
-import { ForeignEntryError, InvalidOptionsError, InvalidValueError } from '../errors.js';
-import { type CompareWriteArgs, type CompareWriteReply, compareWriteCommand } from './compare-write-script.js';
+import { ForeignEntryError, InvalidOptionsError } from '../errors.js';
+import {
+  type CompareWriteArgs,
+  type CompareWriteReply,
+  compareWriteCommand,
+  writeResultOf,
+} from './compare-write-script.js';
+import { encodeValue } from './encode-value.js';
 import type { Entry, ServingEntry, WriteResult } from './entry.js';
 import { millis, parseServingFields, READ_FIELDS } from './entry-fields.js';
 import { entryKeyPrefix, entryRedisKey, entryScanPattern, keyFromEntryRedisKey } from './entry-key.js';
+import { assertEpochToken, epochKeyFor, readEpoch } from './epoch-key.js';
 import {
   assertDurationMs,
   type OrderedStoreOptions,
@@ -26,6 +33,14 @@ export interface PreparedWrite {
 export interface WriteOptions {
   /** Freshness of this entry in ms, instead of the store's `ttlMs`. */
   ttlMs?: number;
+  /** The {@link OrderedStore.epoch} token taken before reading this version: refused (`stale`, `epoch`) after a data loss. */
+  epoch?: string;
+}
+
+/** What {@link OrderedStore.readForFill} returns: the entry, and the epoch to carry to the fill. */
+export interface FillRead<T> {
+  entry: ServingEntry<T> | undefined;
+  epoch: string;
 }
 
 const SCAN_COUNT = 500;
@@ -49,6 +64,7 @@ export class OrderedStore<T = unknown> {
   readonly #compareWrite: (redisKey: string, args: CompareWriteArgs) => Promise<CompareWriteReply>;
   // The script can check a stored value only for the JSON codec; other codecs' bytes are opaque to it.
   readonly #valueCheck: string;
+  readonly #epochKey: (entryRedisKey: string) => string;
 
   /**
    * Does not block or send anything. Throws {@link InvalidOptionsError} for bad options or a
@@ -64,6 +80,7 @@ export class OrderedStore<T = unknown> {
     this.#keyPrefix = entryKeyPrefix(this.options.namespace);
     this.#compareWrite = compareWriteCommand(client);
     this.#valueCheck = this.options.codec.name === 'json' ? 'json' : '';
+    this.#epochKey = epochKeyFor(this.options.namespace, client.isCluster);
   }
 
   /**
@@ -85,17 +102,9 @@ export class OrderedStore<T = unknown> {
     assertValidKey(key);
     const timestamp = canonicalTimestamp(ts, 'ts');
     const ttlMs = this.#ttlOf(options);
-    const bytes = this.#encode(value);
-    const args: CompareWriteArgs = {
-      kind: 'v',
-      timestamp,
-      value: bytes,
-      ttlMs,
-      retentionMs: this.options.retentionMs,
-      writer: this.options.writerLabel,
-      valueCheck: this.#valueCheck,
-    };
-    return { timestamp, run: () => this.#write(key, args) };
+    const epoch = this.#epochOf(key, options);
+    const bytes = encodeValue(this.options.codec, this.options.maxValueBytes, value);
+    return this.#prepared(key, 'v', timestamp, bytes, ttlMs, epoch);
   }
 
   /**
@@ -110,17 +119,7 @@ export class OrderedStore<T = unknown> {
   prepareWriteMissing(key: string, ts: TimestampInput, options?: WriteOptions): PreparedWrite {
     assertValidKey(key);
     const timestamp = canonicalTimestamp(ts, 'ts');
-    const ttlMs = this.#ttlOf(options);
-    const args: CompareWriteArgs = {
-      kind: 'm',
-      timestamp,
-      value: '',
-      ttlMs,
-      retentionMs: this.options.retentionMs,
-      writer: this.options.writerLabel,
-      valueCheck: this.#valueCheck,
-    };
-    return { timestamp, run: () => this.#write(key, args) };
+    return this.#prepared(key, 'm', timestamp, '', this.#ttlOf(options), this.#epochOf(key, options));
   }
 
   /**
@@ -136,15 +135,28 @@ export class OrderedStore<T = unknown> {
   /** Validates an {@link invalidate} now and returns it ready to `run()` later (see {@link prepareWrite}). */
   prepareInvalidate(key: string, ts: TimestampInput): PreparedWrite {
     assertValidKey(key);
-    const timestamp = canonicalTimestamp(ts, 'ts');
+    // Unfenced: a tombstone only ever blocks older writes (docs/design.md "The epoch fence").
+    return this.#prepared(key, 't', canonicalTimestamp(ts, 'ts'), '', this.options.ttlMs, undefined);
+  }
+
+  #prepared(
+    key: string,
+    kind: CompareWriteArgs['kind'],
+    timestamp: string,
+    value: Buffer | string,
+    ttlMs: number,
+    epoch: CompareWriteArgs['epoch'],
+  ): PreparedWrite {
+    const { retentionMs, writerLabel: writer } = this.options;
     const args: CompareWriteArgs = {
-      kind: 't',
+      kind,
       timestamp,
-      value: '',
-      ttlMs: this.options.ttlMs,
-      retentionMs: this.options.retentionMs,
-      writer: this.options.writerLabel,
+      value,
+      ttlMs,
+      retentionMs,
+      writer,
       valueCheck: this.#valueCheck,
+      epoch,
     };
     return { timestamp, run: () => this.#write(key, args) };
   }
@@ -176,6 +188,28 @@ export class OrderedStore<T = unknown> {
    */
   readForServing(key: string): Promise<ServingEntry<T> | undefined> {
     return this.#hmget(key, (redisKey, fields) => parseServingFields(this.options.codec, key, redisKey, fields));
+  }
+
+  /** {@link readForServing} and {@link epoch}, sent together: one round trip (+ SET NX when Redis has no epoch). */
+  readForFill(key: string): Promise<FillRead<T>> {
+    try {
+      assertValidKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const entry = this.readForServing(key); // sent first, then the GET, in the same tick
+    return Promise.all([entry, readEpoch(this.#client, this.#epochKey(this.#keyPrefix + key))]).then(
+      ([entry, epoch]) => ({ entry, epoch }),
+    );
+  }
+
+  /**
+   * The epoch token of `key`'s slot (created if missing): take it BEFORE reading the version to
+   * write, pass it as `options.epoch`. One GET (+ SET NX). Throws InvalidKeyError, ForeignEntryError.
+   */
+  async epoch(key: string): Promise<string> {
+    assertValidKey(key);
+    return readEpoch(this.#client, this.#epochKey(this.#keyPrefix + key));
   }
 
   // One HMGET, parsed. Not async, and one `then`: every promise layer costs measurably on a path
@@ -233,46 +267,24 @@ export class OrderedStore<T = unknown> {
   #write(key: string, args: CompareWriteArgs): Promise<WriteResult> {
     const redisKey = this.#keyPrefix + key;
     return this.#compareWrite(redisKey, args).then(
-      (reply) => {
-        if (reply.status === 'foreign') throw new ForeignEntryError(redisKey, reply.detail);
-        return { status: reply.status, current: BigInt(reply.storedTimestamp) };
-      },
+      (reply) => writeResultOf(redisKey, reply),
       (error: unknown) => {
         throw asRedisFailure(error, `the compare-write script on ${redisKey}`, redisSecretsOf(this.#client));
       },
     );
   }
 
+  #epochOf(key: string, options: WriteOptions | undefined): CompareWriteArgs['epoch'] {
+    const token = options?.epoch;
+    if (token === undefined) return undefined;
+    assertEpochToken(token, 'options.epoch');
+    return { key: this.#epochKey(this.#keyPrefix + key), token };
+  }
+
   #ttlOf(options: WriteOptions | undefined): number {
     const ttlMs = options?.ttlMs ?? this.options.ttlMs;
     if (options?.ttlMs !== undefined) assertDurationMs(ttlMs, 'options.ttlMs');
     return ttlMs;
-  }
-
-  #encode(value: T): Buffer | string {
-    if (value === undefined)
-      throw new InvalidValueError('value must not be undefined; use writeMissing for "no such row"');
-    const { codec, maxValueBytes } = this.options;
-    let encoded: Buffer | string;
-    try {
-      encoded = codec.encode(value);
-    } catch (err) {
-      // A codec may not expect hostile input: a throwing getter or Proxy trap is still bad input.
-      if (err instanceof InvalidValueError) throw err;
-      throw new InvalidValueError(`value could not be encoded by codec ${codec.name}`, { cause: err });
-    }
-    if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
-      throw new InvalidValueError(
-        `codec ${codec.name} returned ${typeof encoded}; it must return a Buffer or a string`,
-      );
-    }
-    const size = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
-    if (size > maxValueBytes) {
-      throw new InvalidValueError(
-        `value encodes to ${size} bytes (codec ${codec.name}); the limit is maxValueBytes=${maxValueBytes}`,
-      );
-    }
-    return encoded;
   }
 }
 

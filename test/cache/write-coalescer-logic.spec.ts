@@ -13,7 +13,7 @@ function script(stored: Stored, write: CoalescibleWrite): { result: WriteResult;
     stored: { ts: write.timestamp, kind: write.kind },
   };
   if (!stored) return written;
-  const keep = (status: 'stale' | 'duplicate') => ({ result: { status, current: stored.ts }, stored });
+  const keep = (status: 'stale' | 'duplicate') => ({ result: { status, current: stored.ts } as WriteResult, stored });
   if (write.timestamp > stored.ts) return written;
   if (write.timestamp < stored.ts) return keep('stale');
   if (write.kind === 'value') return stored.kind === 'tombstone' ? written : keep('duplicate');
@@ -99,7 +99,7 @@ describe('write coalescing (pure logic)', () => {
           // A call superseded before anything was sent learns the newest queued timestamp, a lower bound.
           if (resolvedEarly.has(w.id)) {
             expect(got.current).toBeGreaterThan(w.timestamp);
-            expect(got.current <= want.current).toBe(true);
+            expect((got.current as bigint) <= (want.current as bigint)).toBe(true);
           } else expect(got.current).toBe(want.current);
         }
         expect(coalescer.size).toBe(0);

@@ -58,11 +58,37 @@ describe('MONITOR shows the exact commands', exclusive, () => {
     const fromClient = sent.filter((c) => c[0] === 'evalsha' || c[0] === 'eval');
     expect(fromClient).toHaveLength(1);
     expect(fromClient[0]?.[0]).toBe('evalsha');
-    expect(fromClient[0]?.[2]).toBe('1');
+    // Two keys (the entry, then its epoch key): unfenced, the entry key again, which the script does not read.
+    expect(fromClient[0]?.[2]).toBe('2');
     expect(fromClient[0]?.[3]).toBe(rk);
+    expect(fromClient[0]?.[4]).toBe(rk);
     // MONITOR also lists the commands the script ran: all on the one key, or TIME.
     const inScript = sent.filter((c) => c[0] !== 'evalsha').map((c) => [c[0]!.toLowerCase(), ...c.slice(1)]);
     expect(inScript.map((c) => c[0])).toEqual(['hmget', 'time', 'hset', 'pexpire']);
     expect(inScript.filter((c) => c[0] !== 'time').every((c) => c[1] === rk)).toBe(true);
+  });
+
+  it('a fenced write also GETs its epoch key, in the same EVALSHA; a fill read sends HMGET and GET together', async () => {
+    const store = fx.store<string>();
+    const epoch = await store.epoch('fw');
+    await store.write('fw', 'warm-up', 1, { epoch });
+    const rk = store.redisKeyOf('fw');
+    const sent = await commandsSentBy(fx.redis, () => store.write('fw', 'v', 2, { epoch }));
+    const fromClient = sent.filter((c) => c[0] === 'evalsha' || c[0] === 'eval');
+    expect(fromClient).toHaveLength(1);
+    expect(fromClient[0]?.slice(2, 5)).toEqual(['2', rk, 'zkoc:t:epoch']);
+    const inScript = sent.filter((c) => c[0] !== 'evalsha').map((c) => [c[0]!.toLowerCase(), c[1]]);
+    expect(inScript).toEqual([
+      ['hmget', rk],
+      ['time', undefined],
+      ['get', 'zkoc:t:epoch'],
+      ['hset', rk],
+      ['pexpire', rk],
+    ]);
+    const read = await commandsSentBy(fx.redis, () => store.readForFill('fw'));
+    expect(read.map((c) => [c[0], c[1]])).toEqual([
+      ['hmget', rk],
+      ['get', 'zkoc:t:epoch'],
+    ]);
   });
 });

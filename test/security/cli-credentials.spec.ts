@@ -51,6 +51,8 @@ describe('zkoc with ZooKeeper and Redis credentials', exclusive, () => {
       'resetchannels',
       '-@all',
       '+hmget',
+      '+get',
+      '+set',
       '+evalsha',
       '+eval',
       '+hset',

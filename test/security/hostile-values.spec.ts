@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderedCacheOptions } from '../../src/cache/options.js';
 import { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { jsonCodec } from '../../src/codec/index.js';
+import { namespaceEpochKey } from '../../src/core/namespace.js';
 import {
   InvalidArgumentError,
   InvalidOptionsError,
@@ -99,7 +100,9 @@ describe('hostile values and wrong argument types against real servers: typed er
     redis = await rawRedis(stack);
   });
   afterEach(async () => {
-    expect(await redis.dbsize()).toBe(0);
+    // A fill's start creates the namespace's epoch key (docs/design.md "The epoch fence"): no entry.
+    const epochKey = namespaceEpochKey(cache.store.options.namespace);
+    expect((await redis.keys('*')).filter((k) => k !== epochKey)).toEqual([]);
     expect(await cache.locks.list()).toEqual([]);
   });
   afterAll(async () => {
@@ -188,6 +191,18 @@ describe('hostile values and wrong argument types against real servers: typed er
       () => cache.set('k', 1, 1n, { signal: 'x' as never }),
       InvalidOptionsError,
       /options.signal/,
+    ],
+    [
+      'set(k, v, 1, { epoch: 5 })',
+      () => cache.set('k', 1, 1n, { epoch: 5 as never }),
+      InvalidOptionsError,
+      /options\.epoch must be an epoch token/,
+    ],
+    [
+      "set(k, v, 1, { epoch: 'x'.repeat(32) })",
+      () => cache.set('k', 1, 1n, { epoch: 'x'.repeat(32) }),
+      InvalidOptionsError,
+      /options\.epoch must be an epoch token/,
     ],
     [
       'invalidate(k, 1, 7)',

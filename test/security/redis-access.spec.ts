@@ -17,6 +17,8 @@ const MINIMAL_ACL = [
   'resetchannels',
   '-@all',
   '+hmget',
+  '+get',
+  '+set',
   '+evalsha',
   '+eval',
   '+info',
@@ -123,7 +125,10 @@ describe('Redis AUTH and ACL users', exclusive, () => {
       expect((await cache.invalidate('product:1', 8n)).status).toBe('written');
       expect(await cache.peek('product:1')).toBeUndefined();
     }
-    expect(await admin.dbsize()).toBe(2);
+    // one entry per cache, and each namespace's epoch key (the fill created it: docs/design.md "The epoch fence")
+    expect(await admin.keys('zkoc:*:e:product:1')).toHaveLength(2);
+    expect(await admin.keys('zkoc:*:epoch')).toHaveLength(2);
+    expect(await admin.dbsize()).toBe(4);
   });
 
   it('a user whose key pattern excludes zkoc:* gets AccessDeniedError (NOPERM), nothing is written, the lock is released', async () => {

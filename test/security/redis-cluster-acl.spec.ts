@@ -13,6 +13,8 @@ const MINIMAL_ACL = [
   'resetchannels',
   '-@all',
   '+hmget',
+  '+get',
+  '+set',
   '+evalsha',
   '+eval',
   '+info',

@@ -118,15 +118,19 @@ function report(
   kind: 'value' | 'tombstone',
   result: WriteResult,
 ): void {
-  const current = result.current.toString();
+  const current = result.current?.toString();
   if (out.json) {
-    out.document({ key, kind, status: result.status, timestamp: ts, current });
+    out.document({ key, kind, status: result.status, timestamp: ts, current, reason: result.reason });
     return;
   }
   const what = kind === 'tombstone' ? 'tombstone' : 'value';
   if (result.status === 'written') out.line(`written: ${what} for ${JSON.stringify(key)} at timestamp ${ts}`);
   else if (result.status === 'duplicate')
     out.line(`duplicate: timestamp ${ts} is already stored for ${JSON.stringify(key)}; nothing changed`);
+  else if (result.reason === 'epoch')
+    out.line(
+      `stale: Redis lost its data after this write's epoch was taken; nothing changed for ${JSON.stringify(key)}`,
+    );
   else if (current === ts)
     // only a tombstone over a value at the same timestamp: the value is what that version committed
     out.line(

@@ -10,6 +10,7 @@ import type { CacheEventEmitter } from './events.js';
 import { FailOpenReads } from './fail-open.js';
 import { lockForFill } from './fill-lock.js';
 import { FillPath } from './fill-path.js';
+import { forwardLockEvents } from './forwarded-events.js';
 import { InFlightReads } from './in-flight-reads.js';
 import type { ParsedOptions } from './options.js';
 import { RedisTimer } from './timed-redis.js';
@@ -42,6 +43,7 @@ export function buildCacheParts<T>(
   events: CacheEventEmitter,
 ): CacheParts<T> {
   const locks = new LockManager(zk, options.locks);
+  forwardLockEvents(locks, zk, events);
   const store = new OrderedStore<T>(redis, options.store);
   const tracer = new CacheTracer(options.namespace, { enabled: options.tracing });
   const timer = new RedisTimer(events);

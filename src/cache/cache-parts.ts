@@ -10,9 +10,10 @@ import type { CacheEventEmitter } from './events.js';
 import { FailOpenReads } from './fail-open.js';
 import { lockForFill } from './fill-lock.js';
 import { FillPath } from './fill-path.js';
+import { forwardLockEvents } from './forwarded-events.js';
 import { InFlightReads } from './in-flight-reads.js';
 import type { ParsedOptions } from './options.js';
-import { timedRedis } from './timed-redis.js';
+import { RedisTimer } from './timed-redis.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 /** What an OrderedCache is made of, wired together once. */
@@ -42,10 +43,12 @@ export function buildCacheParts<T>(
   events: CacheEventEmitter,
 ): CacheParts<T> {
   const locks = new LockManager(zk, options.locks);
+  forwardLockEvents(locks, zk, events);
   const store = new OrderedStore<T>(redis, options.store);
   const tracer = new CacheTracer(options.namespace, { enabled: options.tracing });
-  const servingReads = new InFlightReads((key) => timedRedis(events, 'read', store.readForServing(key)));
-  const fullReads = new InFlightReads((key) => timedRedis(events, 'read', store.read(key)));
+  const timer = new RedisTimer(events);
+  const servingReads = new InFlightReads((key) => timer.read(store.readForServing(key)));
+  const fullReads = new InFlightReads((key) => timer.read(store.read(key)));
   // A write of a key that settled: a read issued before it must not be shared after it.
   const settled = (key: string) => {
     servingReads.forget(key);
@@ -64,6 +67,7 @@ export function buildCacheParts<T>(
     locks,
     events,
     tracer,
+    timer,
     lockForFill: (key) => lockForFill(locks, zk, key, options.lockTimeoutMs, options.onCacheUnavailable === 'load'),
     servedUnwritten: (key, loaded, error) => failOpen?.servedUnwritten(key, loaded, error),
     onWriteSettled: settled,

@@ -49,6 +49,17 @@ export interface CacheEvents {
   redis: { op: 'read' | 'write'; durationMs: number; error?: unknown };
   /** The ZooKeeper session's state changed (see ZooKeeperConnection's states). */
   'session-state': { state: 'connected' | 'suspended' | 'lost' | 'closed'; previous: string };
+  /**
+   * Someone else deleted the cache's znode while it queued for `key`'s lock (`deletedPath`): it
+   * queued again with a new node, at the back (from `locks`' `node-recreated`).
+   */
+  'node-recreated': { key: string; deletedPath: string };
+  /**
+   * A child under `key`'s lock parent is not one of the cache's ephemeral contenders: `persistent`
+   * (named like one, but it would never go away) or `malformed`. It is ignored in the queue, so it
+   * cannot block the key; reported once per node (from `locks`' `foreign-node`).
+   */
+  'foreign-node': { key: string; path: string; reason: 'persistent' | 'malformed' };
   /** A held lock was lost (session expired or presumed lost); the Redis script still fences writes. */
   'lock-lost': { key: string; reason: string };
   /**

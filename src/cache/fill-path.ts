@@ -7,7 +7,7 @@ import type { LockManager } from '../zookeeper/lock-manager.js';
 import type { CacheResult } from './call-types.js';
 import type { CacheEventEmitter } from './events.js';
 import { type CheckedLoaderResult, checkLoaderResult, type Loader } from './loader-result.js';
-import { timedRedis } from './timed-redis.js';
+import type { RedisTimer } from './timed-redis.js';
 
 /** What the fill path needs from its cache. */
 export interface FillContext<T> {
@@ -15,6 +15,8 @@ export interface FillContext<T> {
   locks: LockManager;
   events: CacheEventEmitter;
   tracer: CacheTracer;
+  /** Times Redis round trips for the `redis` event. */
+  timer: RedisTimer;
   /** The key's lock for a fill, or `undefined` to fill without it (ZooKeeper unreachable: see lockForFill). */
   lockForFill: (key: string) => Promise<Lock | undefined>;
   /**
@@ -42,7 +44,7 @@ export class FillPath<T> {
   async load(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
     const { events, tracer } = this.#ctx;
     const waitStart = performance.now();
-    await using lock = await tracer.inSpan('zkoc lock wait', {}, () => this.#ctx.lockForFill(key));
+    await using lock = await tracer.inSpan('zkoc lock wait', () => this.#ctx.lockForFill(key));
     const acquiredAt = performance.now();
     let signal: AbortSignal;
     if (lock) {
@@ -71,7 +73,7 @@ export class FillPath<T> {
   ): Promise<R> {
     const { locks, events, tracer } = this.#ctx;
     const waitStart = performance.now();
-    await using lock = await tracer.inSpan('zkoc lock wait', {}, () => locks.acquire(key, options));
+    await using lock = await tracer.inSpan('zkoc lock wait', () => locks.acquire(key, options));
     const acquiredAt = performance.now();
     events.emit('lock-acquired', { key, waitedMs: acquiredAt - waitStart });
     lock.signal.addEventListener('abort', () => this.reportLost(key, lock.signal.reason), { once: true });
@@ -83,17 +85,17 @@ export class FillPath<T> {
   }
 
   async #loadHolding(key: string, loader: Loader<T>, signal: AbortSignal): Promise<CacheResult<T>> {
-    const { store, events } = this.#ctx;
+    const { store, events, timer } = this.#ctx;
     // Someone may have filled the key while we queued for the lock: re-check before loading. The
     // same round trip reads the epoch our write will carry (docs/design.md "The epoch fence").
-    const { entry: current, epoch } = await timedRedis(events, 'read', store.readForFill(key));
+    const { entry: current, epoch } = await timer.read(store.readForFill(key));
     const fresh = this.servable(current);
     if (fresh) return fresh;
     const loadStart = performance.now();
     let raw: unknown;
     try {
       // The loader runs in its span's context: a database span it makes nests under it.
-      raw = await this.#ctx.tracer.inSpan('zkoc loader', {}, () => Promise.resolve(loader({ key, signal })));
+      raw = await this.#ctx.tracer.inSpan('zkoc loader', () => Promise.resolve(loader({ key, signal })));
     } catch (error) {
       events.emit('load', { key, durationMs: performance.now() - loadStart, error });
       throw error;
@@ -185,13 +187,16 @@ export class FillPath<T> {
     source: 'load' | 'set' | 'invalidate',
     write: Promise<WriteResult>,
   ): Promise<WriteResult> {
-    const attributes = { 'db.operation.name': 'EVALSHA', 'zkoc.timestamp': timestamp };
     try {
-      return await this.#ctx.tracer.inSpan('zkoc script', attributes, async (span) => {
-        const result = this.report(key, timestamp, kind, source, await timedRedis(this.#ctx.events, 'write', write));
-        span.setAttribute('zkoc.write.status', result.status);
-        return result;
-      });
+      return await this.#ctx.tracer.inSpan(
+        'zkoc script',
+        async (span) => {
+          const result = this.report(key, timestamp, kind, source, await this.#ctx.timer.write(write));
+          span.setAttribute('zkoc.write.status', result.status);
+          return result;
+        },
+        { operation: 'EVALSHA', attributes: { 'zkoc.timestamp': timestamp } },
+      );
     } finally {
       this.#ctx.onWriteSettled(key);
     }

@@ -4,6 +4,7 @@ import type { TimestampInput } from '../core/timestamp.js';
 import { ClosedError } from '../errors.js';
 import type { Entry, ServingEntry, WriteResult } from '../redis/entry.js';
 import type { OrderedStore } from '../redis/ordered-store.js';
+import type { CacheSpan } from '../tracing/cache-tracer.js';
 import type { Lock } from '../zookeeper/held-lock.js';
 import type { LockManager } from '../zookeeper/lock-manager.js';
 import type { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
@@ -22,7 +23,6 @@ import {
   type CacheResult,
   type GetOptions,
   type Inspection,
-  resultOf,
   type SetCallOptions,
   type WriteCallOptions,
 } from './call-types.js';
@@ -32,6 +32,7 @@ import type { Loader } from './loader-result.js';
 import { openConnections } from './open-connections.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
+import { endAfter, endHit, failingSpan } from './traced-read.js';
 
 export type { CacheResult, GetOptions, Inspection, SetCallOptions, WriteCallOptions } from './call-types.js';
 
@@ -104,39 +105,34 @@ export class OrderedCache<T = unknown> {
    *   AbortError; ConnectionError; ForeignEntryError.
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
-    if (this.#parts.tracer.enabled) return (await this.getEntry(key, loader, options)).value;
     this.#assertReadable(loader, options);
-    if (this.#parts.failOpen) {
-      return (
-        await this.#parts.failOpen.read(key, loader, options.signal, () => this.#readThrough(key, loader, options))
-      ).value;
-    }
+    const span = this.#parts.tracer.start('zkoc get', 'get'); // a no-op without an SDK (see traced-read.ts)
+    if (this.#parts.failOpen) return (await this.#failOpenRead(key, loader, options, span)).value;
     // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
-    const entry = await this.#parts.servingReads.read(key);
+    const entry = await failingSpan(span, this.#parts.servingReads.read(key));
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
       this.events.emit('hit', { key, timestamp: entry.timestamp, kind: 'value' });
+      endHit(span, entry.timestamp);
       return entry.value;
     }
-    return (await this.#afterRead(key, entry, loader, options)).value;
+    return (await endAfter(span, this.#serveOrLoad(key, entry, loader, options, span))).value;
   }
 
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    return this.#parts.tracer.inSpan('zkoc get', { 'db.operation.name': 'get' }, async (span) => {
-      const readThrough = () => this.#readThrough(key, loader, options);
-      const result = await (this.#parts.failOpen
-        ? this.#parts.failOpen.read(key, loader, options.signal, readThrough)
-        : readThrough());
-      span.setAttribute('zkoc.result', resultOf(result));
-      if (result.timestamp !== undefined) span.setAttribute('zkoc.timestamp', String(result.timestamp));
-      return result;
-    });
+    const span = this.#parts.tracer.start('zkoc get', 'get');
+    if (this.#parts.failOpen) return this.#failOpenRead(key, loader, options, span);
+    const entry = await failingSpan(span, this.#parts.servingReads.read(key));
+    return endAfter(span, this.#serveOrLoad(key, entry, loader, options, span));
   }
 
-  async #readThrough(key: string, loader: Loader<T>, options: GetOptions): Promise<CacheResult<T>> {
-    return this.#afterRead(key, await this.#parts.servingReads.read(key), loader, options);
+  // A load around an unavailable Redis runs in the span's context too, so its spans nest under it.
+  #failOpenRead(key: string, loader: Loader<T>, options: GetOptions, span: CacheSpan): Promise<CacheResult<T>> {
+    const read = async () => this.#serveOrLoad(key, await this.#parts.servingReads.read(key), loader, options, span);
+    const spannedLoader: Loader<T> = (call) => span.around(() => loader(call));
+    return endAfter(span, this.#parts.failOpen!.read(key, spannedLoader, options.signal, read));
   }
 
   #assertReadable(loader: unknown, options: GetOptions): void {
@@ -145,15 +141,24 @@ export class OrderedCache<T = unknown> {
     options.signal?.throwIfAborted();
   }
 
-  /** Everything after the first Redis read: serve, serve within grace, or load (single-flight). */
-  #afterRead(
+  /** Serve a fresh entry; else, with the span active, serve it within grace (refreshing it) or load. */
+  #serveOrLoad(
+    key: string,
+    entry: ServingEntry<T> | undefined,
+    loader: Loader<T>,
+    options: GetOptions,
+    span: CacheSpan,
+  ): CacheResult<T> | Promise<CacheResult<T>> {
+    return this.#parts.fill.servable(entry) ?? span.around(() => this.#notFresh(key, entry, loader, options));
+  }
+
+  /** An entry that cannot be served as it is: serve it within grace (refreshing it), or load. */
+  #notFresh(
     key: string,
     entry: ServingEntry<T> | undefined,
     loader: Loader<T>,
     options: GetOptions,
   ): CacheResult<T> | Promise<CacheResult<T>> {
-    const fresh = this.#parts.fill.servable(entry);
-    if (fresh) return fresh;
     if (entry?.kind === 'value' && this.#withinGrace(entry)) {
       // Stale-while-revalidate: one refresh per process; errors are reported, the stale value is served.
       const refresh = this.#refreshes.run(key, () => this.#parts.fill.load(key, loader));
@@ -178,9 +183,7 @@ export class OrderedCache<T = unknown> {
   async set(key: string, value: T, ts: TimestampInput, options: SetCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = cacheWrite(this.store.prepareWrite(key, value, ts, setCallEpoch(options)), 'set');
-    return this.#parts.tracer.inSpan('zkoc set', { 'db.operation.name': 'set' }, () =>
-      this.#write(key, write, options),
-    );
+    return this.#parts.tracer.inSpan('zkoc set', () => this.#write(key, write, options), { operation: 'set' });
   }
 
   /** The token for `set`'s `options.epoch`: take it before reading that version (docs/design.md "The epoch fence"). */
@@ -190,17 +193,15 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Writes a tombstone at `ts` (through the lock and the script): the entry stops being served,
-   * and every write below `ts` is rejected for `retentionMs`. Call it after the database commit
-   * with the committed version (or the version from `deleteVersioned`).
-   * @throws as {@link set}.
+   * Writes a tombstone at `ts` (through the lock and the script): the entry stops being served, and
+   * every write below `ts` is rejected for `retentionMs`. Call it after the database commit with the
+   * committed version (or the version from `deleteVersioned`). @throws as {@link set}.
    */
   async invalidate(key: string, ts: TimestampInput, options: WriteCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
     const write = cacheWrite(this.store.prepareInvalidate(key, ts), 'invalidate');
-    return this.#parts.tracer.inSpan('zkoc invalidate', { 'db.operation.name': 'invalidate' }, () =>
-      this.#write(key, write, options),
-    );
+    const operation = 'invalidate';
+    return this.#parts.tracer.inSpan('zkoc invalidate', () => this.#write(key, write, options), { operation });
   }
 
   // Folded with this key's other writes in flight (WriteCoalescer); a call with a signal may give up
@@ -257,7 +258,7 @@ export class OrderedCache<T = unknown> {
     options: WriteCallOptions & { timeoutMs?: number } = {},
   ): Promise<R> {
     this.#assertOpen();
-    return this.#parts.tracer.inSpan('zkoc withLock', {}, () => this.#underLock(key, options, fn));
+    return this.#parts.tracer.inSpan('zkoc withLock', () => this.#underLock(key, options, fn));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import * as prom from 'prom-client';
 import type { CacheEventEmitter, CacheEvents } from '../cache/events.js';
+import { DeferredCount } from './deferred-count.js';
 
 /** What {@link registerMetrics} needs of a cache: an `OrderedCache` has all of it. */
 export interface MeasurableCache {
@@ -30,7 +31,8 @@ const REDIS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 /**
  * Prometheus metrics for one cache, fed by its events. Several caches (namespaces) may share a
  * registry: each metric is created once per registry and labelled by `namespace`. Never labels by
- * key (unbounded cardinality). Label children are bound once, so a hit costs one increment.
+ * key (unbounded cardinality). Label children are bound once; reads are counted in plain numbers
+ * added at scrape time and serving reads are timed one in 16 (see RedisTimer), so a hit costs an addition.
  */
 export function registerMetrics(cache: MeasurableCache, options: MetricsOptions = {}): RegisteredMetrics {
   const registry = options.registry ?? prom.register;
@@ -45,6 +47,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
         help: 'Cache reads by result: hit (fresh value), negative (fresh "no such row"), miss (loaded or joined a load), grace (expired value served while refreshing)',
         labelNames: ['namespace', 'result'],
         registers: [registry],
+        collect: () => beforeScrape(registry),
       }),
   );
   const writes = metric(
@@ -112,7 +115,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
     () =>
       new prom.Histogram({
         name: `${p}redis_seconds`,
-        help: 'Redis round trips of the cache: serving reads and compare-script writes',
+        help: 'Redis round trips of the cache: serving reads (one in 16 timed) and compare-script writes (all)',
         labelNames: ['namespace', 'op'],
         buckets: REDIS_BUCKETS,
         registers: [registry],
@@ -126,18 +129,18 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
   );
   const locksHeld = gauge(registry, `${p}locks_held`, 'Per-key locks held by this process right now', ['namespace']);
 
-  const hit = requests.labels(namespace, 'hit');
-  const negative = requests.labels(namespace, 'negative');
-  const miss = requests.labels(namespace, 'miss');
-  const grace = requests.labels(namespace, 'grace');
+  // Reads are counted in plain numbers and added at scrape time: a hit costs an addition.
+  const [hit, negative, miss, grace] = ['hit', 'negative', 'miss', 'grace'].map((result) => {
+    const child = requests.labels(namespace, result);
+    child.inc(0); // every label combination exists from the start, so a rate() never starts mid-way
+    return new DeferredCount(child);
+  }) as [DeferredCount, DeferredCount, DeferredCount, DeferredCount];
   const writeCounter = (op: string, status: string) => writes.labels(namespace, op, status);
   const opOf = (source: 'load' | 'set' | 'invalidate') => (source === 'load' ? 'fill' : source);
-  // Every label combination exists from the start, so a rate() over a counter never starts mid-way.
   for (const op of ['fill', 'set', 'invalidate']) {
     for (const s of ['written', 'stale', 'duplicate']) writeCounter(op, s).inc(0);
     epochRefusals.labels(namespace, op).inc(0);
   }
-  for (const child of [hit, negative, miss, grace]) child.inc(0);
   const runs = loaderRuns.labels(namespace);
   const errors = loaderErrors.labels(namespace);
   runs.inc(0);
@@ -176,6 +179,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
 
   // Gauges are read at scrape time, from the cache itself: nothing to keep in step.
   const collect = () => {
+    for (const count of [hit, negative, miss, grace]) count.flush();
     const state = cache.zookeeper.state;
     for (const s of SESSION_STATES) sessionGauge.labels(namespace, s).set(s === state ? 1 : 0);
     locksHeld.labels(namespace).set(cache.locks.heldCount);
@@ -187,6 +191,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
     unregister() {
       for (const [event, listener] of Object.entries(listeners))
         cache.events.off(event as keyof CacheEvents, listener as never);
+      collect(); // what was counted before unregistering stays counted
       collectors(registry).delete(collect);
     },
   };
@@ -222,7 +227,7 @@ function histogram(registry: Registry, name: string, help: string, buckets: numb
   );
 }
 
-/** Gauges refreshed at scrape time: one gauge per name, fed by every registered cache's collector. */
+/** Per registry, each registered cache's refresh: its gauges and its deferred counts, at scrape time. */
 const collectorsByRegistry = new WeakMap<Registry, Set<() => void>>();
 
 function collectors(registry: Registry): Set<() => void> {
@@ -232,6 +237,11 @@ function collectors(registry: Registry): Set<() => void> {
     collectorsByRegistry.set(registry, set);
   }
   return set;
+}
+
+/** Brings every registered cache's gauges and deferred counts up to date: each metric's collect. */
+function beforeScrape(registry: Registry): void {
+  for (const refresh of collectors(registry)) refresh();
 }
 
 function gauge(registry: Registry, name: string, help: string, labelNames: string[]): Gauge {
@@ -244,9 +254,7 @@ function gauge(registry: Registry, name: string, help: string, labelNames: strin
         help,
         labelNames,
         registers: [registry],
-        collect() {
-          for (const refresh of collectors(registry)) refresh();
-        },
+        collect: () => beforeScrape(registry),
       }),
   );
 }

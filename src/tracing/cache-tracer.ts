@@ -17,14 +17,18 @@ function otelApi(): Api | undefined {
   return loaded;
 }
 
-/** A span as the cache uses it: attributes, an outcome, an end. */
+/** A span as the cache uses it: attributes, an outcome, an end, and a context for its children. */
 export interface CacheSpan {
+  /** False when nothing is recorded (no SDK, or the sampler dropped it): skip computing attributes. */
+  readonly recording: boolean;
   setAttribute(name: string, value: string | number | boolean): void;
   fail(error: unknown): void;
   end(): void;
+  /** Runs `fn` with this span active, so spans started inside it (a loader's) nest under it. */
+  around<R>(fn: () => R): R;
 }
 
-const NO_SPAN: CacheSpan = { setAttribute() {}, fail() {}, end() {} };
+const NO_SPAN: CacheSpan = { recording: false, setAttribute() {}, fail() {}, end() {}, around: (fn) => fn() };
 
 /**
  * The cache's spans, through OpenTelemetry's API: one span per `get`/`set`/`invalidate`/`withLock`,
@@ -37,6 +41,8 @@ export class CacheTracer {
   readonly #api: Api | undefined;
   readonly #tracer: Otel.Tracer | undefined;
   readonly #base: Attributes;
+  /** The start attributes per span name, built once: a span's start allocates none of its own. */
+  readonly #startAttributes = new Map<string, Attributes>();
 
   constructor(namespace: string, options: { enabled?: boolean; serverAddress?: string; version?: string } = {}) {
     this.#api = options.enabled === false ? undefined : otelApi();
@@ -51,12 +57,13 @@ export class CacheTracer {
   /**
    * True when OpenTelemetry's API is installed and an SDK (a tracer provider) is registered. Without
    * one every span would be a no-op, so the hit path skips them; the answer is re-checked once a
-   * second, since an application may register its SDK after the cache connected.
+   * second (Date.now: the cheapest clock, and a second needs no finer one), since an application
+   * may register its SDK after the cache connected.
    */
   get enabled(): boolean {
     const api = this.#api;
     if (!api) return false;
-    const now = performance.now();
+    const now = Date.now();
     if (now - this.#sdkCheckedAt > 1_000) {
       this.#sdkCheckedAt = now;
       const provider = api.trace.getTracerProvider();
@@ -67,39 +74,89 @@ export class CacheTracer {
   }
 
   /**
-   * Runs `fn` in a new span (a child of the active one) that is active while `fn` runs, and ends it
-   * when `fn` settles, recording an exception as the span's error.
+   * Starts a span (a child of the active one) without making it active: no context switch, which is
+   * what a hit costs most under an SDK. Call `span.around(fn)` for work whose spans must nest under
+   * it, and `end()` when done. `operation` becomes `db.operation.name`.
    */
-  async inSpan<R>(name: string, attributes: Attributes, fn: (span: CacheSpan) => Promise<R>): Promise<R> {
+  start(name: string, operation?: string): CacheSpan {
     const api = this.#api;
     const tracer = this.#tracer;
-    if (!api || !tracer || !this.enabled) return fn(NO_SPAN);
-    return tracer.startActiveSpan(name, { attributes: { ...this.#base, ...attributes } }, async (span) => {
-      const wrapped = wrap(api, span);
-      try {
-        return await fn(wrapped);
-      } catch (error) {
-        wrapped.fail(error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    if (!api || !tracer || !this.enabled) return NO_SPAN;
+    // Under a parent the sampler dropped, a ParentBased sampler (the SDK's default) records no child:
+    // skip asking it (a span start costs about half a hit). Children still see the parent's context.
+    const parent = api.trace.getSpanContext(api.context.active());
+    if (parent && (parent.traceFlags & api.TraceFlags.SAMPLED) === 0 && parent.traceId !== api.INVALID_TRACEID) {
+      return NO_SPAN;
+    }
+    return new OtelSpan(api, tracer.startSpan(name, { attributes: this.#attributesFor(name, operation) }));
+  }
+
+  /**
+   * Runs `fn` in a new span (a child of the active one) that is active while `fn` runs, and ends it
+   * when `fn` settles, recording an exception as the span's error. `attributes` are set only when the
+   * span is recorded.
+   */
+  async inSpan<R>(
+    name: string,
+    fn: (span: CacheSpan) => Promise<R>,
+    options: { operation?: string; attributes?: Record<string, string | number | boolean> } = {},
+  ): Promise<R> {
+    const span = this.start(name, options.operation);
+    if (span === NO_SPAN) return fn(NO_SPAN);
+    if (options.attributes && span.recording) {
+      for (const [name, value] of Object.entries(options.attributes)) span.setAttribute(name, value);
+    }
+    try {
+      return await span.around(() => fn(span));
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  #attributesFor(name: string, operation: string | undefined): Attributes {
+    let attributes = this.#startAttributes.get(name);
+    if (!attributes) {
+      attributes = operation ? { ...this.#base, 'db.operation.name': operation } : this.#base;
+      this.#startAttributes.set(name, attributes);
+    }
+    return attributes;
   }
 }
 
-function wrap(api: Api, span: Otel.Span): CacheSpan {
-  return {
-    setAttribute: (name, value) => {
-      span.setAttribute(name, value);
-    },
-    fail: (error) => {
-      if (error instanceof Error) span.recordException(error);
-      span.setStatus({
-        code: api.SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
-    },
-    end: () => span.end(),
-  };
+/** An OpenTelemetry span behind {@link CacheSpan}: one object per span, its methods shared. */
+class OtelSpan implements CacheSpan {
+  readonly #api: Api;
+  readonly #span: Otel.Span;
+  readonly recording: boolean;
+
+  constructor(api: Api, span: Otel.Span) {
+    this.#api = api;
+    this.#span = span;
+    this.recording = span.isRecording();
+  }
+
+  setAttribute(name: string, value: string | number | boolean): void {
+    if (this.recording) this.#span.setAttribute(name, value);
+  }
+
+  fail(error: unknown): void {
+    if (!this.recording) return;
+    if (error instanceof Error) this.#span.recordException(error);
+    this.#span.setStatus({
+      code: this.#api.SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  end(): void {
+    this.#span.end();
+  }
+
+  around<R>(fn: () => R): R {
+    const api = this.#api;
+    return api.context.with(api.trace.setSpan(api.context.active(), this.#span), fn);
+  }
 }

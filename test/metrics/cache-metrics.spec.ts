@@ -85,10 +85,22 @@ describe('registerMetrics', needs('faults', 'expires a ZooKeeper session to lose
     expect(value('zkoc_lock_held_seconds_count')).toBe(8);
   });
 
-  it('times every Redis round trip of the cache', () => {
-    // reads: 2 per miss (the first look and the re-check under the lock) + 1 per hit; writes: 3 fills + 4
-    expect(value('zkoc_redis_seconds_count', { op: 'read' })).toBe(3 * 2 + 3);
+  it('times every compare-script write and one serving read in 16, and counts every read at each scrape', async () => {
+    // reads: 2 per miss (the first look and the re-check under the lock) + 1 per hit = 9; the first is timed
+    expect(value('zkoc_redis_seconds_count', { op: 'read' })).toBe(1);
     expect(value('zkoc_redis_seconds_count', { op: 'write' })).toBe(2 + 4);
+    // reads 10 and 11 (a miss), then 22 hits: reads 12 … 33, of which the 17th and the 33rd are timed
+    await cache.get('hot', async () => ({ value: 1, timestamp: 1n }));
+    for (let i = 0; i < 22; i++) await cache.get('hot', async () => ({ value: 0, timestamp: 0n }));
+    const again = parsePrometheusText(await registry.metrics());
+    const sum = (name: string, labels: Record<string, string>) =>
+      again
+        .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .reduce((a, s) => a + s.value, 0);
+    expect(sum('zkoc_redis_seconds_count', { op: 'read' })).toBe(3);
+    expect(sum('zkoc_redis_seconds_count', { op: 'write' })).toBe(2 + 4 + 1);
+    expect(sum('zkoc_cache_requests_total', { result: 'hit' })).toBe(2 + 22);
+    expect(sum('zkoc_cache_requests_total', { result: 'miss' })).toBe(3 + 1);
   });
 
   it('reports the session state and the locks held now, and never labels by key', () => {

@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { type Context, context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   BasicTracerProvider,
@@ -11,8 +11,37 @@ import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { openCache } from '../cache/fixture.js';
 import { useStack } from '../support/stack.js';
 
+/**
+ * Counts the spans made active: a hit must activate none (the costly part of a span under an SDK).
+ * The span processor's own switch on export (it suppresses tracing) carries no span: not counted.
+ */
+class CountingContextManager extends AsyncLocalStorageContextManager {
+  activations = 0;
+  override with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    if (trace.getSpan(ctx)) this.activations += 1;
+    return super.with(ctx, fn, thisArg, ...args);
+  }
+}
+
+const TRACE_ID = 'a'.repeat(32);
+const PARENT_SPAN_ID = 'b'.repeat(16);
+/** An application's request span context, as propagated from upstream, sampled or not. */
+const requestContext = (sampled: boolean) =>
+  trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: TRACE_ID,
+    spanId: PARENT_SPAN_ID,
+    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  });
+
 // With OpenTelemetry's SDK and an in-memory exporter: the span tree of a cold get, a hit, a set.
 describe('OpenTelemetry spans', () => {
+  const contextManager = new CountingContextManager();
   const stack = useStack();
   const exporter = new InMemorySpanExporter();
   let cache: OrderedCache<number>;
@@ -27,7 +56,7 @@ describe('OpenTelemetry spans', () => {
   };
 
   beforeAll(async () => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    context.setGlobalContextManager(contextManager.enable());
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     cache = await openCache<number>(stack());
   });
@@ -75,6 +104,37 @@ describe('OpenTelemetry spans', () => {
     const set = named('zkoc set');
     expect(parentOf(named('zkoc script'))).toBe(set.spanContext().spanId);
     expect(named('zkoc script').attributes['zkoc.write.status']).toBe('stale');
+  });
+
+  it('a hit starts and ends its span without making it active', async () => {
+    await cache.get('product:4', async () => ({ value: 4, timestamp: 4n }));
+    exporter.reset();
+    contextManager.activations = 0;
+    expect(await cache.get('product:4', async () => ({ value: 0, timestamp: 1n }))).toBe(4);
+    expect(contextManager.activations).toBe(0);
+    expect(named('zkoc get').attributes).toMatchObject({ 'zkoc.result': 'hit', 'zkoc.timestamp': '4' });
+  });
+
+  it('under a sampled request span a hit’s span is its child', async () => {
+    await cache.get('product:5', async () => ({ value: 5, timestamp: 5n }));
+    exporter.reset();
+    await context.with(requestContext(true), () => cache.get('product:5', async () => ({ value: 0, timestamp: 1n })));
+    const get = named('zkoc get');
+    expect(get.spanContext().traceId).toBe(TRACE_ID);
+    expect(parentOf(get)).toBe(PARENT_SPAN_ID);
+  });
+
+  it('under an unsampled request span nothing is recorded, and the loader still runs in its trace', async () => {
+    let loaderTrace: string | undefined;
+    const value = await context.with(requestContext(false), () =>
+      cache.get('product:6', async () => {
+        loaderTrace = trace.getSpanContext(context.active())?.traceId;
+        return { value: 6, timestamp: 6n };
+      }),
+    );
+    expect(value).toBe(6);
+    expect(loaderTrace).toBe(TRACE_ID);
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
   it('a loader error marks the get span as failed', async () => {

@@ -1,0 +1,13 @@
+import type { LockManager } from '../zookeeper/lock-manager.js';
+import type { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
+import type { CacheEventEmitter } from './events.js';
+
+/**
+ * What the cache's lock manager and ZooKeeper connection report, on `cache.events` too: one place
+ * for an application's logs and metrics, without reaching into `cache.locks` or `cache.zookeeper`.
+ */
+export function forwardLockEvents(locks: LockManager, zk: ZooKeeperConnection, events: CacheEventEmitter): void {
+  locks.on('node-recreated', (key, deletedPath) => events.emit('node-recreated', { key, deletedPath }));
+  locks.on('foreign-node', (key, path, reason) => events.emit('foreign-node', { key, path, reason }));
+  zk.on('state', (state, previous) => events.emit('session-state', { state, previous }));
+}

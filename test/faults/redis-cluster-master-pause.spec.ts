@@ -12,6 +12,7 @@ import {
   createProducts,
   errorCode,
   openPool,
+  productLoader,
   type RetryPolicy,
   runWorkload,
 } from './workload.js';
@@ -75,6 +76,9 @@ describe('one Redis Cluster master paused and resumed during writes', topology, 
 
   it('keeps writing to the other masters, resumes the paused one, and leaves no stale value', async () => {
     expect(keysByNode.every((k) => k.length > 0)).toBe(true);
+    // Every key cached before the workload, so the end check covers every key whatever the machine's
+    // load made the random workload pick.
+    for (const key of keys) await caches[0]!.get(key, productLoader(pool, key));
     const completions: { at: number; node: number }[] = [];
     const retryCodes = new Set<string>();
     const nodeOf = (key: string): number => keysByNode.findIndex((k) => k.includes(key));
@@ -87,7 +91,11 @@ describe('one Redis Cluster master paused and resumed during writes', topology, 
       policy: RETRY_UNTIL_BACK,
       readShare: 0.3,
       keysOfWorker: (worker) => keysByNode[worker % 3]!,
-      onSuccess: (_op, key) => completions.push({ at: Date.now(), node: nodeOf(key) }),
+      // A `stale` set may be answered in this process (a newer write of the key was already in
+      // flight: write coalescing), without reaching the paused master, so it is not progress there.
+      onSuccess: (_op, key, status) => {
+        if (status !== 'stale') completions.push({ at: Date.now(), node: nodeOf(key) });
+      },
       onRetry: (_op, _key, error) => retryCodes.add(errorCode(error)),
     });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -121,8 +129,7 @@ describe('one Redis Cluster master paused and resumed during writes', topology, 
     expect(stats.failures).toEqual([]);
     // cache == database for every key that was cached (a key may never have been picked: say which).
     const mismatches = await compareCacheWithDatabase(caches[0]!, pool, keys);
-    expect(mismatches.filter((m) => m.cache !== 'absent')).toEqual([]);
-    expect(mismatches.length).toBeLessThanOrEqual(2);
+    expect(mismatches).toEqual([]);
   });
 
   it('a call on the paused master fails with ConnectionError (server redis) after redisCommandTimeoutMs, then works', async () => {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { ensureVersionColumn, loadVersioned, updateVersioned } from '../../src/postgres/index.js';
+import type { WriteResult } from '../../src/redis/entry.js';
 
 /** The cache key of product `id`. */
 export const keyOf = (id: number): string => `product:${id}`;
@@ -72,7 +73,8 @@ export interface WorkloadOptions {
   /** Keys a worker picks from; default: all. Lets a test pin workers to keys of one Redis node. */
   keysOfWorker?: (worker: number) => readonly string[];
   /** Called after each successful operation (for per-phase counting). */
-  onSuccess?: (op: 'read' | 'update', key: string) => void;
+  /** `status`: the write's result (`stale` may come without a Redis round trip: a newer local write was in flight). */
+  onSuccess?: (op: 'read' | 'update', key: string, status?: WriteResult['status']) => void;
   /** Called after each absorbed error. */
   onRetry?: (op: 'read' | 'update', key: string, error: unknown) => void;
 }
@@ -136,7 +138,7 @@ export function runWorkload(options: WorkloadOptions): { stop(): Promise<Workloa
       if (result) {
         stats.updates += 1;
         stats.setStatus[result.status] = (stats.setStatus[result.status] ?? 0) + 1;
-        options.onSuccess?.('update', key);
+        options.onSuccess?.('update', key, result.status);
       }
     }
   };

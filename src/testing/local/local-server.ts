@@ -106,8 +106,8 @@ export class LocalServer implements StartedServer {
     if (!this.group || this.group.isExited) {
       throw new ConnectionError(this.kind, `cannot pause ${this.kind} on port ${this.currentPort}: it is not running`);
     }
-    this.group.signal('SIGSTOP');
     this.paused = true;
+    await this.group.pause();
   }
 
   async resume(): Promise<void> {

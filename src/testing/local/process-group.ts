@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { settlesWithin } from '../../core/deadline.js';
-import { sendSignal, signalProcessTree } from './process-tree.js';
+import { descendantPids, sendSignal, signalProcessTree, untilStopped } from './process-tree.js';
 import { forgetProcessGroup, reapProcessGroupOnExit } from './reaper.js';
 
 /** How to spawn one server process. Always an argv array, never a shell string. */
@@ -76,6 +76,13 @@ export class ProcessGroup {
   /** Sends `signal` to every process in the group and to every descendant that left it. */
   signal(signal: NodeJS.Signals): void {
     if (!this.hasExited) signalProcessTree(this.pid, signal);
+  }
+
+  /** SIGSTOPs the group and its descendants, and resolves once all their threads have stopped (≤ 2 s). */
+  async pause(): Promise<void> {
+    if (this.hasExited) return;
+    this.signal('SIGSTOP');
+    await untilStopped([this.pid, ...descendantPids(this.pid)], 2_000);
   }
 
   /**

@@ -58,3 +58,34 @@ export function signalProcessTree(leaderPid: number, signal: NodeJS.Signals): vo
     sendSignal(pid, signal);
   }
 }
+
+/**
+ * Resolves once every thread of `pids` is stopped (state T/t in /proc/<pid>/task/<tid>/stat), or
+ * after `timeoutMs`. `kill(SIGSTOP)` returns before the target's threads have stopped; on a loaded
+ * machine a server thread can still answer a request sent right after it, which a test that pauses
+ * a server must not see. Returns at once where /proc is unavailable.
+ */
+export async function untilStopped(pids: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pids.every(allThreadsStopped) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+function allThreadsStopped(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true; // gone, or no /proc
+  }
+  return tids.every((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat[stat.lastIndexOf(')') + 2];
+      return state === 'T' || state === 't' || state === 'Z' || state === 'X';
+    } catch {
+      return true; // exited meanwhile
+    }
+  });
+}

@@ -74,6 +74,8 @@ export interface RaceCell {
   outcomes: ObservedOutcome[];
   /** True when the cell ran its forced interleaving (`RaceOptions.forced`) instead of random delays. */
   forced?: boolean;
+  /** Iterations run at a time (`RaceOptions.lanes`), when more than one. */
+  lanes?: number;
   /** What the strategy cost in this cell (absent under chaos, where retries distort it). */
   costs?: RaceCosts;
   /** Chaos runs only: worker steps retried after a transient failure, by cause (e.g. `E_CONNECTION`, `postgres 57P01`). */
@@ -91,7 +93,8 @@ export interface LatencySummary {
  * The cost of a strategy in one cell. Round trips are counted on the servers (Redis
  * `total_commands_processed`, summed over the cache Redis and any Redlock servers; ZooKeeper
  * `mntr` `zk_packets_received`, which includes session pings), between an iteration's start and
- * its end-state read, so they are exact only while nobody else uses the servers. Latencies are
+ * its end-state read, so they are exact only while nobody else uses the servers (and absent from
+ * a cell run in lanes, whose iterations overlap). Latencies are
  * measured inside the workers and exclude the delays the harness injects (start delays, the racy
  * point), but include waiting for other workers (locks, polling).
  */
@@ -176,6 +179,8 @@ export interface RaceReport {
   };
   /** True when a FORBIDDEN outcome was seen under `ordered` (the library failed). */
   orderedViolated: boolean;
+  /** The `paused-holder` workers' ZooKeeper session timeout (the lease their holder is paused past). */
+  pausedSessionTimeoutMs?: number;
   /** Present when the race ran under chaos: the faults injected. */
   chaos?: RaceChaosReport;
 }
@@ -229,8 +234,20 @@ export interface RaceOptions {
   workers?: number;
   /** Concurrent reads per worker in `stampede`. @default 20 */
   stampedeConcurrency?: number;
-  /** ZooKeeper session timeout of the `paused-holder` workers; the holder is paused past it. @default 1_500 */
+  /**
+   * ZooKeeper session timeout of the `paused-holder` workers: the lease the holder is paused past
+   * (a server grants at least its `minSessionTimeout`; the stack `runRace` starts allows 100 ms).
+   * @default 1_000
+   */
   pausedSessionTimeoutMs?: number;
+  /**
+   * Iterations of a scenario whose iterations mostly wait out a lease (`paused-holder`) run this
+   * many at a time, each lane on its own `workers` processes (a paused process freezes all it
+   * runs), never more lanes than iterations. Such cells report no request counts (their
+   * iterations overlap on the servers); latencies and outcomes are per iteration as usual.
+   * @default 8
+   */
+  lanes?: number;
   /**
    * Force each strategy's worst interleaving (hold points instead of random delays, the same
    * every iteration) where one exists: every strategy in `paused-holder`; the strategies whose

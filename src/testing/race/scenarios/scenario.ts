@@ -47,6 +47,11 @@ export interface RaceScenario {
   defaultIterations: number;
   /** True when workers need the short session timeout (they get paused past it). */
   pausesWorkers: boolean;
+  /**
+   * True when an iteration mostly waits (a lease's expiry): several run at once, each lane on
+   * workers of its own (`RaceOptions.lanes`); its iterations must share no key, row or process.
+   */
+  runsInLanes?: boolean;
   run(context: IterationContext): Promise<IterationOutcome>;
 }
 

@@ -109,6 +109,13 @@ describe('race: iterations in lanes', () => {
     expect(cell.costs?.zookeeperPerOperation).toBeUndefined();
   });
 
+  it('only scenarios that run in lanes get them, and none under chaos', () => {
+    const settings = parseRaceOptions({ lanes: 4, iterations: 10 });
+    expect(lanesOf(settings, SCENARIOS['paused-holder'])).toBe(4);
+    expect(lanesOf(settings, SCENARIOS['stale-set'])).toBe(1);
+    expect(lanesOf(parseRaceOptions({ lanes: 4, iterations: 10, chaos: true }), SCENARIOS['paused-holder'])).toBe(1);
+  });
+
   it('rejects a bad lane count by name', () => {
     expect(() => parseRaceOptions({ lanes: 0 })).toThrow(/lanes must be a whole number ≥ 1, got 0/);
     expect(() => parseRaceOptions({ lanes: 33 })).toThrow(/lanes must be at most 32/);

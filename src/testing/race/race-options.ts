@@ -43,10 +43,11 @@ const MAX_LANES = 32;
 
 /**
  * How many iterations of `scenario` run at a time: `settings.lanes` for a scenario that runs in
- * lanes (never more than its iterations; by time, all of them), else 1.
+ * lanes (never more than its iterations; by time, all of them), else 1. Under chaos always 1: the
+ * quiet windows that keep faults off the end-state reads belong to the run, not to a lane.
  */
 export function lanesOf(settings: RaceSettings, scenario: RaceScenario): number {
-  if (scenario.runsInLanes !== true) return 1;
+  if (scenario.runsInLanes !== true || settings.chaos !== undefined) return 1;
   if (settings.durationMs !== undefined) return settings.lanes;
   return Math.min(settings.lanes, iterationsOf(settings, scenario));
 }

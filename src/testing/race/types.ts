@@ -243,7 +243,7 @@ export interface RaceOptions {
   /**
    * Iterations of a scenario whose iterations mostly wait out a lease (`paused-holder`) run this
    * many at a time, each lane on its own `workers` processes (a paused process freezes all it
-   * runs), never more lanes than iterations. Such cells report no request counts (their
+   * runs), never more lanes than iterations, one under chaos. Such cells report no request counts (their
    * iterations overlap on the servers); latencies and outcomes are per iteration as usual.
    * @default 8
    */

@@ -87,6 +87,34 @@ describe('zkoc race', () => {
     expect(markdown).toContain('1. R: GET → miss; SELECT → $100');
   });
 
+  it('--lanes and --paused-session-ms reach the run: paused-holder two at a time on a 400 ms lease', async () => {
+    const run = await runZkoc(
+      [
+        'race',
+        'paused-holder',
+        '--iterations',
+        '2',
+        '--strategy',
+        'naive',
+        '--lanes',
+        '2',
+        '--paused-session-ms',
+        '400',
+        '--seed',
+        '3',
+        '--json',
+        ...servers,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as RaceReport;
+    expect(report.pausedSessionTimeoutMs).toBe(400);
+    expect(report.cells).toEqual([
+      expect.objectContaining({ strategy: 'naive', iterations: 2, lanes: 2, forbidden: 2 }),
+    ]);
+  });
+
   it('usage errors exit 2 and name the flag', async () => {
     const bad = await runZkoc(['race', 'stale-set', '--duration', 'soon']);
     expect(bad.code).toBe(2);
@@ -109,6 +137,15 @@ describe('zkoc race', () => {
     const iterations = await runZkoc(['race', 'all', '--iterations', '200,paused=3']);
     expect(iterations.code).toBe(2);
     expect(iterations.stderr).toContain('unknown scenario "paused"');
+    const lanes = await runZkoc(['race', 'paused-holder', '--lanes', '0']);
+    expect(lanes.code).toBe(2);
+    expect(lanes.stderr).toContain('--lanes must be a whole number ≥ 1, got "0"');
+    const tooMany = await runZkoc(['race', 'paused-holder', '--lanes', '33', ...servers]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain('lanes must be at most 32');
+    const lease = await runZkoc(['race', 'paused-holder', '--paused-session-ms', '50']);
+    expect(lease.code).toBe(2);
+    expect(lease.stderr).toContain('--paused-session-ms must be a whole number ≥ 100, got "50"');
     const mixed = await runZkoc(['race', 'all', '--forced', '--chaos']);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toContain('--forced and --chaos do not mix');

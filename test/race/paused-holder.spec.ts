@@ -16,6 +16,8 @@ describe('race: paused-holder', () => {
       scenarios: ['paused-holder'],
       iterations: 2,
       pausedSessionTimeoutMs: 1_000,
+      // One iteration at a time: the cell's duration then adds up each iteration's wait (lanes: paused-holder-lanes.spec.ts).
+      lanes: 1,
       seed: 7,
     });
   }, 120_000);

@@ -61,6 +61,18 @@ export function createRaceCommand(env: CliEnvironment): Command {
       new Option('--workers <n>', 'worker processes per scenario').default(2).argParser(wholeNumber('--workers', 2)),
     )
     .addOption(
+      new Option(
+        '--lanes <n>',
+        'paused-holder: iterations run at a time, each lane on its own --workers processes (default 8)',
+      ).argParser(wholeNumber('--lanes', 1)),
+    )
+    .addOption(
+      new Option(
+        '--paused-session-ms <n>',
+        "paused-holder: the workers' ZooKeeper session timeout, the lease the holder is paused past (default 1000)",
+      ).argParser(wholeNumber('--paused-session-ms', 100)),
+    )
+    .addOption(
       new Option('--seed <n>', 'seed of the random delays (default: random, printed)').argParser(
         wholeNumber('--seed', 0),
       ),
@@ -154,6 +166,8 @@ Examples:
       duration?: number;
       lagBound?: number;
       workers: number;
+      lanes?: number;
+      pausedSessionMs?: number;
       seed?: number;
       strategy: RaceStrategy[];
       zk?: string;
@@ -201,6 +215,8 @@ Examples:
         strategies,
         workers: opts.workers,
         signal: controller.signal,
+        ...(opts.lanes !== undefined ? { lanes: opts.lanes } : {}),
+        ...(opts.pausedSessionMs !== undefined ? { pausedSessionTimeoutMs: opts.pausedSessionMs } : {}),
         ...(opts.iterations?.all !== undefined ? { iterations: opts.iterations.all } : {}),
         ...(opts.iterations ? { scenarioIterations: opts.iterations.byScenario } : {}),
         ...(opts.forced ? { forced: true } : {}),

@@ -44,10 +44,14 @@ export class CostMeter {
     else this.#zookeeperTotal += after.zookeeper - before.zookeeper - this.#zookeeper.length;
   }
 
-  /** The cell's costs from its counted requests, the workers' stats and its operations; resets the totals. */
-  costs(stats: WorkerStats, operations: number): RaceCosts {
+  /**
+   * The cell's costs from its counted requests, the workers' stats and its operations; resets the
+   * totals. `counted` false: the cell's requests were not counted (its iterations overlapped), so
+   * it reports none.
+   */
+  costs(stats: WorkerStats, operations: number, counted = true): RaceCosts {
     const per = (total: number, ok: boolean) =>
-      ok && operations > 0 ? Math.round((Math.max(0, total) / operations) * 100) / 100 : undefined;
+      counted && ok && operations > 0 ? Math.round((Math.max(0, total) / operations) * 100) / 100 : undefined;
     const reads = stats.reads.length;
     const costs: RaceCosts = {
       reads,

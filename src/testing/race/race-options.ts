@@ -33,6 +33,26 @@ export function iterationsOf(settings: RaceSettings, scenario: RaceScenario): nu
   return settings.scenarioIterations[scenario.name] ?? settings.iterations ?? scenario.defaultIterations;
 }
 
+/**
+ * The tick of the ZooKeeper a race starts: session expiry is checked once a tick, and the
+ * shortest session it grants is two ticks, so `paused-holder`'s short lease expires on time.
+ */
+export const RACE_TICK_MS = 50;
+
+/** Lanes at most: each lane forks `workers` processes of its own. */
+const MAX_LANES = 32;
+
+/**
+ * How many iterations of `scenario` run at a time: `settings.lanes` for a scenario that runs in
+ * lanes (never more than its iterations; by time, all of them), else 1. Under chaos always 1: the
+ * quiet windows that keep faults off the end-state reads belong to the run, not to a lane.
+ */
+export function lanesOf(settings: RaceSettings, scenario: RaceScenario): number {
+  if (scenario.runsInLanes !== true || settings.chaos !== undefined) return 1;
+  if (settings.durationMs !== undefined) return settings.lanes;
+  return Math.min(settings.lanes, iterationsOf(settings, scenario));
+}
+
 export interface RaceSettings {
   scenarios: RaceScenario[];
   strategies: RaceStrategy[];
@@ -43,6 +63,8 @@ export interface RaceSettings {
   stampedeConcurrency: number;
   pausedSessionTimeoutMs: number;
   bypassLagBoundMs: number;
+  /** Lanes of a scenario that runs in lanes (see {@link lanesOf}). */
+  lanes: number;
   seed: number;
   table: string;
   workerEntry: string;
@@ -84,8 +106,13 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
   positive(options.durationMs, 'durationMs');
   positive(options.workers, 'workers', 2);
   positive(options.stampedeConcurrency, 'stampedeConcurrency');
-  positive(options.pausedSessionTimeoutMs, 'pausedSessionTimeoutMs', 400);
   positive(options.bypassLagBoundMs, 'bypassLagBoundMs');
+  positive(options.pausedSessionTimeoutMs, 'pausedSessionTimeoutMs', 100);
+  positive(options.lanes, 'lanes');
+  if (options.lanes !== undefined && options.lanes > MAX_LANES)
+    throw new InvalidOptionsError(
+      `lanes must be at most ${MAX_LANES} (each lane forks its own workers), got ${options.lanes}`,
+    );
   const redlockUrls = options.servers?.redlock;
   if (redlockUrls !== undefined && redlockUrls.length !== 3)
     throw new InvalidOptionsError(`servers.redlock must list 3 Redis URLs, got ${redlockUrls.length}`);
@@ -122,8 +149,9 @@ export function parseRaceOptions(options: RaceOptions): RaceSettings {
     durationMs: options.durationMs,
     workers: options.workers ?? 2,
     stampedeConcurrency: options.stampedeConcurrency ?? 20,
-    pausedSessionTimeoutMs: options.pausedSessionTimeoutMs ?? 1_500,
     bypassLagBoundMs: options.bypassLagBoundMs ?? 2_000,
+    pausedSessionTimeoutMs: options.pausedSessionTimeoutMs ?? 1_000,
+    lanes: options.lanes ?? 8,
     seed,
     table,
     workerEntry: options.workerEntry ?? defaultWorkerEntry(),

@@ -1,5 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { INTERLEAVINGS } from './interleavings.js';
+import { RACE_TICK_MS } from './race-options.js';
+import { lockTtlOf } from './remedies/remedy.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { LatencySummary, RaceCell, RaceReport, RaceScenarioName, RaceStrategy } from './types.js';
 
@@ -32,9 +34,13 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
   const strategies = unique(report.cells.map((c) => c.strategy));
   const cell = (scenario: RaceScenarioName, strategy: RaceStrategy) =>
     report.cells.find((c) => c.scenario === scenario && c.strategy === strategy);
-  const iterations = scenarios.map(
-    (s) => `${s} ${unique(report.cells.filter((c) => c.scenario === s).map((c) => c.iterations)).join('/')}`,
-  );
+  const iterations = scenarios.map((s) => {
+    const ran = report.cells.filter((c) => c.scenario === s);
+    const lanes = unique(ran.flatMap((c) => (c.lanes ? [c.lanes] : [])));
+    const laned = lanes.length > 0 ? ` (${lanes.join('/')} at a time)` : '';
+    return `${s} ${unique(ran.map((c) => c.iterations)).join('/')}${laned}`;
+  });
+  const laned = unique(report.cells.filter((c) => c.lanes).map((c) => c.scenario));
   const lines = [
     '# Remedies on trial',
     '',
@@ -51,11 +57,15 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
     `- **Seed**: ${report.seed} (random delays at the racy points; ${report.workers} worker processes)`,
     `- **Machine**: ${label.machine ?? describeMachine()}`,
     `- **Iterations per cell**: ${iterations.join(', ')}; ${Math.round(report.durationMs / 1000)} s in total`,
+    ...(report.pausedSessionTimeoutMs !== undefined && scenarios.includes('paused-holder')
+      ? [
+          `- **Lease in paused-holder**: a ${report.pausedSessionTimeoutMs} ms ZooKeeper session${report.servers === 'started' ? ` (its server ticking every ${RACE_TICK_MS} ms)` : ''}; Redis locks and Redlock ${lockTtlOf(report.pausedSessionTimeoutMs)} ms`,
+        ]
+      : []),
     ...(report.cells.some((c) => c.iterations < 200)
       ? [
           '',
-          `**Fewer than 200 iterations in some cells** (to keep the run short on a loaded machine; a`,
-          "paused-holder iteration waits out a lock's expiry under the locking strategies). 200 in every cell:",
+          '**Fewer than 200 iterations in some cells.** 200 in every cell:',
           `\`zkoc race all --strategy all --iterations 200 --seed ${report.seed} --report docs/remedies.md\`.`,
         ]
       : []),
@@ -98,6 +108,13 @@ export function renderRemediesMarkdown(report: RaceReport, label: ReportLabel): 
     'Requests are counted on the servers (Redis `total_commands_processed` over the cache Redis and the three',
     'Redlock servers, ZooKeeper `mntr` `zk_packets_received`, session pings and reconnects included). Latencies',
     'are measured in the workers and leave out the delays the harness injects, but include waiting for locks.',
+    ...(laned.length > 0
+      ? [
+          `${laned.join(', ')} ran several iterations at a time (lanes, each on worker processes of its own, each`,
+          'pausing only its own holder): its requests overlap on the servers and are not counted, so the',
+          'requests-per-operation columns cover the other scenarios.',
+        ]
+      : []),
     '',
     '## Each FORBIDDEN outcome, step by step',
     '',
@@ -163,8 +180,12 @@ function weighted(
   let total = 0;
   let operations = 0;
   for (const c of cells) {
-    const per = c.costs?.[field];
-    if (per === undefined) return undefined;
+    if (!c.costs) return undefined;
+    const per = c.costs[field];
+    if (per === undefined) {
+      if (c.lanes) continue; // counted nowhere: its iterations overlapped
+      return undefined;
+    }
     total += per * c.operations;
     operations += c.operations;
   }

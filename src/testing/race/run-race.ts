@@ -12,7 +12,7 @@ import { INTERLEAVINGS } from './interleavings.js';
 import { observeCache, readRow } from './observe.js';
 import { SeededRandom } from './prng.js';
 import type { WorkerConfig } from './protocol.js';
-import { iterationsOf, parseRaceOptions, type RaceSettings } from './race-options.js';
+import { iterationsOf, lanesOf, parseRaceOptions, RACE_TICK_MS, type RaceSettings } from './race-options.js';
 import { RaceWorker } from './race-worker.js';
 import { type RedlockServers, startRedlockServers } from './redlock-servers.js';
 import type { RaceScenario } from './scenarios/index.js';
@@ -32,19 +32,22 @@ import {
 export { parseRaceOptions, RACE_CHAOS_FAULTS, RACE_TABLE } from './race-options.js';
 
 const SESSION_TIMEOUT_MS = 10_000;
+
 /** Under chaos: the chaos fault test's retry policy (faults last at most 1.5 s, restarts about as long to heal). */
 const CHAOS_RETRY: RetrySettings = { attempts: 40, backoffMs: 200 };
 
 /**
  * Runs race scenarios, jcstress-style: each scenario many times under each strategy, with real
- * worker processes (forked once per scenario, reused across iterations) against real ZooKeeper,
+ * worker processes (forked once per scenario, reused across iterations and strategies; `lanes`
+ * groups of them for a scenario that runs in lanes) against real ZooKeeper,
  * Redis and PostgreSQL, random delays at the racy points drawn from a seeded PRNG, and every
  * iteration's end state classified ACCEPTABLE or FORBIDDEN. Each cell also reports its costs
  * (loads per 100 reads, requests per operation, read/write latency), except under chaos.
  *
  * Blocks for the whole run: by default a few seconds per scenario, except `paused-holder`
- * (a session timeout per iteration under the locking strategies); with `durationMs`, about that long.
- * Starts a local stack with `startStack()` unless `servers` is given, and stops it at the end; the
+ * (a session timeout per iteration under the locking strategies, `lanes` of them at a time); with
+ * `durationMs`, about that long. Starts a local stack with `startStack()` (its ZooKeeper ticking
+ * every 50 ms, without fsync: a stalled disk must not expire the short sessions) unless `servers` is given, and stops it at the end; the
  * `redlock` strategy also starts three local Redis processes unless `servers.redlock` names three.
  * An iteration that fails with an error is recorded as a FORBIDDEN `error: …` outcome.
  *
@@ -70,7 +73,7 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
   else {
     stack = settings.chaos
       ? await startStack({ provider: 'local', zookeeper: { servers: 3, fsync: false } })
-      : await startStack();
+      : await startStack({ zookeeper: { tickTimeMs: RACE_TICK_MS, fsync: false } });
     servers = { zookeeper: stack.zookeeper.connectString, redis: stack.redis.url, postgres: stack.postgres.url };
   }
   let chaos: Chaos | undefined;
@@ -157,7 +160,8 @@ export async function runRace(options: RaceOptions = {}): Promise<RaceReport> {
         ...(retry ? { retry } : {}),
         ...(servers.redlock ? { redlock: servers.redlock } : {}),
       };
-      const workers = await quiet(() => startWorkers(settings.workerEntry, config, settings.workers));
+      const count = settings.workers * lanesOf(settings, scenario);
+      const workers = await quiet(() => startWorkers(settings.workerEntry, config, count));
       try {
         for (const strategy of strategiesOf(settings, scenario)) {
           if (options.signal?.aborted) break;
@@ -215,14 +219,22 @@ function libraryFailed(cells: readonly RaceCell[]): boolean {
   );
 }
 
+/** Workers starting at once: more would only crowd the CPU (each loads the package and opens its connections). */
+const STARTING_AT_ONCE = 4;
+
 async function startWorkers(entry: string, config: WorkerConfig, count: number): Promise<RaceWorker[]> {
-  const starting = Array.from({ length: count }, () => RaceWorker.start(entry, config));
-  const settled = await Promise.allSettled(starting);
-  const workers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(workers.map((w) => w.stop()));
-    throw failed.reason;
+  const workers: RaceWorker[] = [];
+  for (let first = 0; first < count; first += STARTING_AT_ONCE) {
+    const wave = Array.from({ length: Math.min(STARTING_AT_ONCE, count - first) }, () =>
+      RaceWorker.start(entry, config),
+    );
+    const settled = await Promise.allSettled(wave);
+    workers.push(...settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(workers.map((w) => w.stop()));
+      throw failed.reason;
+    }
   }
   return workers;
 }
@@ -248,5 +260,6 @@ function summarize(
       forbiddenByStrategy,
     },
     orderedViolated: libraryFailed(cells),
+    pausedSessionTimeoutMs: settings.pausedSessionTimeoutMs,
   };
 }

@@ -1,69 +1,7 @@
 import type { ChaosFault } from '../chaos.js';
+import type { RaceScenarioName, RaceStrategy, StrategyCounts } from './strategies.js';
 
-/** The harness's own three ways of filling a cache: no protection, a ZooKeeper lock alone, this library. */
-export type CoreStrategy = 'naive' | 'lock-only' | 'ordered';
-
-/**
- * The remedies the field recommends, each as its advocates publish it (see
- * `src/testing/race/remedies/`): versioned cache keys, write-through, a Redis `SET NX PX` lock
- * around the fill (plus its "re-check the cache" variant) and Redlock over 3 Redis servers.
- */
-export type RemedyStrategy = 'versioned-keys' | 'write-through' | 'setnx-lock' | 'setnx-lock-recheck' | 'redlock';
-
-/** `ordered` plus a running `startFollower`, the library's answer to writes that bypass it (see `appliesTo`). */
-export type FollowerStrategy = 'ordered+follower';
-
-/** A way of filling a cache that a race scenario is run under. */
-export type RaceStrategy = CoreStrategy | RemedyStrategy | FollowerStrategy;
-
-/** A count per strategy: the core three always, the others only when they ran. */
-export type StrategyCounts = Record<CoreStrategy, number> & Partial<Record<RemedyStrategy | FollowerStrategy, number>>;
-
-/** The strategies a race runs by default, in the order tables show them. */
-export const CORE_STRATEGIES: readonly CoreStrategy[] = Object.freeze(['naive', 'lock-only', 'ordered']);
-
-/** The remedies, most recommended first. */
-export const REMEDY_STRATEGIES: readonly RemedyStrategy[] = Object.freeze([
-  'versioned-keys',
-  'write-through',
-  'setnx-lock',
-  'setnx-lock-recheck',
-  'redlock',
-]);
-
-/** Every strategy, in the order tables show them (`--strategy all`). */
-export const RACE_STRATEGIES: readonly RaceStrategy[] = Object.freeze([
-  'naive',
-  'lock-only',
-  ...REMEDY_STRATEGIES,
-  'ordered',
-  'ordered+follower',
-]);
-
-/** The strategies a race runs when none are named: the core three, and `ordered+follower` where it applies. */
-export const DEFAULT_STRATEGIES: readonly RaceStrategy[] = Object.freeze([...CORE_STRATEGIES, 'ordered+follower']);
-
-/** True when `strategy` runs in `scenario`: `ordered+follower` only where rows change outside the library. */
-export function appliesTo(scenario: RaceScenarioName, strategy: RaceStrategy): boolean {
-  return strategy !== 'ordered+follower' || scenario === 'bypass-write';
-}
-
-/** True for the strategies whose cache is the library's ordered store. */
-export function isOrdered(strategy: RaceStrategy): strategy is 'ordered' | FollowerStrategy {
-  return strategy === 'ordered' || strategy === 'ordered+follower';
-}
-
-/** The race scenarios. */
-export type RaceScenarioName = 'stale-set' | 'concurrent-writers' | 'stampede' | 'paused-holder' | 'bypass-write';
-
-/** Every scenario, in the order `all` runs them. */
-export const RACE_SCENARIOS: readonly RaceScenarioName[] = Object.freeze([
-  'stale-set',
-  'concurrent-writers',
-  'stampede',
-  'paused-holder',
-  'bypass-write',
-]);
+export * from './strategies.js';
 
 /** jcstress's verdicts: an outcome the strategy may produce, or one it must never produce. */
 export type Expectation = 'ACCEPTABLE' | 'FORBIDDEN';
@@ -92,6 +30,8 @@ export interface RaceCell {
   outcomes: ObservedOutcome[];
   /** True when the cell ran its forced interleaving (`RaceOptions.forced`) instead of random delays. */
   forced?: boolean;
+  /** Iterations run at a time (`RaceOptions.lanes`), when more than one. */
+  lanes?: number;
   /** What the strategy cost in this cell (absent under chaos, where retries distort it). */
   costs?: RaceCosts;
   /** Chaos runs only: worker steps retried after a transient failure, by cause (e.g. `E_CONNECTION`, `postgres 57P01`). */
@@ -109,7 +49,8 @@ export interface LatencySummary {
  * The cost of a strategy in one cell. Round trips are counted on the servers (Redis
  * `total_commands_processed`, summed over the cache Redis and any Redlock servers; ZooKeeper
  * `mntr` `zk_packets_received`, which includes session pings), between an iteration's start and
- * its end-state read, so they are exact only while nobody else uses the servers. Latencies are
+ * its end-state read, so they are exact only while nobody else uses the servers (and absent from
+ * a cell run in lanes, whose iterations overlap). Latencies are
  * measured inside the workers and exclude the delays the harness injects (start delays, the racy
  * point), but include waiting for other workers (locks, polling).
  */
@@ -194,6 +135,8 @@ export interface RaceReport {
   };
   /** True when a FORBIDDEN outcome was seen under `ordered` (the library failed). */
   orderedViolated: boolean;
+  /** The `paused-holder` workers' ZooKeeper session timeout (the lease their holder is paused past). */
+  pausedSessionTimeoutMs?: number;
   /** Present when the race ran under chaos: the faults injected. */
   chaos?: RaceChaosReport;
 }
@@ -251,7 +194,11 @@ export interface RaceOptions {
   workers?: number;
   /** Concurrent reads per worker in `stampede`. @default 20 */
   stampedeConcurrency?: number;
-  /** ZooKeeper session timeout of the `paused-holder` workers; the holder is paused past it. @default 1_500 */
+  /**
+   * ZooKeeper session timeout of the `paused-holder` workers: the lease the holder is paused past
+   * (a server grants at least its `minSessionTimeout`; the stack `runRace` starts allows 100 ms).
+   * @default 1_000
+   */
   pausedSessionTimeoutMs?: number;
   /**
    * `bypass-write`'s lag bound: `ordered+follower`'s end state is read once the follower caught up or
@@ -259,6 +206,14 @@ export interface RaceOptions {
    * nothing that could change the key before its TTL (10 minutes): read at once. @default 2_000
    */
   bypassLagBoundMs?: number;
+  /**
+   * Iterations of a scenario whose iterations mostly wait out a lease (`paused-holder`) run this
+   * many at a time, each lane on its own `workers` processes (a paused process freezes all it
+   * runs), never more lanes than iterations, one under chaos. Such cells report no request counts (their
+   * iterations overlap on the servers); latencies and outcomes are per iteration as usual.
+   * @default 8
+   */
+  lanes?: number;
   /**
    * Force each strategy's worst interleaving (hold points instead of random delays, the same
    * every iteration) where one exists: every strategy in `paused-holder`; the strategies whose
@@ -291,9 +246,4 @@ export interface RaceOptions {
    * Not with `redlock` or `ordered+follower` (a follower catches up only after reconnecting).
    */
   chaos?: RaceChaosOptions | true;
-}
-
-/** True for the remedies (whose worker side lives in `remedies/`). */
-export function isRemedy(strategy: RaceStrategy): strategy is RemedyStrategy {
-  return (REMEDY_STRATEGIES as readonly string[]).includes(strategy);
 }

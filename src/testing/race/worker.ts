@@ -20,6 +20,7 @@ import {
   type WriteCommand,
 } from './protocol.js';
 import { REMEDIES, type RemedyEnv } from './remedies/index.js';
+import { lockTtlOf } from './remedies/remedy.js';
 import { type FailureShape, failureLabel, retryTransient } from './transient.js';
 import { isRemedy } from './types.js';
 import { WorkerSteps } from './worker-steps.js';
@@ -61,7 +62,7 @@ const remedyEnv: RemedyEnv = {
   redis,
   namespace: config.namespace,
   ttlMs: PLAIN_TTL_MS,
-  lockTtlMs: Math.max(config.sessionTimeoutMs, 1_000),
+  lockTtlMs: lockTtlOf(config.sessionTimeoutMs),
   commit: (rowId, price) => commit(rowId, price),
   ...(redlockClients.length > 0 ? { redlock: new Redlock(redlockClients) } : {}),
 };

@@ -16,6 +16,15 @@ export interface RedlockLike {
   ): Promise<T>;
 }
 
+/**
+ * The remedies' lock lease for workers with this ZooKeeper session timeout: the same lease, but at
+ * least 1 s (Redlock's `using` needs 100 ms more than its 500 ms extension threshold, and a lease
+ * that short would be extended every few milliseconds).
+ */
+export function lockTtlOf(sessionTimeoutMs: number): number {
+  return Math.max(sessionTimeoutMs, 1_000);
+}
+
 /** A row as a worker loads it. */
 export interface Row {
   value: string;
@@ -29,7 +38,7 @@ export interface RemedyEnv {
   namespace: string;
   /** TTL of cached values, as any cache-aside entry has. */
   ttlMs: number;
-  /** TTL of a Redis lock (`PX`) and Redlock's lock duration: the workers' session timeout, at least 1 s. */
+  /** TTL of a Redis lock (`PX`) and Redlock's lock duration: {@link lockTtlOf} the workers' session timeout. */
   lockTtlMs: number;
   /** Commits the new price; resolves with the row's new version. */
   commit(rowId: number, price: string): Promise<bigint>;

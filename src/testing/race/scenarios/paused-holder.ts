@@ -23,6 +23,9 @@ export const pausedHolder: RaceScenario = {
     'a lock holder is paused (SIGSTOP) past its session timeout while a writer commits a newer version, then resumes and writes',
   defaultIterations: 3,
   pausesWorkers: true,
+  // An iteration waits out the holder's session (or Redlock's lease and its release retries): the
+  // lanes overlap those waits; each lane pauses only its own holder.
+  runsInLanes: true,
   async run(ctx) {
     const [holder, writer] = pickPair(ctx.workers, ctx.iteration);
     const { strategy, random } = ctx;

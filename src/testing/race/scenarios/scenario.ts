@@ -64,6 +64,11 @@ export interface RaceScenario {
   pausesWorkers: boolean;
   /** Starts what the cell's iterations rely on besides the workers (a follower), stopped after the cell. */
   openCell?(setup: CellSetup): Promise<AsyncDisposable>;
+  /**
+   * True when an iteration mostly waits (a lease's expiry): several run at once, each lane on
+   * workers of its own (`RaceOptions.lanes`); its iterations must share no key, row or process.
+   */
+  runsInLanes?: boolean;
   run(context: IterationContext): Promise<IterationOutcome>;
 }
 

@@ -94,7 +94,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   private readonly queues = new Map<string, LocalFifo>();
   private readonly held = new Set<HeldLock>();
   /** The local queue turn each held lock occupies; returned on release or when its session ends. */
-  private readonly turns = new Map<HeldLock, { queue: LocalFifo; parentPath: string }>();
+  private readonly turns = new Map<HeldLock, { queue: LocalFifo; parentPath: string; batched: boolean }>();
   private readonly parents: ParentReaper;
   private readonly recipe: LockRecipe;
   private readonly deleter: NodeDeleter;
@@ -201,7 +201,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
           () => watchOwnNode(session, c),
         );
         this.held.add(lock);
-        this.turns.set(lock, { queue, parentPath });
+        this.turns.set(lock, { queue, parentPath, batched: batch !== undefined });
         contender.onDeleted = () => this.loseLock(lock, 'node-deleted');
         if (contender.deletedPath === path) this.loseLock(lock, 'node-deleted'); // deleted before we looked
         return lock;
@@ -262,8 +262,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   private async release(lock: HeldLock): Promise<void> {
     this.held.delete(lock);
     try {
-      const parentPath = this.turns.get(lock)?.parentPath ?? keyParentPath(this.root, lock.key);
-      if (lock.session.ended === undefined) await this.deleter.deleteNode(lock.session, lock.path, parentPath);
+      const { parentPath = keyParentPath(this.root, lock.key), batched = false } = this.turns.get(lock) ?? {};
+      if (lock.session.ended === undefined) await this.deleter.deleteNode(lock.session, lock.path, parentPath, batched);
     } finally {
       this.returnTurn(lock);
     }

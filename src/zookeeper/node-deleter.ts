@@ -23,13 +23,14 @@ export class NodeDeleter {
 
   /**
    * Deletes a contender node; with `parentLingerMs: 0` the key's parent right behind it (NOT_EMPTY
-   * when others wait, which is fine), else the releases of one turn leave as one multi and the
-   * parent is the reaper's. On connection loss the delete is retried in the background while the
-   * session lives.
+   * when others wait, which is fine), else the parent is the reaper's. A `batched` lock's delete
+   * (acquireMany's) joins the other deletes of its turn in one multi; a single lock's leaves at once,
+   * so a handoff waits for no batch. On connection loss the delete is retried in the background
+   * while the session lives.
    */
-  async deleteNode(session: ZkSession, path: string, parentPath: string): Promise<void> {
+  async deleteNode(session: ZkSession, path: string, parentPath: string, batched = false): Promise<void> {
     const eager = this.parents.lingerMs === 0;
-    const removed = eager ? session.remove(path) : this.deletes.remove(session, path);
+    const removed = batched && !eager ? this.deletes.remove(session, path) : session.remove(path);
     if (eager) session.remove(parentPath).catch(() => undefined);
     try {
       await removed;

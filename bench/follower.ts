@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { ensureVersionColumn, startFollower } from '../src/postgres/index.js';
+import { measureFollowerLag } from './follower-lag.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const SEQUENTIAL_SAMPLE = 1_000;
@@ -10,7 +11,8 @@ const SEQUENTIAL_SAMPLE = 1_000;
  * A bulk UPDATE that bypasses the library, commit → its last key applied: the follower (pipelined
  * locks and script calls per batch) against the same tombstones written with sequential
  * `invalidate()` (timed on a sample of 1 000 keys and scaled: a full run would take minutes), with
- * a naive follower's pipelined `DEL` of every key as the floor (no lock, no order).
+ * a naive follower's pipelined `DEL` of every key as the floor (no lock, no order). Then the lag of
+ * single-row UPDATEs paced at 200 commits/s (follower-lag.ts).
  */
 export const runFollowerBench: BenchSectionRunner = async (ctx) => {
   const rows = Math.max(1_000, Math.round(10_000 * ctx.scale));
@@ -65,6 +67,14 @@ export const runFollowerBench: BenchSectionRunner = async (ctx) => {
       const floorMs = performance.now() - floorStart;
 
       const speedup = sequentialMs / oursMs;
+      const lagRows = await measureFollowerLag(
+        ctx.postgres,
+        cache,
+        'bench_products',
+        (id) => `product:${id}`,
+        rows,
+        Math.max(3, Math.round(12 * ctx.scale)),
+      );
       const section: BenchSection = {
         title: `Follower: a ${rows.toLocaleString('en-US')}-row UPDATE that bypasses the library, commit → last key applied`,
         rows: [
@@ -87,6 +97,7 @@ export const runFollowerBench: BenchSectionRunner = async (ctx) => {
             met: speedup >= 5,
             note: `timed on ${versions.length} keys, scaled to ${rows}; ratio = sequential / follower`,
           },
+          ...lagRows,
         ],
       };
       return section;

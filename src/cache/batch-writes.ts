@@ -3,6 +3,7 @@ import { canonicalTimestamp, type TimestampInput } from '../core/timestamp.js';
 import { InvalidOptionsError } from '../errors.js';
 import type { WriteResult } from '../redis/entry.js';
 import type { OrderedStore, PreparedWrite } from '../redis/ordered-store.js';
+import type { Lock } from '../zookeeper/held-lock.js';
 import type { LockManager } from '../zookeeper/lock-manager.js';
 
 /** One tombstone of {@link OrderedCache.invalidateMany}. */
@@ -26,10 +27,10 @@ export interface BatchWriteOptions {
   /** Lock wait per key. @default the cache's `lockTimeoutMs` */
   timeoutMs?: number;
   /**
-   * How many distinct keys are in flight at once (lock acquisitions and script calls sent
-   * together). Each key's lock wait includes queueing behind the others in flight at ZooKeeper,
-   * so a much larger value buys little throughput and risks lock timeouts on a busy server.
-   * @default 128
+   * How many distinct keys are in flight at once. The keys started together take their locks with
+   * a few ZooKeeper multis (LockManager.acquireMany); each key's lock wait includes queueing behind
+   * the others in flight at ZooKeeper, so a much larger value risks lock timeouts on a busy server.
+   * @default 512
    */
   concurrency?: number;
 }
@@ -64,14 +65,14 @@ interface Op {
   write: PreparedWrite;
 }
 
-const DEFAULT_CONCURRENCY = 128;
+const DEFAULT_CONCURRENCY = 512;
 
 /**
  * Writes tombstones for many keys. Every entry is validated first (InvalidKeyError,
  * InvalidTimestampError: nothing is locked or written if one is bad); then each distinct key takes
- * its lock and runs its writes in the given order, up to `concurrency` keys at a time. Lock
- * requests issued in one event-loop turn leave in one ZooKeeper socket write and the script calls
- * are pipelined on the Redis connection, so a batch costs a few round trips, not one per key.
+ * its lock and runs its writes in the given order, up to `concurrency` keys at a time. The lock
+ * creates and releases of the keys in flight travel as ZooKeeper multis and the script calls are
+ * pipelined on the Redis connection, so a batch costs a few requests, not several per key.
  */
 export async function invalidateMany(
   context: BatchContext,
@@ -120,30 +121,52 @@ async function runOps(context: BatchContext, ops: Op[], options: BatchWriteOptio
   }
   const results = new Array<BatchWriteResult>(ops.length);
   const groups = [...byKey.values()];
+  const lockOptions = { timeoutMs: options.timeoutMs ?? context.lockTimeoutMs, signal: options.signal };
   let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < groups.length) {
-      const group = groups[next++]!;
-      await runGroup(context, group, options, results);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, lane));
+  let inFlight = 0;
+  let refillQueued = false;
+  await new Promise<void>((resolve) => {
+    // A window of `concurrency` keys that slides: the slots freed in one turn are refilled together
+    // in the next tick, and the keys started together take their locks with one acquireMany (a few
+    // ZooKeeper multis), not a create per key; no key waits for the slowest of a fixed chunk.
+    const refill = (): void => {
+      refillQueued = false;
+      const started = groups.slice(next, next + concurrency - inFlight);
+      next += started.length;
+      inFlight += started.length;
+      if (inFlight === 0) {
+        resolve();
+        return;
+      }
+      const locks = context.locks.acquireMany(
+        started.map((group) => group[0]!.key),
+        lockOptions,
+      );
+      started.forEach((group, i) => {
+        void runGroup(context, group, locks[i]!, results).then(() => {
+          inFlight -= 1;
+          if (refillQueued) return;
+          refillQueued = true;
+          process.nextTick(refill);
+        });
+      });
+    };
+    refill();
+  });
   return results;
 }
 
+/** One key's writes under its lock, in the given order; never rejects (failures go in `results`). */
 async function runGroup(
   context: BatchContext,
   group: Op[],
-  options: BatchWriteOptions,
+  locked: Promise<Lock>,
   results: BatchWriteResult[],
 ): Promise<void> {
   const key = group[0]!.key;
-  let lock: Awaited<ReturnType<LockManager['acquire']>> | undefined;
+  let lock: Lock | undefined;
   try {
-    lock = await context.locks.acquire(key, {
-      timeoutMs: options.timeoutMs ?? context.lockTimeoutMs,
-      signal: options.signal,
-    });
+    lock = await locked;
     for (const op of group) {
       const timestamp = BigInt(op.write.timestamp);
       try {
@@ -158,8 +181,8 @@ async function runGroup(
     for (const op of group)
       results[op.index] ??= { key, timestamp: BigInt(op.write.timestamp), status: 'failed', error };
   } finally {
-    // Not awaited: the lane moves on while the znode delete travels (it is retried in the background,
-    // and close() waits for it); the next contender of this key is woken by the delete itself.
+    // Not awaited: the key's slot is refilled while the znode delete travels (it is retried in the
+    // background, and close() waits for it); the next contender of this key is woken by the delete itself.
     void lock?.release().catch(() => undefined);
   }
 }

@@ -74,11 +74,20 @@ export interface RawClient {
   mkdirp(path: string, callback: Cb<[path: string]>): void;
   mkdirp(path: string, acls: RawAcl[], callback: Cb<[path: string]>): void;
   getACL(path: string, callback: Cb<[acls: RawAcl[], stat: RawStat]>): void;
+  transaction(): RawTransaction;
   /**
    * Internal: the current socket, used to drop one that a silent server keeps open and to coalesce
    * a turn's requests into one write (see ZkSession).
    */
   connectionManager?: { socket?: { destroy(): void; cork(): void; uncork(): void; readonly destroyed: boolean } };
+}
+
+/** A multi request being built; `commit` sends it as one request (all ops or none). */
+export interface RawTransaction {
+  create(path: string, data: Buffer | null, acls: RawAcl[], mode: number): RawTransaction;
+  remove(path: string, version: number): RawTransaction;
+  /** On a refused op: the first failing op's error, and every op's result (`err` 0 for those that would pass). */
+  commit(callback: (error: RawException | null, results?: { path?: string; err?: number }[]) => void): void;
 }
 
 /** What `require('node-zookeeper-client')` exports, as far as we use it. */

@@ -1,18 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { withDeadline } from '../core/deadline.js';
 import { assertValidKey } from '../core/key.js';
-import { ClosedError, ConnectionError, InvalidOptionsError, type LockLostReason } from '../errors.js';
+import { ClosedError, ConnectionError, type LockLostReason } from '../errors.js';
 import { type Contender, watchOwnNode } from './contender.js';
+import { ContenderBatch } from './contender-batch.js';
+import { DeleteBatcher } from './delete-batcher.js';
 import { ForeignChildren, type ForeignNodeReason } from './foreign-children.js';
 import { HeldLock, type Lock } from './held-lock.js';
 import { encodeHolderInfo } from './holder-info.js';
 import { Interruption } from './interruption.js';
 import { LocalFifo } from './local-fifo.js';
-import { parseLockManagerOptions } from './lock-manager-options.js';
+import { parseLockManagerOptions, parseLockTimeoutMs } from './lock-manager-options.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { keyParentPath } from './lock-paths.js';
 import { LOCK_TEST_HOOKS, LockRecipe } from './lock-recipe.js';
 import { type LockState, readAllLockStates, readLockState } from './lock-state.js';
+import { NodeDeleter } from './node-deleter.js';
 import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
@@ -91,9 +94,10 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   private readonly queues = new Map<string, LocalFifo>();
   private readonly held = new Set<HeldLock>();
   /** The local queue turn each held lock occupies; returned on release or when its session ends. */
-  private readonly turns = new Map<HeldLock, { queue: LocalFifo; parentPath: string }>();
+  private readonly turns = new Map<HeldLock, { queue: LocalFifo; parentPath: string; batched: boolean }>();
   private readonly parents: ParentReaper;
   private readonly recipe: LockRecipe;
+  private readonly deleter: NodeDeleter;
 
   /**
    * @throws InvalidOptionsError on a bad `root`, `label`, `timeoutMs` or `lostOn`.
@@ -108,7 +112,9 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.label = parsed.label;
     this.defaultTimeoutMs = parsed.timeoutMs;
     this.lostOn = parsed.lostOn;
-    this.parents = new ParentReaper(zk, parsed.parentLingerMs, (parentPath) => this.queues.has(parentPath));
+    const deletes = new DeleteBatcher();
+    this.parents = new ParentReaper(zk, parsed.parentLingerMs, (parentPath) => this.queues.has(parentPath), deletes);
+    this.deleter = new NodeDeleter(this.parents, deletes);
     this.recipe = new LockRecipe(
       zk,
       this.root,
@@ -116,6 +122,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       parsed[LOCK_TEST_HOOKS],
       (key, deletedPath) => this.emit('node-recreated', key, deletedPath),
       new ForeignChildren((key, path, why) => this.emit('foreign-node', key, path, why)),
+      this.deleter,
     );
     zk.addCloseHook(() => this.settled()); // within close()'s grace, while the session still lives
     zk.on('session-ended', (session, reason) => this.loseLocksOf(session, reason === 'closed' ? 'closed' : reason));
@@ -141,9 +148,22 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
    * @throws InvalidOptionsError for a negative or non-numeric `timeoutMs`.
    * @throws LockTimeoutError, AbortError, ClosedError (connection closed), ZooKeeperError (e.g. NO_AUTH).
    */
-  async acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
+  acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
+    return this.acquireIn(key, options, undefined);
+  }
+
+  /** {@link acquire} for many keys, a promise each: their creates leave as a few multis (ContenderBatch). */
+  acquireMany(keys: readonly string[], options: AcquireOptions = {}): Promise<Lock>[] {
+    const batch = new ContenderBatch(this.zk, this.root, this.parents);
+    const locks = keys.map((key) => this.acquireIn(key, options, batch));
+    batch.seal();
+    return locks;
+  }
+
+  // Synchronous up to the create when the key is free locally: acquireMany's keys join the batch before it is sealed
+  private async acquireIn(key: string, options: AcquireOptions, batch: ContenderBatch | undefined): Promise<Lock> {
     assertValidKey(key);
-    const timeoutMs = parseTimeout('timeoutMs', options.timeoutMs ?? this.defaultTimeoutMs);
+    const timeoutMs = parseLockTimeoutMs(options.timeoutMs ?? this.defaultTimeoutMs, 'timeoutMs');
     if (this.zk.state === 'closed') throw new ClosedError('ZooKeeperConnection');
     const startedAt = performance.now();
     const parentPath = keyParentPath(this.root, key);
@@ -170,7 +190,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
           path: undefined,
           createInFlight: undefined,
         };
-        const { session, path } = await this.recipe.contend(contender, interruption);
+        const { session, path } = await this.recipe.contend(contender, interruption, batch?.add(contender));
         const c = contender;
         const lock = new HeldLock(
           key,
@@ -181,7 +201,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
           () => watchOwnNode(session, c),
         );
         this.held.add(lock);
-        this.turns.set(lock, { queue, parentPath });
+        this.turns.set(lock, { queue, parentPath, batched: batch !== undefined });
         contender.onDeleted = () => this.loseLock(lock, 'node-deleted');
         if (contender.deletedPath === path) this.loseLock(lock, 'node-deleted'); // deleted before we looked
         return lock;
@@ -227,11 +247,11 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   /** Resolves when every background release retry has finished (deleted, or the session ended). */
   async settled(): Promise<void> {
     await this.parents.flush();
-    await this.recipe.settled();
+    await this.deleter.settled();
   }
 
   private withSession<T>(options: InspectOptions, read: (session: ZkSession) => Promise<T>): Promise<T> {
-    const timeoutMs = parseTimeout('timeoutMs', options.timeoutMs ?? this.zk.sessionTimeoutMs);
+    const timeoutMs = parseLockTimeoutMs(options.timeoutMs ?? this.zk.sessionTimeoutMs, 'timeoutMs');
     return withDeadline(
       this.zk.liveSession().then(read),
       timeoutMs,
@@ -242,8 +262,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   private async release(lock: HeldLock): Promise<void> {
     this.held.delete(lock);
     try {
-      const parentPath = this.turns.get(lock)?.parentPath ?? keyParentPath(this.root, lock.key);
-      if (lock.session.ended === undefined) await this.recipe.deleteNode(lock.session, lock.path, parentPath);
+      const { parentPath = keyParentPath(this.root, lock.key), batched = false } = this.turns.get(lock) ?? {};
+      if (lock.session.ended === undefined) await this.deleter.deleteNode(lock.session, lock.path, parentPath, batched);
     } finally {
       this.returnTurn(lock);
     }
@@ -276,13 +296,4 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   private dropQueueIfIdle(parentPath: string, queue: LocalFifo): void {
     if (queue.idle && this.queues.get(parentPath) === queue) this.queues.delete(parentPath);
   }
-}
-
-function parseTimeout(name: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidOptionsError(
-      `${name} must be a non-negative number of milliseconds (or Infinity), got ${String(value)}`,
-    );
-  }
-  return value;
 }

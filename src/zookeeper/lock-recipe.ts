@@ -2,10 +2,12 @@ import { settlesWithin, sleep } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
 import { type RawEvent, zookeeperModule } from './client-module.js';
 import { type Contender, firstWithoutListing, watchOwnNode } from './contender.js';
+import type { BatchNode } from './contender-batch.js';
 import type { ForeignChildren } from './foreign-children.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
 import { getsTheLock, parseLockName } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
+import type { NodeDeleter } from './node-deleter.js';
 import type { ParentReaper } from './parent-reaper.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
@@ -40,8 +42,6 @@ const ABANDON_GRACE_MS = 250;
  * the node afterwards. Knows nothing of local turns or held locks (that is the LockManager's).
  */
 export class LockRecipe {
-  private readonly backgroundDeletes = new Set<Promise<void>>();
-
   /**
    * @param onRecreated told when a waiter's node was deleted by someone else and it queues again.
    * @param foreign the children of key parents known not to be contenders.
@@ -53,25 +53,35 @@ export class LockRecipe {
     private readonly hooks: LockTestHooks,
     private readonly onRecreated: (key: string, deletedPath: string) => void,
     private readonly foreign: ForeignChildren,
+    private readonly deleter: NodeDeleter,
   ) {}
 
-  /** Resolves when every background delete (abandoned or retried) has finished: deleted, or the session ended. */
-  async settled(): Promise<void> {
-    while (this.backgroundDeletes.size > 0) await Promise.allSettled([...this.backgroundDeletes]);
-  }
-
-  /** The recipe: create (protected) → list → hold or watch the predecessor → repeat. */
-  async contend(c: Contender, interruption: Interruption): Promise<{ session: ZkSession; path: string }> {
+  /**
+   * The recipe: create (protected) → list → hold or watch the predecessor → repeat. With `batched`,
+   * the first create is a {@link ContenderBatch}'s: its node (and listing) is taken over.
+   */
+  async contend(
+    c: Contender,
+    interruption: Interruption,
+    batched?: Promise<BatchNode>,
+  ): Promise<{ session: ZkSession; path: string }> {
     for (;;) {
       interruption.bindSession(undefined);
       const session = await interruption.race(this.zk.liveSession());
       interruption.bindSession(session);
       c.path = undefined;
       c.createInFlight = undefined;
+      let fromBatch = batched;
+      batched = undefined; // the first session only: a node of an ended session is gone with it
       try {
         for (;;) {
           try {
             let children: string[] | undefined;
+            if (fromBatch) {
+              const node = fromBatch;
+              fromBatch = undefined;
+              children = await this.adopt(session, c, node, interruption);
+            }
             if (c.path === undefined) children = await this.createOurNode(session, c, interruption);
             const path = c.path!;
             const outcome = await this.waitUntilFirst(session, c, path, children, interruption);
@@ -86,29 +96,10 @@ export class LockRecipe {
         }
       } catch (error) {
         if (error === SESSION_ENDED && !interruption.error) continue; // its ephemeral node dies with it
-        c.abandoned = this.inBackground(this.abandon(session, c));
+        c.abandoned = this.deleter.inBackground(this.abandon(session, c));
         await settlesWithin(c.abandoned, ABANDON_GRACE_MS);
         throw error === SESSION_ENDED ? interruption.error : error;
       }
-    }
-  }
-
-  /**
-   * Deletes a contender node and, right behind it, the key's parent (NOT_EMPTY when others wait, which
-   * is fine). On connection loss the delete is retried in the background while the session lives.
-   */
-  async deleteNode(session: ZkSession, path: string, parentPath: string): Promise<void> {
-    const removed = session.remove(path);
-    if (this.parents.lingerMs === 0) session.remove(parentPath).catch(() => undefined);
-    try {
-      await removed;
-    } catch (error) {
-      if (isZkError(error, 'NO_NODE')) return; // already gone, possibly an expired session
-      if (error instanceof ConnectionError) {
-        this.retryDeleteInBackground(session, path, parentPath);
-        return;
-      }
-      throw error;
     }
   }
 
@@ -175,6 +166,34 @@ export class LockRecipe {
         return undefined; // waitUntilFirst lists again
       }
     }
+  }
+
+  /**
+   * Takes over the node a batch created for `c`: sets `c.path` and resolves with the listing when
+   * the batch knows it. Leaves `c.path` unset when the batch created nothing (or on another session):
+   * the usual create follows. A lost multi reply is protected mode's case: find our node by uuid.
+   */
+  private async adopt(
+    session: ZkSession,
+    c: Contender,
+    batched: Promise<BatchNode>,
+    interruption: Interruption,
+  ): Promise<string[] | undefined> {
+    // for abandon(): the node to delete if we give up while the multi is in flight
+    c.createInFlight = batched.then((node) => {
+      if (node.path !== undefined && node.session === session) return node.path;
+      throw new ConnectionError('zookeeper', 'the batch left no known node for this contender');
+    });
+    c.createInFlight.catch(() => undefined);
+    const node = await interruption.race(batched);
+    c.createInFlight = undefined;
+    if (node.session !== session) return undefined;
+    if (node.path !== undefined) {
+      c.path = node.path;
+      return node.listing;
+    }
+    if (node.unknown) c.path = await interruption.race(this.findOurNode(session, c));
+    return undefined;
   }
 
   private async findOurNode(session: ZkSession, c: Contender): Promise<string | undefined> {
@@ -261,34 +280,7 @@ export class LockRecipe {
         c.path = await this.findOurNode(session, c).catch(() => undefined);
       }
     }
-    if (c.path !== undefined) await this.deleteNode(session, c.path, c.parentPath).catch(() => undefined);
+    if (c.path !== undefined) await this.deleter.deleteNode(session, c.path, c.parentPath).catch(() => undefined);
     this.parents.schedule(c.parentPath);
-  }
-
-  private retryDeleteInBackground(session: ZkSession, path: string, parentPath: string): void {
-    const pauseMs = Math.max(20, Math.min(500, Math.floor(session.sessionTimeoutMs / 10)));
-    this.inBackground(
-      (async () => {
-        while (session.ended === undefined) {
-          await sleep(pauseMs);
-          try {
-            await session.remove(path);
-          } catch (error) {
-            if (error instanceof ConnectionError) continue;
-            if (!isZkError(error, 'NO_NODE')) return;
-          }
-          await session.remove(parentPath).catch(() => undefined);
-          return;
-        }
-      })(),
-    );
-  }
-
-  /** Tracks `work` for {@link settled}; never rejects. */
-  private inBackground(work: Promise<void>): Promise<void> {
-    const run = work.catch(() => undefined);
-    this.backgroundDeletes.add(run);
-    void run.finally(() => this.backgroundDeletes.delete(run));
-    return run;
   }
 }

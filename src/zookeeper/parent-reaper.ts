@@ -1,4 +1,5 @@
 import { MAX_TIMER_MS } from '../core/deadline.js';
+import type { DeleteBatcher } from './delete-batcher.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
 
 /**
@@ -21,6 +22,7 @@ export class ParentReaper {
     private readonly zk: ZooKeeperConnection,
     readonly lingerMs: number,
     private readonly inUse: (parentPath: string) => boolean,
+    private readonly deletes: DeleteBatcher,
   ) {}
 
   /** True when we believe `parentPath` exists, so a contender can skip sending its create. */
@@ -88,7 +90,7 @@ export class ParentReaper {
     this.known.delete(parentPath);
     if (this.zk.state === 'closed' || this.zk.state === 'lost') return;
     const session = await this.zk.liveSession().catch(() => undefined);
-    // NOT_EMPTY (others wait) and NO_NODE (already gone) are both fine
-    await session?.remove(parentPath).catch(() => undefined);
+    // NOT_EMPTY (others wait) and NO_NODE (already gone) are both fine; a sweep's deletes go as one multi
+    if (session) await this.deletes.remove(session, parentPath).catch(() => undefined);
   }
 }

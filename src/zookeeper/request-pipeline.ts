@@ -98,7 +98,8 @@ export class RequestPipeline {
   }
 }
 
-function toTypedError(error: RawException, path: string, address: string): Error {
+/** The typed error for a server answer on `path` (ConnectionError, ZooKeeperError). */
+export function toTypedError(error: RawException, path: string, address: string): Error {
   if (error.code === ZK_CODES.CONNECTION_LOSS) {
     return new ConnectionError('zookeeper', `connection to ZooKeeper at ${address} lost during a request on ${path}`, {
       cause: error,

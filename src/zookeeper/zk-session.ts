@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import { settlesWithin, withDeadline } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
 import { type RawAcl, type RawClient, type RawEvent, type RawStat, zookeeperModule } from './client-module.js';
+import { splitReplyFrames } from './frame-splitter.js';
 import { LivenessClock } from './liveness-clock.js';
+import { commitMulti, type MultiAnswer, type MultiOp, type MultiOutcome, multiOutcome } from './multi-op.js';
 import { RequestPipeline } from './request-pipeline.js';
 
 export { isZkError } from './request-pipeline.js';
@@ -119,6 +121,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
       spinDelay: Math.min(1000, Math.max(50, Math.floor(options.connectTimeoutMs / 5))),
       retries: 0,
     });
+    splitReplyFrames(client);
     for (const { scheme, credentials } of options.auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
     const startedAt = performance.now();
     let onState!: (state: { name: string }) => void;
@@ -227,6 +230,15 @@ export class ZkSession extends EventEmitter<SessionEvents> {
       path,
       (cb) => this.client.getChildren(path, cb),
       (children: string[]) => children,
+    );
+  }
+
+  /** Creates and deletes as one transaction, one request: all applied or none (see multi-op.ts). */
+  multi(ops: readonly MultiOp[]): Promise<MultiOutcome> {
+    return this.requests.send(
+      ops[0]?.path ?? '/',
+      (cb) => commitMulti(this.client, this.acl, ops, cb),
+      (...answer: MultiAnswer) => multiOutcome(...answer, ops, this.displayAddress),
     );
   }
 

@@ -39,9 +39,23 @@ export function classify(entry: ServingEntry<unknown> | undefined, db: DatabaseV
 /**
  * Whether a key first seen `stale` has caught up: the cache no longer serves anything older than the
  * database version seen at the first comparison (`dbThen`; `undefined` for a deleted row).
+ *
+ * A row deleted at the first look may be inserted again before the re-check; its version is then
+ * newer than the delete. `dbNow` (the row's version at the re-check, read only in that case) lets a
+ * cached value of the re-inserted row count as caught up: the version of a row that did not exist
+ * at the first look was assigned after the delete.
  */
-export function caughtUp(entry: ServingEntry<unknown> | undefined, dbThen: DatabaseVersion): boolean {
+export function caughtUp(
+  entry: ServingEntry<unknown> | undefined,
+  dbThen: DatabaseVersion,
+  dbNow?: DatabaseVersion,
+): boolean {
   if (entry === undefined || entry.kind === 'tombstone' || !entry.isFresh) return true;
-  if (dbThen === undefined) return entry.kind === 'missing';
+  if (dbThen === undefined) return entry.kind === 'missing' || (dbNow !== undefined && entry.timestamp >= dbNow);
   return entry.timestamp >= dbThen;
+}
+
+/** True when {@link caughtUp} needs the row's current version: a value cached over a row deleted at the first look. */
+export function needsCurrentRow(entry: ServingEntry<unknown> | undefined, dbThen: DatabaseVersion): boolean {
+  return dbThen === undefined && entry !== undefined && entry.kind === 'value' && entry.isFresh;
 }

@@ -71,6 +71,13 @@ describe('classify', () => {
     expect(caughtUp(undefined, 5n)).toBe(true);
     expect(caughtUp(value(4n), undefined)).toBe(false);
   });
+
+  it('a row deleted at the first look and inserted again: caught up when the cache serves the new row', () => {
+    expect(caughtUp(value(7n), undefined, 7n)).toBe(true);
+    expect(caughtUp(value(8n), undefined, 7n)).toBe(true);
+    expect(caughtUp(value(4n), undefined, 7n)).toBe(false); // still the row from before the delete
+    expect(caughtUp(value(4n), undefined, undefined)).toBe(false);
+  });
 });
 
 describe('nines', () => {

@@ -130,7 +130,10 @@ try {
     race: race ? { report: raceReport, code: raceCode ?? -1, stderr: race.stderr().slice(-2000) } : undefined,
   });
   process.stdout.write(`${renderSoakSummary(summary)}\n`);
-  if (args.jsonFile) await writeFile(args.jsonFile, `${JSON.stringify(summary, bigints, 2)}\n`);
+  if (args.jsonFile) {
+    await writeFile(args.jsonFile, `${JSON.stringify(summary, bigints, 2)}\n`);
+    if (race) await writeFile(args.jsonFile.replace(/(\.json)?$/, '.race.json'), race.stdout());
+  }
   exitCode =
     summary.violations.length > 0 || summary.raceOrderedViolated ? 1 : summary.comparisons < args.comparisons ? 3 : 0;
 } catch (error) {

@@ -40,6 +40,8 @@ export interface SoakSummary {
         unavailableByStrategy?: Record<string, number>;
         faults?: number;
         faultCounts?: Record<string, number>;
+        /** Every FORBIDDEN end state under `ordered` (the library's own failures), by scenario. */
+        orderedForbidden?: { scenario: string; state: string; occurrences: number; interpretation: string }[];
         stderrTail?: string;
       }
     | undefined;
@@ -113,6 +115,13 @@ export function summarize(input: {
                   unavailableByStrategy: { ...race.chaos?.unavailableByStrategy },
                   faults: race.chaos?.faults.length ?? 0,
                   faultCounts: { ...race.chaos?.counts },
+                  orderedForbidden: race.cells
+                    .filter((c) => c.strategy === 'ordered')
+                    .flatMap((c) =>
+                      c.outcomes
+                        .filter((o) => o.expectation === 'FORBIDDEN')
+                        .map((o) => ({ scenario: c.scenario, ...o, expectation: undefined })),
+                    ),
                 }
               : { stderrTail: input.race.stderr }),
           },
@@ -142,6 +151,8 @@ export function renderSoakSummary(s: SoakSummary): string {
         : `  race --chaos           ${n(s.race.iterations)} iterations, ${n(s.race.operations ?? 0)} operations, ${s.race.faults} faults ${JSON.stringify(s.race.faultCounts)}; FORBIDDEN ${JSON.stringify(s.race.forbiddenByStrategy)}; unavailable ${JSON.stringify(s.race.unavailableByStrategy)}; exit ${s.race.exitCode}`,
     );
   }
+  for (const f of s.race?.orderedForbidden ?? [])
+    lines.push(`  RACE FORBIDDEN under ordered: ${f.scenario}, ${f.occurrences}× ${f.state}: ${f.interpretation}`);
   for (const r of s.continuous.restarts) lines.push(`  verify restarted after: ${r}`);
   for (const v of s.violations) {
     lines.push(

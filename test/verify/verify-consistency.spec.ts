@@ -21,6 +21,20 @@ describe('verifyConsistency', () => {
   const load = (id: number) => () =>
     loadVersioned(pool, 'SELECT id, price, cache_version FROM products WHERE id = $1', [id]);
 
+  /** Verifies one key with a 1.5 s window; `compared` resolves after its first look at the database. */
+  const verifyOneKeyWithPause = (k: string) => {
+    const rows = rowVersionFromTable(pool, 'products=product:{id}');
+    let seenStale!: () => void;
+    const compared = new Promise<void>((resolve) => (seenStale = resolve));
+    const verifying = verifyConsistency({
+      cache: cache.store,
+      rows: { description: rows.description, read: (key) => rows.read(key).finally(() => seenStale()) },
+      keys: [k],
+      windowMs: 1_500,
+    });
+    return { compared, verifying };
+  };
+
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: stack().postgres.url });
     await pool.query('CREATE TABLE products (id int PRIMARY KEY, price int NOT NULL)');
@@ -103,15 +117,7 @@ describe('verifyConsistency', () => {
 
   it('a stale key that catches up within the window is not a violation', async () => {
     await pool.query('UPDATE products SET price = 60 WHERE id = 5');
-    const rows = rowVersionFromTable(pool, 'products=product:{id}');
-    let seenStale!: () => void;
-    const compared = new Promise<void>((resolve) => (seenStale = resolve));
-    const verifying = verifyConsistency({
-      cache: cache.store,
-      rows: { description: rows.description, read: (k) => rows.read(k).finally(() => seenStale()) },
-      keys: [key(5)],
-      windowMs: 1_500,
-    });
+    const { compared, verifying } = verifyOneKeyWithPause(key(5));
     await compared; // the first look saw the old value: now the change arrives
     await cache.invalidate(key(5), await versionOf(5));
     const report = await verifying;
@@ -121,15 +127,7 @@ describe('verifyConsistency', () => {
 
   it('a row deleted at the first look and inserted again within the window is not a violation', async () => {
     await pool.query('DELETE FROM products WHERE id = 6'); // the cache still serves the old row
-    const rows = rowVersionFromTable(pool, 'products=product:{id}');
-    let seenStale!: () => void;
-    const compared = new Promise<void>((resolve) => (seenStale = resolve));
-    const verifying = verifyConsistency({
-      cache: cache.store,
-      rows: { description: rows.description, read: (k) => rows.read(k).finally(() => seenStale()) },
-      keys: [key(6)],
-      windowMs: 1_500,
-    });
+    const { compared, verifying } = verifyOneKeyWithPause(key(6));
     await compared; // first look: a value over no row; now the row comes back and is cached
     await pool.query('INSERT INTO products (id, price) VALUES (6, 30)');
     await cache.invalidate(key(6), await versionOf(6));

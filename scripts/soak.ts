@@ -46,6 +46,8 @@ const stack = await startStack();
 log(`servers up in ${stack.startupMs} ms (${stack.provider})`);
 const pool = new pg.Pool({ connectionString: stack.postgres.url, max: 10 });
 const verifyPool = new pg.Pool({ connectionString: stack.postgres.url, max: 4 });
+// An idle client's error (the server going down at the end) surfaces on the next query, if any.
+for (const p of [pool, verifyPool]) p.on('error', () => undefined);
 const redis = new Redis(stack.redis.url);
 const connection = ['--zk', stack.zookeeper.connectString, '--redis', stack.redis.url, '-n', NAMESPACE];
 let exitCode = 0;

@@ -55,6 +55,22 @@ export function caughtUp(
   return entry.timestamp >= dbThen;
 }
 
+/**
+ * A value cached over a row deleted at the first look, not caught up at the re-check (the row is
+ * gone again, or back at a version above the value): the value may be the re-inserted row behind a
+ * newer change (fine, if that change arrives within its own window) or the row from before the
+ * delete. It is the former only if the cache moved above what it served at the last look
+ * (`cacheThen`); such a key is watched for one more window against the row as it is now. A cache
+ * that stops moving is reported one window later.
+ */
+export function movedSinceDelete(
+  entry: ServingEntry<unknown> | undefined,
+  dbThen: DatabaseVersion,
+  cacheThen: bigint | undefined,
+): boolean {
+  return dbThen === undefined && entry !== undefined && cacheThen !== undefined && entry.timestamp > cacheThen;
+}
+
 /** True when {@link caughtUp} needs the row's current version: a value cached over a row deleted at the first look. */
 export function needsCurrentRow(entry: ServingEntry<unknown> | undefined, dbThen: DatabaseVersion): boolean {
   return dbThen === undefined && entry !== undefined && entry.kind === 'value' && entry.isFresh;

@@ -1,7 +1,7 @@
 import { sleep } from '../core/deadline.js';
 import { ForeignEntryError } from '../errors.js';
 import type { ServingEntry } from '../redis/entry.js';
-import { caughtUp, classify, type DatabaseVersion, needsCurrentRow } from './classify.js';
+import { caughtUp, classify, type DatabaseVersion, movedSinceDelete, needsCurrentRow } from './classify.js';
 import { type Nines, ninesOf } from './nines.js';
 import type { RowVersionSource } from './row-version.js';
 
@@ -58,6 +58,8 @@ interface Pending {
   dueAt: number;
   firstSeenAt: number;
   dbThen: DatabaseVersion;
+  /** The version the cache served at the last look. */
+  cacheThen: bigint | undefined;
 }
 
 /**
@@ -119,7 +121,14 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
       report.comparisons++;
       if (verdict === 'consistent') report.consistent++;
       else if (verdict === 'ahead') report.violations.push(violation(key, 'ahead', seen.entry, row.version, 0));
-      else pending.push({ key, dueAt: now + windowMs, firstSeenAt: now, dbThen: row.version });
+      else
+        pending.push({
+          key,
+          dueAt: now + windowMs,
+          firstSeenAt: now,
+          dbThen: row.version,
+          cacheThen: seen.entry?.timestamp,
+        });
     });
   };
 
@@ -127,7 +136,9 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
     const entry = await options.cache.readForServing(p.key).catch(() => undefined);
     const dbNow = needsCurrentRow(entry, p.dbThen) ? (await options.rows.read(p.key))?.version : undefined;
     if (caughtUp(entry, p.dbThen, dbNow)) report.staleWithinWindow++;
-    else report.violations.push(violation(p.key, 'stale', entry, p.dbThen, Date.now() - p.firstSeenAt));
+    else if (movedSinceDelete(entry, p.dbThen, p.cacheThen)) {
+      pending.push({ ...p, dueAt: Date.now() + windowMs, dbThen: dbNow, cacheThen: entry?.timestamp });
+    } else report.violations.push(violation(p.key, 'stale', entry, p.dbThen, Date.now() - p.firstSeenAt));
   };
 
   const batchSize = options.rows.readMany ? Math.max(1, options.batchSize ?? 250) : 1;

@@ -36,7 +36,7 @@ describe('npm run soak (4 s, no race)', needs('exclusive', 'the soak script star
         );
       });
       expect(run.stderr, run.stdout).not.toMatch(/soak failed/);
-      expect(run.code, run.stdout).toBe(0);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
       const summary = JSON.parse(await readFile(file, 'utf8'));
       expect(summary.violations).toEqual([]);
       expect(summary.comparisons).toBeGreaterThanOrEqual(1000);

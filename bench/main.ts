@@ -13,6 +13,7 @@ import { runRaceBench } from './race.js';
 import { runRedisBench } from './redis.js';
 import { renderMarkdown, renderText } from './report.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
+import { runVerifyBench } from './verify.js';
 import { runWritePathBench } from './write-path.js';
 
 const quick = process.argv.includes('--quick');
@@ -25,6 +26,7 @@ const sections: [string, BenchSectionRunner][] = [
   ['observability', runObservabilityBench],
   ['race', runRaceBench],
   ['follower', runFollowerBench],
+  ['verify', runVerifyBench],
 ];
 
 const stack = await startStack({ provider: 'local', zookeeper: { fsync: true } });

@@ -39,9 +39,39 @@ export function classify(entry: ServingEntry<unknown> | undefined, db: DatabaseV
 /**
  * Whether a key first seen `stale` has caught up: the cache no longer serves anything older than the
  * database version seen at the first comparison (`dbThen`; `undefined` for a deleted row).
+ *
+ * A row deleted at the first look may be inserted again before the re-check; its version is then
+ * newer than the delete. `dbNow` (the row's version at the re-check, read only in that case) lets a
+ * cached value of the re-inserted row count as caught up: the version of a row that did not exist
+ * at the first look was assigned after the delete.
  */
-export function caughtUp(entry: ServingEntry<unknown> | undefined, dbThen: DatabaseVersion): boolean {
+export function caughtUp(
+  entry: ServingEntry<unknown> | undefined,
+  dbThen: DatabaseVersion,
+  dbNow?: DatabaseVersion,
+): boolean {
   if (entry === undefined || entry.kind === 'tombstone' || !entry.isFresh) return true;
-  if (dbThen === undefined) return entry.kind === 'missing';
+  if (dbThen === undefined) return entry.kind === 'missing' || (dbNow !== undefined && entry.timestamp >= dbNow);
   return entry.timestamp >= dbThen;
+}
+
+/**
+ * A value cached over a row deleted at the first look, not caught up at the re-check (the row is
+ * gone again, or back at a version above the value): the value may be the re-inserted row behind a
+ * newer change (fine, if that change arrives within its own window) or the row from before the
+ * delete. It is the former only if the cache moved above what it served at the last look
+ * (`cacheThen`); such a key is watched for one more window against the row as it is now. A cache
+ * that stops moving is reported one window later.
+ */
+export function movedSinceDelete(
+  entry: ServingEntry<unknown> | undefined,
+  dbThen: DatabaseVersion,
+  cacheThen: bigint | undefined,
+): boolean {
+  return dbThen === undefined && entry !== undefined && cacheThen !== undefined && entry.timestamp > cacheThen;
+}
+
+/** True when {@link caughtUp} needs the row's current version: a value cached over a row deleted at the first look. */
+export function needsCurrentRow(entry: ServingEntry<unknown> | undefined, dbThen: DatabaseVersion): boolean {
+  return dbThen === undefined && entry !== undefined && entry.kind === 'value' && entry.isFresh;
 }

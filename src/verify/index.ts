@@ -1,4 +1,4 @@
-export { caughtUp, classify, type DatabaseVersion, type Verdict } from './classify.js';
+export { caughtUp, classify, type DatabaseVersion, movedSinceDelete, type Verdict } from './classify.js';
 export { describeNines, type Nines, ninesOf } from './nines.js';
 export { type RowVersionSource, rowVersionFromQuery, rowVersionFromTable } from './row-version.js';
 export {

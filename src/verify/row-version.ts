@@ -13,6 +13,11 @@ export interface RowVersionSource {
   /** For messages: the template and the statement. */
   readonly description: string;
   read(key: string): Promise<{ version: DatabaseVersion } | undefined>;
+  /**
+   * Optional: the same for many keys in one statement, answers in the order of `keys`. A sampler
+   * that finds it compares keys in batches (one SELECT per batch instead of one per key).
+   */
+  readMany?(keys: readonly string[]): Promise<({ version: DatabaseVersion } | undefined)[]>;
 }
 
 /**
@@ -69,6 +74,16 @@ export function rowVersionFromTable(
   // Compared as text: the key holds text, and a cast of the parameter could fail on a foreign key.
   const where = template.fields.map((f, i) => `${quoteIdent(f)}::text = $${i + 1}`).join(' AND ');
   const query = `SELECT ${quoteIdent(column)}::text AS v FROM ${qualifiedName(table)} WHERE ${where}`;
+  // Batches: one text array per field, numbered by unnest; rows join on the same text comparison.
+  const keyColumns = template.fields.map((_, i) => `k${i + 1}`);
+  const join = template.fields.map((f, i) => `t.${quoteIdent(f)}::text = u.${keyColumns[i]}`).join(' AND ');
+  const manyQuery =
+    `SELECT u.n::int AS n, t.${quoteIdent(column)}::text AS v` +
+    ` FROM unnest(${keyColumns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${keyColumns.join(', ')}, n)` +
+    ` JOIN ${qualifiedName(table)} AS t ON ${join}`;
+  const versionOf = (raw: string | null | undefined) => ({
+    version: raw === undefined || raw === null ? undefined : toVersion(raw),
+  });
   return {
     description: `${template.source} → ${query}`,
     async read(key) {
@@ -78,8 +93,21 @@ export function rowVersionFromTable(
         query,
         template.fields.map((f) => fields[f]),
       );
-      const raw = (rows[0] as { v: string | null } | undefined)?.v;
-      return { version: raw === undefined || raw === null ? undefined : toVersion(raw) };
+      return versionOf((rows[0] as { v: string | null } | undefined)?.v);
+    },
+    async readMany(keys) {
+      const matched = keys.map((key) => template.match(key));
+      const sent = matched.filter((fields) => fields !== undefined);
+      const found = new Map<number, string | null>();
+      if (sent.length > 0) {
+        const { rows } = await db.query(
+          manyQuery,
+          template.fields.map((f) => sent.map((fields) => fields[f])),
+        );
+        for (const row of rows as { n: number; v: string | null }[]) if (!found.has(row.n)) found.set(row.n, row.v);
+      }
+      let n = 0;
+      return matched.map((fields) => (fields === undefined ? undefined : versionOf(found.get(++n))));
     },
   };
 }

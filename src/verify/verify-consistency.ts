@@ -1,7 +1,7 @@
 import { sleep } from '../core/deadline.js';
 import { ForeignEntryError } from '../errors.js';
 import type { ServingEntry } from '../redis/entry.js';
-import { caughtUp, classify, type DatabaseVersion } from './classify.js';
+import { caughtUp, classify, type DatabaseVersion, movedSinceDelete, needsCurrentRow } from './classify.js';
 import { type Nines, ninesOf } from './nines.js';
 import type { RowVersionSource } from './row-version.js';
 
@@ -29,8 +29,13 @@ export interface VerifyOptions {
   keys: AsyncIterable<string> | Iterable<string>;
   /** How long a change may take to reach the cache (the follower's lag bound). @default 5_000 */
   windowMs?: number;
-  /** Keys compared at once. @default 16 */
+  /**
+   * Comparisons in flight: keys, or batches when `rows` has `readMany`.
+   * @default 16 keys, or 4 batches
+   */
   concurrency?: number;
+  /** Keys per batch when `rows` has `readMany` (their cache entries read at once, then one SELECT). @default 250 */
+  batchSize?: number;
   signal?: AbortSignal;
 }
 
@@ -53,13 +58,16 @@ interface Pending {
   dueAt: number;
   firstSeenAt: number;
   dbThen: DatabaseVersion;
+  /** The version the cache served at the last look. */
+  cacheThen: bigint | undefined;
 }
 
 /**
  * Compares each key's cache entry with its row (cache first, then the database, so the database is
  * never the older snapshot) and classifies it. A stale key is looked at again once the window has
  * passed since it was first seen: still behind the version the database had then, it is a
- * violation. Reads only: no lock, no write.
+ * violation. With a row source that reads many rows at once (a table mapping), keys go in batches:
+ * their entries in one pipelined burst of HMGETs, then one SELECT. Reads only: no lock, no write.
  */
 export async function verifyConsistency(options: VerifyOptions): Promise<VerifyReport> {
   const windowMs = options.windowMs ?? 5_000;
@@ -75,42 +83,66 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
   };
   const pending: Pending[] = [];
 
-  const compare = async (key: string): Promise<void> => {
-    let entry: ServingEntry<unknown> | undefined;
-    try {
-      entry = await options.cache.readForServing(key);
-    } catch (error) {
-      if (!(error instanceof ForeignEntryError)) throw error;
+  // Cache first, then the database, for the whole batch: no row is read before its key's entry.
+  const compare = async (keys: readonly string[]): Promise<void> => {
+    const entries = await Promise.all(
+      keys.map((key) =>
+        options.cache.readForServing(key).then(
+          (entry) => ({ entry }),
+          (error: unknown) => {
+            if (error instanceof ForeignEntryError) return 'foreign' as const;
+            throw error;
+          },
+        ),
+      ),
+    );
+    const rows =
+      keys.length > 1 && options.rows.readMany
+        ? await options.rows.readMany(keys)
+        : await Promise.all(keys.map((key, i) => (entries[i] === 'foreign' ? undefined : options.rows.read(key))));
+    const now = Date.now();
+    keys.forEach((key, i) => {
+      const seen = entries[i] as { entry: ServingEntry<unknown> | undefined } | 'foreign';
+      if (seen === 'foreign') {
+        report.comparisons++;
+        report.violations.push({ key, kind: 'foreign', cache: undefined, databaseVersion: undefined, ageMs: 0 });
+        return;
+      }
+      const row = rows[i];
+      if (row === undefined) {
+        report.unmatched++;
+        return;
+      }
+      const verdict = classify(seen.entry, row.version);
+      if (verdict === 'absent') {
+        report.absent++;
+        return;
+      }
       report.comparisons++;
-      report.violations.push({ key, kind: 'foreign', cache: undefined, databaseVersion: undefined, ageMs: 0 });
-      return;
-    }
-    const row = await options.rows.read(key);
-    if (row === undefined) {
-      report.unmatched++;
-      return;
-    }
-    const verdict = classify(entry, row.version);
-    if (verdict === 'absent') {
-      report.absent++;
-      return;
-    }
-    report.comparisons++;
-    if (verdict === 'consistent') report.consistent++;
-    else if (verdict === 'ahead') report.violations.push(violation(key, 'ahead', entry, row.version, 0));
-    else {
-      const now = Date.now();
-      pending.push({ key, dueAt: now + windowMs, firstSeenAt: now, dbThen: row.version });
-    }
+      if (verdict === 'consistent') report.consistent++;
+      else if (verdict === 'ahead') report.violations.push(violation(key, 'ahead', seen.entry, row.version, 0));
+      else
+        pending.push({
+          key,
+          dueAt: now + windowMs,
+          firstSeenAt: now,
+          dbThen: row.version,
+          cacheThen: seen.entry?.timestamp,
+        });
+    });
   };
 
   const recheck = async (p: Pending): Promise<void> => {
     const entry = await options.cache.readForServing(p.key).catch(() => undefined);
-    if (caughtUp(entry, p.dbThen)) report.staleWithinWindow++;
-    else report.violations.push(violation(p.key, 'stale', entry, p.dbThen, Date.now() - p.firstSeenAt));
+    const dbNow = needsCurrentRow(entry, p.dbThen) ? (await options.rows.read(p.key))?.version : undefined;
+    if (caughtUp(entry, p.dbThen, dbNow)) report.staleWithinWindow++;
+    else if (movedSinceDelete(entry, p.dbThen, p.cacheThen)) {
+      pending.push({ ...p, dueAt: Date.now() + windowMs, dbThen: dbNow, cacheThen: entry?.timestamp });
+    } else report.violations.push(violation(p.key, 'stale', entry, p.dbThen, Date.now() - p.firstSeenAt));
   };
 
-  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const batchSize = options.rows.readMany ? Math.max(1, options.batchSize ?? 250) : 1;
+  const concurrency = Math.max(1, options.concurrency ?? (batchSize > 1 ? 4 : 16));
   const inFlight = new Set<Promise<void>>();
   const run = async (work: Promise<void>) => {
     const tracked = work.finally(() => inFlight.delete(tracked));
@@ -118,12 +150,17 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
     inFlight.add(tracked);
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
   };
+  let batch: string[] = [];
   for await (const k of options.keys) {
     options.signal?.throwIfAborted();
+    batch.push(k);
+    if (batch.length < batchSize) continue;
     while (pending.length > 0 && (pending[0] as Pending).dueAt <= Date.now())
       await run(recheck(pending.shift() as Pending));
-    await run(compare(k));
+    await run(compare(batch));
+    batch = [];
   }
+  if (batch.length > 0) await run(compare(batch));
   await Promise.all(inFlight);
   for (const p of pending) {
     await sleep(p.dueAt - Date.now(), options.signal);

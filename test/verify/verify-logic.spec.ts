@@ -3,7 +3,7 @@ import { sampleKeys } from '../../src/cli/verify/sample-keys.js';
 import { parseKeyTemplate } from '../../src/core/key-template.js';
 import { InvalidOptionsError } from '../../src/errors.js';
 import type { ServingEntry } from '../../src/redis/entry.js';
-import { caughtUp, classify, ninesOf } from '../../src/verify/index.js';
+import { caughtUp, classify, movedSinceDelete, ninesOf } from '../../src/verify/index.js';
 
 const value = (ts: bigint, isFresh = true): ServingEntry<unknown> => ({
   kind: 'value',
@@ -70,6 +70,20 @@ describe('classify', () => {
     expect(caughtUp(tombstone(5n), 5n)).toBe(true);
     expect(caughtUp(undefined, 5n)).toBe(true);
     expect(caughtUp(value(4n), undefined)).toBe(false);
+  });
+
+  it('a row deleted at the first look and inserted again: caught up when the cache serves the new row', () => {
+    expect(caughtUp(value(7n), undefined, 7n)).toBe(true);
+    expect(caughtUp(value(8n), undefined, 7n)).toBe(true);
+    expect(caughtUp(value(4n), undefined, 7n)).toBe(false); // still the row from before the delete
+    expect(caughtUp(value(4n), undefined, undefined)).toBe(false);
+  });
+
+  it('over a row deleted at the first look: watched once more only when the cache moved since the last look', () => {
+    // First look: value at 3 over no row. Re-check: the row is back above the value, or gone again.
+    expect(movedSinceDelete(value(5n), undefined, 3n)).toBe(true);
+    expect(movedSinceDelete(value(3n), undefined, 3n)).toBe(false); // still what it served then
+    expect(movedSinceDelete(value(5n), 4n, 3n)).toBe(false); // not a deleted row: caughtUp decides
   });
 });
 

@@ -3,13 +3,14 @@ import type { StartedStack } from '../../src/testing/index.js';
 import { zookeeperHosts } from '../../src/zookeeper/connect-string.js';
 import { type Lock, LockManager, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { needs, startTestStack } from '../support/stack.js';
-import { connect, eventually, parseWchp, reachesState } from './helpers.js';
+import { connect, eventually, lockLost, parseWchp, reachesState } from './helpers.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /**
  * A waiter must not miss its turn because its own connection (or the server) was away while the
  * node ahead of it went: node-zookeeper-client re-sends its watches on reconnect (SetWatches) and
- * the server fires NODE_DELETED for nodes deleted meanwhile. Each acquire below gets a lock timeout
+ * the server fires NODE_DELETED for nodes deleted meanwhile; and a waiter whose session ends must
+ * start over once, on the next session (see docs/design.md, "Lost-node detection"). Each acquire below gets a lock timeout
  * of 8 s and must succeed within 2 s of the link coming back: a lost wake-up shows as a
  * LockTimeoutError instead.
  */
@@ -84,18 +85,45 @@ async function watching(path: string, sessionId: string | undefined): Promise<vo
   await sleep(100);
 }
 
+/** A holder (direct) and a waiter queued behind it through its own proxy, its watch on the holder set. */
+interface Queue extends AsyncDisposable {
+  via: TcpProxy;
+  holderZk: ZooKeeperConnection;
+  waiterZk: ZooKeeperConnection;
+  holderLocks: LockManager;
+  holder: Lock;
+  waiterSession: string | undefined;
+  waiting: ReturnType<typeof acquiring>;
+}
+
+async function waiterBehindHolder(root: string, waiterSessionMs: number): Promise<Queue> {
+  const via = await proxy();
+  const holderZk = await connect(stack);
+  const waiterZk = await connectVia(via, waiterSessionMs);
+  const holderLocks = new LockManager(holderZk, { root });
+  const holder = await holderLocks.acquire('k');
+  const waiterSession = waiterZk.sessionId;
+  const waiting = acquiring(new LockManager(waiterZk, { root }), 'k');
+  await watching(holder.path, waiterSession);
+  return {
+    via,
+    holderZk,
+    waiterZk,
+    holderLocks,
+    holder,
+    waiterSession,
+    waiting,
+    async [Symbol.asyncDispose]() {
+      await waiterZk.close();
+      await holderZk.close();
+    },
+  };
+}
+
 describe('a waiter whose connection drops while the node ahead goes', () => {
   it('next in line: the holder releases while the waiter is cut off; it acquires right after reconnecting, same session', async () => {
-    const root = '/watchloss/next/locks';
-    const via = await proxy();
-    await using holderZk = await connect(stack);
-    await using waiterZk = await connectVia(via, 4000);
-    const holderLocks = new LockManager(holderZk, { root });
-    const waiterLocks = new LockManager(waiterZk, { root });
-    const holder = await holderLocks.acquire('k');
-    const waiterSession = waiterZk.sessionId;
-    const waiting = acquiring(waiterLocks, 'k');
-    await watching(holder.path, waiterSession);
+    await using queue = await waiterBehindHolder('/watchloss/next/locks', 4000);
+    const { via, waiterZk, holderLocks, holder, waiterSession, waiting } = queue;
 
     via.sever();
     await reachesState(waiterZk, 'suspended', 1000);
@@ -170,15 +198,8 @@ describe('a waiter whose connection drops while the node ahead goes', () => {
 
 describe('a waiter whose own session ends while it waits', () => {
   it('re-queues on a new session and acquires when the holder releases (no silent hang)', async () => {
-    const root = '/watchloss/own-expiry/locks';
-    const via = await proxy();
-    await using holderZk = await connect(stack);
-    await using waiterZk = await connectVia(via, 1000);
-    const holderLocks = new LockManager(holderZk, { root });
-    const holder = await holderLocks.acquire('k');
-    const firstSession = waiterZk.sessionId;
-    const waiting = acquiring(new LockManager(waiterZk, { root }), 'k');
-    await queued(holderLocks, 'k', 1);
+    await using queue = await waiterBehindHolder('/watchloss/own-expiry/locks', 1000);
+    const { via, waiterZk, holderLocks, holder, waiterSession: firstSession, waiting } = queue;
     const oldNode = (await holderLocks.state('k')).waiters[0]!.path;
 
     via.sever();
@@ -199,15 +220,42 @@ describe('a waiter whose own session ends while it waits', () => {
     await lock.release();
   });
 
+  it('its own node deleted, then its session lost before it could list again: it re-queues once, not behind its own node', async () => {
+    // The waiter hears that its node was deleted (its own-node watch), sends a listing nobody
+    // answers (muted: the server hears nothing more from it), and its 1 s session is presumed
+    // lost. On the new session that old deletion must be forgotten: it once made the waiter
+    // think its new node had vanished, queue a second one behind it and wait for itself.
+    await using queue = await waiterBehindHolder('/watchloss/deleted-then-lost/locks', 1000);
+    const { via, holderZk, waiterZk, holderLocks, holder, waiterSession: firstSession, waiting } = queue;
+    const waiterNode = (await holderLocks.state('k')).waiters[0]!.path;
+    await watching(waiterNode, firstSession); // next in line: it watches its own node too
+
+    via.mute();
+    await (await holderZk.liveSession()).remove(waiterNode); // its watch still reaches the waiter
+    await reachesState(waiterZk, 'lost', 3000);
+    await reachesState(waiterZk, 'connected', 3000);
+    expect(waiterZk.sessionId).not.toBe(firstSession);
+    const newSession = waiterZk.sessionId;
+    await eventually(
+      async () => (await holderLocks.state('k')).waiters.some((w) => w.sessionId === newSession),
+      3000,
+      'the waiter queued on its new session',
+    );
+    await sleep(200); // a second node, if any, would show up now
+    const state = await holderLocks.state('k');
+    expect(state.waiters.map((w) => w.sessionId)).toEqual([newSession]);
+
+    const releasedAt = performance.now();
+    await holder.release();
+    const lock = promptly(await waiting, releasedAt);
+    expect((await holderLocks.state('k')).holder?.path).toBe(lock.path);
+    await lock.release();
+    expect((await holderLocks.state('k')).waiters).toEqual([]);
+  });
+
   it('the holder releases while the waiter has no session; it acquires right after its new session opens', async () => {
-    const root = '/watchloss/own-expiry-free/locks';
-    const via = await proxy();
-    await using holderZk = await connect(stack);
-    await using waiterZk = await connectVia(via, 1000);
-    const holderLocks = new LockManager(holderZk, { root });
-    const holder = await holderLocks.acquire('k');
-    const waiting = acquiring(new LockManager(waiterZk, { root }), 'k');
-    await queued(holderLocks, 'k', 1);
+    await using queue = await waiterBehindHolder('/watchloss/own-expiry-free/locks', 1000);
+    const { via, waiterZk, holderLocks, holder, waiting } = queue;
 
     via.sever();
     await reachesState(waiterZk, 'lost', 3000);
@@ -218,6 +266,43 @@ describe('a waiter whose own session ends while it waits', () => {
     // a new session (connect, create, list) and the lock: well within PROMPT_MS
     const lock = promptly(await waiting, healedAt);
     expect((await holderLocks.state('k')).holder?.path).toBe(lock.path);
+    await lock.release();
+  });
+});
+
+describe('a process starved past its session timeout (a loaded machine)', () => {
+  it("holder's and waiter's 1 s sessions both expire while the event loop is blocked; the waiter acquires right after", async () => {
+    const root = '/watchloss/starved/locks';
+    await using observerZk = await connect(stack);
+    await using holderZk = await connect(stack, { sessionTimeoutMs: 1000 });
+    await using waiterZk = await connect(stack, { sessionTimeoutMs: 1000 });
+    const observer = new LockManager(observerZk, { root });
+    const holder = await new LockManager(holderZk, { root }).acquire('k');
+    const waiterSession = waiterZk.sessionId;
+    const waiterLocks = new LockManager(waiterZk, { root });
+    const waiting = acquiring(waiterLocks, 'k');
+    await watching(holder.path, waiterSession);
+
+    // Nothing in this process runs: no heartbeat, no reply read. The server expires both sessions
+    // (holder's node deleted, its NODE_DELETED queued to the waiter's socket, then that socket
+    // closed), and on waking the process finds the timers and the socket's bytes at once.
+    const until = performance.now() + 2200;
+    let spins = 0;
+    while (performance.now() < until) spins += 1;
+    expect(spins).toBeGreaterThan(0);
+    const wokeAt = performance.now();
+
+    let lock = promptly(await waiting, wokeAt);
+    if (lock.sessionId === waiterSession) {
+      // The holder's NODE_DELETED was read before the timers ran, so the handoff granted the lock
+      // on a session whose own clock had already run out: lost at once, and the next acquire works
+      // on the new session. (Either way, no wait for the lock timeout.)
+      expect((await lockLost(lock.signal, 1000)).reason).toMatch(/^session-(lost|expired)$/);
+      lock = await waiterLocks.acquire('k', { timeoutMs: PROMPT_MS });
+    }
+    expect(lock.sessionId).not.toBe(waiterSession);
+    expect((await observer.state('k')).holder?.path).toBe(lock.path);
+    expect((await observer.state('k')).waiters).toEqual([]); // no second node of the waiter's
     await lock.release();
   });
 });

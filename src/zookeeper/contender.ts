@@ -13,7 +13,10 @@ export interface Contender {
   createInFlight: Promise<string> | undefined;
   /** Set when the contender gave up: settles once our node is gone (or its session ended). */
   abandoned?: Promise<void>;
-  /** Path of our node once someone else deleted it (its own watch said so); cleared on re-create. */
+  /**
+   * Path of our node once someone else deleted it (its own watch said so); cleared on re-create and
+   * on a new session. Compared with the current path, never merely tested for presence.
+   */
   deletedPath?: string;
   /** Called when our current node is deleted by someone else: wakes a waiter, or loses a held lock. */
   onDeleted?: () => void;
@@ -35,7 +38,7 @@ export function watchOwnNode(session: ZkSession, c: Contender): void {
   if (path === undefined || c.watched === path) return;
   c.watched = path;
   const deleted = (): void => {
-    if (c.path !== path || c.deletedPath !== undefined) return; // an old node, or already reported
+    if (c.path !== path || c.deletedPath === path) return; // an old node, or already reported
     c.deletedPath = path;
     c.onDeleted?.();
   };
@@ -62,5 +65,5 @@ export function watchOwnNode(session: ZkSession, c: Contender): void {
  * "Handoff without a listing".
  */
 export function firstWithoutListing(c: Contender, path: string, ourIndex: number): boolean {
-  return ourIndex === 1 && c.deletedPath === undefined && c.watchConfirmed === path;
+  return ourIndex === 1 && c.deletedPath !== path && c.watchConfirmed === path;
 }

@@ -71,6 +71,9 @@ export class LockRecipe {
       interruption.bindSession(session);
       c.path = undefined;
       c.createInFlight = undefined;
+      // a delete seen for the ended session's node says nothing about the next one: kept, it made
+      // the new node look vanished, and a second node queued behind it waited for its own turn
+      c.deletedPath = undefined;
       let fromBatch = batched;
       batched = undefined; // the first session only: a node of an ended session is gone with it
       try {
@@ -229,8 +232,8 @@ export class LockRecipe {
       const turn = getsTheLock(children, ourName, ignored);
       const lastListing = children;
       children = undefined;
-      if (turn.getsTheLock && c.deletedPath === undefined) return 'acquired';
-      if (turn.pathToWatch === undefined || c.deletedPath !== undefined) {
+      if (turn.getsTheLock && c.deletedPath !== path) return 'acquired';
+      if (turn.pathToWatch === undefined || c.deletedPath === path) {
         // our node is gone (its watch said so, or the listing lacks it) while the session lives
         c.path = undefined;
         c.createInFlight = undefined;

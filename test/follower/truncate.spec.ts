@@ -4,6 +4,7 @@ import { ensureVersionColumn, type FollowerEvents, startFollower } from '../../s
 import { openCache } from '../cache/fixture.js';
 import { usePgFixture } from '../postgres/pg-fixture.js';
 import { type Product, productLoader, productsTable, stored, whenActive } from './fixture.js';
+import { spawnFollow } from './follow-process.js';
 
 const fx = usePgFixture();
 let slots = 0;
@@ -221,4 +222,33 @@ describe('ensureVersionColumn: the truncate trigger and TRUNCATE … RESTART IDE
     }
     expect((await fx.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
   });
+});
+
+it('zkoc follow: a TRUNCATE prints the keys it tombstoned, or a warning naming the table and the fix', async () => {
+  const cache = await openCache<Product>(fx.stack);
+  const table = await productsTable(fx.pool, 2);
+  const old = await productsTable(fx.pool, 1);
+  await fx.pool.query(`DROP TRIGGER zkoc_truncate_cache_version ON ${old}`); // an install from before the trigger
+  const follow = spawnFollow([
+    ...['--zk', fx.stack.zookeeper.connectString, '--redis', fx.stack.redis.url],
+    ...['--database-url', fx.stack.postgres.url, '-n', cache.namespace, '--slot', `zkoc_trunc_cli_${process.pid}`],
+    ...['--table', `${table}=cl:{id}`, '--table', `${old}=old:{id}`],
+  ]);
+  try {
+    await follow.waitFor((e) => e.event === 'active', 20_000, 'the follower elected');
+    for (const id of [1, 2]) await cache.get(`cl:${id}`, productLoader(fx.pool, table, id));
+    await cache.get('old:1', productLoader(fx.pool, old, 1));
+    await fx.pool.query(`TRUNCATE ${table}, ${old}`);
+    const truncated = await follow.waitFor((e) => e.event === 'truncated', 10_000, 'the truncated line');
+    expect(truncated).toMatchObject({ table: `public.${table}`, keys: 2 });
+    expect((await stored(cache, 'cl:1')).timestamp).toBe(BigInt(truncated.version as string));
+    const warning = await follow.waitFor((e) => e.event === 'truncate', 10_000, 'the warning line');
+    expect(warning).toMatchObject({ level: 'warning', tables: [`public.${old}`], reason: 'no-truncate-trigger' });
+    expect((await stored(cache, 'old:1')).kind).toBe('value');
+    follow.child.kill('SIGTERM');
+    expect(await follow.exited).toBe(0);
+  } finally {
+    if (follow.child.exitCode === null) follow.child.kill('SIGKILL');
+    await cache.close();
+  }
 });

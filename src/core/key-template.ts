@@ -10,6 +10,8 @@ export interface KeyTemplate {
   readonly source: string;
   /** The field names, in the order they appear. */
   readonly fields: readonly string[];
+  /** The text before the first field: every key the template renders starts with it (a SCAN prefix). */
+  readonly prefix: string;
   /** The key for `row`; throws InvalidOptionsError naming the field when the row lacks one. */
   render(row: Readonly<Record<string, unknown>>): string;
   /** The fields of `key` (as strings), or `undefined` when the key does not have the template's shape. */
@@ -50,6 +52,7 @@ export function parseKeyTemplate(source: string, what = 'key template'): KeyTemp
   return {
     source,
     fields,
+    prefix: literals[0] as string,
     render(row) {
       let key = literals[0] as string;
       fields.forEach((field, i) => {

@@ -12,6 +12,7 @@ import {
   type RelationName,
 } from './identifiers.js';
 import { isPool, type PgQueryable } from './queryable.js';
+import { assertSequenceNotOwned, ensureTruncateTrigger, literal } from './truncate-trigger.js';
 
 /** Options of {@link ensureVersionColumn}. */
 export interface EnsureVersionColumnOptions {
@@ -40,6 +41,8 @@ export interface EnsureVersionColumnResult {
   createdSequence: boolean;
   addedColumn: boolean;
   createdTrigger: boolean;
+  /** True when this run added the `BEFORE TRUNCATE` trigger (an install from before it gains it on a re-run). */
+  createdTruncateTrigger: boolean;
   /** True when this run set REPLICA IDENTITY FULL (it was asked for and not yet set). */
   setReplicaIdentityFull: boolean;
 }
@@ -62,7 +65,9 @@ END
 /**
  * Idempotent migration: gives `table` a `bigint NOT NULL` version column fed by a sequence in a
  * `BEFORE INSERT OR UPDATE … FOR EACH ROW` trigger, so every insert and update gets a strictly
- * increasing version, in commit order per row. Existing rows get distinct versions.
+ * increasing version, in commit order per row. Existing rows get distinct versions. A
+ * `BEFORE TRUNCATE … FOR EACH STATEMENT` trigger draws a version for a TRUNCATE too and emits it
+ * as the logical-decoding message `zkoc.truncate` (startFollower tombstones the table's keys at it).
  *
  * Safe to run concurrently (one transaction under an advisory lock) and repeatedly (a second run
  * changes nothing). Blocks while another migration holds the lock and while it takes the table's
@@ -70,8 +75,8 @@ END
  * inside a transaction.
  *
  * Throws {@link InvalidOptionsError} for a missing table, a bad identifier, an existing column
- * that is not bigint, or a sequence with CACHE > 1 / non-positive increment / CYCLE (their values
- * would not increase in call order); PostgreSQL errors propagate (the transaction is rolled back).
+ * that is not bigint, a sequence with CACHE > 1 / non-positive increment / CYCLE (their values
+ * would not increase in call order) or OWNED BY a column (TRUNCATE … RESTART IDENTITY would restart it); PostgreSQL errors propagate (the transaction is rolled back).
  */
 export async function ensureVersionColumn(
   db: PgQueryable,
@@ -148,6 +153,7 @@ async function migrate(
         'versions need CACHE 1, a positive increment and NO CYCLE so they increase in the order they are taken',
     );
   }
+  await assertSequenceNotOwned(client, sequenceSql);
 
   const existing = await client.query<{ type: string; notnull: boolean }>(
     `SELECT format_type(atttypid, atttypmod) AS type, attnotnull AS notnull
@@ -196,6 +202,13 @@ async function migrate(
         `EXECUTE FUNCTION ${functionSql}(${literal(sequenceSql)}, ${literal(column)})`,
     );
   }
+  const createdTruncateTrigger = await ensureTruncateTrigger(client, {
+    oid: row.oid,
+    schema: table.schema!,
+    tableSql,
+    sequenceSql,
+    column,
+  });
   const setReplicaIdentityFull = replicaIdentityFull && row.identity !== 'f';
   if (setReplicaIdentityFull) await client.query(`ALTER TABLE ${tableSql} REPLICA IDENTITY FULL`);
   return {
@@ -207,6 +220,7 @@ async function migrate(
     createdSequence,
     addedColumn,
     createdTrigger: !hasTrigger,
+    createdTruncateTrigger,
   };
 }
 
@@ -215,9 +229,4 @@ function triggerNameFor(column: string): string {
   const name = `zkoc_version_${column}`;
   if (Buffer.byteLength(name, 'utf8') <= MAX_IDENTIFIER_BYTES) return name;
   return `zkoc_version_${createHash('sha256').update(column).digest('hex').slice(0, 32)}`;
-}
-
-/** A SQL string literal (standard_conforming_strings, on by default since 9.1). */
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }

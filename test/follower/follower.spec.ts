@@ -118,7 +118,9 @@ describe('startFollower: refresh instead of invalidate, and TRUNCATE', () => {
     try {
       await whenActive(follower);
       await fx.pool.query(`TRUNCATE ${table}`);
-      await expect.poll(() => truncated, { timeout: 10_000 }).toEqual([{ tables: [`public.${table}`] }]);
+      await expect
+        .poll(() => truncated, { timeout: 10_000 })
+        .toEqual([{ tables: [`public.${table}`], reason: 'function-mapping' }]);
     } finally {
       await follower.close();
     }

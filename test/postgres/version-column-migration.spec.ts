@@ -31,10 +31,16 @@ describe('ensureVersionColumn', () => {
       createdSequence: true,
       addedColumn: true,
       createdTrigger: true,
+      createdTruncateTrigger: true,
       setReplicaIdentityFull: false,
     });
     const second = await ensureVersionColumn(fx.pool, { table: 'public.products' });
-    expect(second).toMatchObject({ createdSequence: false, addedColumn: false, createdTrigger: false });
+    expect(second).toMatchObject({
+      createdSequence: false,
+      addedColumn: false,
+      createdTrigger: false,
+      createdTruncateTrigger: false,
+    });
 
     const column = await fx.pool.query(
       `SELECT format_type(atttypid, atttypmod) AS type, attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'cache_version'`,
@@ -50,10 +56,10 @@ describe('ensureVersionColumn', () => {
     expect(
       (
         await fx.pool.query(
-          `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'products'::regclass AND NOT tgisinternal`,
+          `SELECT tgname FROM pg_trigger WHERE tgrelid = 'products'::regclass AND NOT tgisinternal ORDER BY 1`,
         )
-      ).rows[0].n,
-    ).toBe(1);
+      ).rows.map((r) => r.tgname),
+    ).toEqual(['zkoc_truncate_cache_version', 'zkoc_version_cache_version']); // one of each, after two runs
 
     // Existing rows got distinct versions; inserts and updates get new, higher ones.
     const existing = await fx.pool.query(`SELECT cache_version::text AS v FROM products`);

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type ChangedRow, type KeyMapping, startFollower } from '../../postgres/index.js';
+import { startFollower } from '../../postgres/index.js';
 import { type CliEnvironment, defineAction } from '../action.js';
 import { openCache } from '../clients.js';
 import { addConnectionOptions } from '../connection-options.js';
@@ -43,7 +43,7 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
   );
   return defineAction(command, env, async ({ options, connection, out }) => {
     if (!connection.databaseUrl) throw new InvalidArgumentError('--database-url (or DATABASE_URL) is required');
-    const tables = options.table as Map<string, KeyMapping[]>;
+    const tables = options.table as Map<string, string[]>;
     const print = (event: string, data: Record<string, unknown>, text: string): void => {
       if (out.json) out.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...data }, bigintAsString)}\n`);
       else out.diagnostic(`${new Date().toISOString()}  ${text}`);
@@ -59,9 +59,7 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
       const follower = await startFollower({
         database: connection.databaseUrl,
         cache,
-        tables: Object.fromEntries(
-          [...tables].map(([table, keys]) => [table, (row: ChangedRow) => keys.flatMap((k) => k(row))]),
-        ),
+        tables: Object.fromEntries(tables), // templates: a TRUNCATE can find the table's keys
         ...(options.slot === undefined ? {} : { slot: String(options.slot) }),
         label,
       });
@@ -85,8 +83,19 @@ The role needs REPLICATION and wal_level must be logical; each table needs ensur
       events.on('truncate', (t) =>
         print(
           'truncate',
-          t,
-          `TRUNCATE of ${t.tables.join(', ')}: its keys cannot be known from the stream; nothing was invalidated`,
+          { ...t, level: 'warning' },
+          `WARNING: TRUNCATE of ${t.tables.join(', ')} left its cached keys untouched (${t.reason}): ` +
+            (t.reason === 'no-truncate-trigger'
+              ? 're-run ensureVersionColumn on the table to add the truncate trigger, '
+              : '') +
+            `and invalidate its keys now (zkoc scan --prefix …, zkoc invalidate) or they serve deleted rows until their TTL`,
+        ),
+      );
+      events.on('truncated', (t) =>
+        print(
+          'truncated',
+          { ...t },
+          `TRUNCATE of ${t.table}: ${t.keys} cached keys tombstoned at version ${t.version}`,
         ),
       );
       events.on('error', (e) => {
@@ -125,26 +134,16 @@ function untilSignal(lifetime: CliLifetime): Promise<void> {
   });
 }
 
-// 'products=product:{id}' → the table and a key template; repeated flags accumulate.
-function collectTable(value: string, previous: Map<string, KeyMapping[]> | undefined): Map<string, KeyMapping[]> {
+// 'products=product:{id}' → the table and a key template (checked by startFollower); repeated flags accumulate.
+function collectTable(value: string, previous: Map<string, string[]> | undefined): Map<string, string[]> {
   const at = value.indexOf('=');
   const table = value.slice(0, at).trim();
   const template = value.slice(at + 1);
   if (at <= 0 || template.length === 0 || !/\{[^{}]+\}/.test(template))
     throw new InvalidArgumentError(`--table must be 'table=key template with {column}', got ${JSON.stringify(value)}`);
-  const map = previous ?? new Map<string, KeyMapping[]>();
-  map.set(table, [...(map.get(table) ?? []), templateMapping(template)]);
+  const map = previous ?? new Map<string, string[]>();
+  map.set(table, [...(map.get(table) ?? []), template]);
   return map;
-}
-
-function templateMapping(template: string): KeyMapping {
-  return (row) =>
-    template.replace(/\{([^{}]+)\}/g, (_, column: string) => {
-      const value = row[column];
-      if (value === undefined || value === null)
-        throw new Error(`column ${column} of the key template is ${String(value)}`);
-      return String(value);
-    });
 }
 
 function positiveInteger(value: string): number {

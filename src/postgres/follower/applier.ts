@@ -1,6 +1,7 @@
 import { sleep } from '../../core/deadline.js';
 import type { DecodedTransaction, KeyWrite } from './change-decoder.js';
 import type { BatchOutcome, FollowerCache } from './follower-cache.js';
+import { type TruncateWrites, truncateWrites } from './truncate-keys.js';
 
 /** What one applied batch did (the `batch` event). */
 export interface BatchStats {
@@ -26,6 +27,8 @@ export interface ApplierHooks {
   retry(error: unknown, attempt: number, delayMs: number): void;
   /** A value the cache refused (e.g. over maxValueBytes): its key is invalidated instead. */
   refusedValue(write: KeyWrite, error: unknown): void;
+  /** After `confirm`: a TRUNCATE's keys were tombstoned at its version. */
+  truncated(table: string, version: bigint, keys: number): void;
   /** A batch left the queue (applied, or given up on abort): `backlog` shrank. */
   dequeued(): void;
 }
@@ -124,10 +127,13 @@ export class Applier {
       lagMs: 0,
     };
     for (const tx of batch) stats.changes += tx.changes;
-    let pending = highestPerKey(batch);
+    const marks = batch.flatMap((tx) => tx.truncates);
+    // A TRUNCATE's keys are found by SCAN, retried like any write: it is part of the batch.
+    let truncates: TruncateWrites | undefined = marks.length === 0 ? { writes: [], tables: [] } : undefined;
+    let pending = truncates ? highestPerKey(batch, []) : [];
     stats.writes = pending.length;
     let firstError: unknown;
-    for (let attempt = 0; pending.length > 0; attempt++) {
+    for (let attempt = 0; !truncates || pending.length > 0; attempt++) {
       if (abort.aborted) return;
       if (attempt > 0) {
         stats.retries += 1;
@@ -137,6 +143,16 @@ export class Applier {
         if (abort.aborted) return;
       }
       firstError = undefined;
+      if (!truncates) {
+        try {
+          truncates = await truncateWrites(this.#cache, marks);
+        } catch (error) {
+          firstError = error;
+          continue;
+        }
+        pending = highestPerKey(batch, truncates.writes);
+        stats.writes = pending.length;
+      }
       const failed: KeyWrite[] = [];
       for (let i = 0; i < pending.length; i += this.#maxBatchChanges) {
         const chunk = pending.slice(i, i + this.#maxBatchChanges);
@@ -159,6 +175,7 @@ export class Applier {
     const last = batch[batch.length - 1]!;
     stats.lagMs = Math.max(0, Date.now() - last.commitTimeMs);
     this.#hooks.confirm(last.endLsn, stats);
+    for (const t of truncates.tables) this.#hooks.truncated(t.table, t.version, t.keys);
   }
 
   /** Tombstones and values of one chunk, in flight together; results in the chunk's order. */
@@ -207,10 +224,10 @@ export class Applier {
 
 // The highest version per key and kind wins: a lower tombstone or value of the same key in the same
 // batch would be `stale` anyway. A key's tombstone and value both go: they order by version in Redis.
-function highestPerKey(batch: readonly DecodedTransaction[]): KeyWrite[] {
+function highestPerKey(batch: readonly DecodedTransaction[], extra: readonly KeyWrite[]): KeyWrite[] {
   const best = new Map<string, KeyWrite>();
-  for (const tx of batch)
-    for (const write of tx.writes) {
+  for (const writes of [...batch.map((tx) => tx.writes), extra])
+    for (const write of writes) {
       const id = `${write.kind}\u0000${write.key}`;
       const seen = best.get(id);
       if (!seen || write.version >= seen.version) best.set(id, write);

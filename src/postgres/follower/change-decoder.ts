@@ -1,5 +1,6 @@
 import type { Pgoutput } from 'pg-logical-replication';
 import { assertValidKey } from '../../core/key.js';
+import { TRUNCATE_MESSAGE_PREFIX, type TruncateMessage } from '../truncate-trigger.js';
 import type { ChangedRow, ResolvedTable } from './follower-options.js';
 import { parseLsn } from './lsn.js';
 
@@ -20,7 +21,18 @@ export interface DecodedTransaction {
   /** Row changes of mapped tables (skipped rows included). */
   changes: number;
   writes: KeyWrite[];
+  /** TRUNCATEs of template-mapped tables: every cached key of the table is tombstoned at `version`. */
+  truncates: TruncateMark[];
 }
+
+/** A TRUNCATE whose keys can be found (a template mapping) and the version its trigger drew. */
+export interface TruncateMark {
+  table: ResolvedTable;
+  version: bigint;
+}
+
+/** Why a TRUNCATE left the cache untouched. */
+export type UntouchedTruncateReason = 'function-mapping' | 'no-truncate-trigger';
 
 /** A row the follower could not map: reported, skipped, and the stream goes on. */
 export interface RowProblem {
@@ -35,7 +47,8 @@ export interface RowProblem {
 export interface DecoderSink {
   transaction(tx: DecodedTransaction): void;
   problem(problem: RowProblem): void;
-  truncate(tables: string[]): void;
+  /** A TRUNCATE of mapped tables whose keys cannot be found: nothing is invalidated. */
+  truncate(tables: string[], reason: UntouchedTruncateReason): void;
 }
 
 /**
@@ -68,6 +81,7 @@ export class ChangeDecoder {
           commitTimeMs: Number(BigInt(message.commitTime as bigint) / 1000n),
           changes: 0,
           writes: [],
+          truncates: [],
         };
         return;
       case 'commit': {
@@ -88,14 +102,45 @@ export class ChangeDecoder {
       case 'delete':
         this.#row(message.relation, 'delete', message.old ?? undefined, undefined, message.key ?? undefined);
         return;
-      case 'truncate': {
-        const mapped = message.relations.map((r) => `${r.schema}.${r.name}`).filter((id) => this.#tables.has(id));
-        if (mapped.length > 0) this.#sink.truncate(mapped);
+      case 'message':
+        if (message.transactional && message.prefix === TRUNCATE_MESSAGE_PREFIX) this.#truncateMessage(message.content);
         return;
-      }
+      case 'truncate':
+        this.#truncate(message.relations.map((r) => `${r.schema}.${r.name}`));
+        return;
       default:
         return;
     }
+  }
+
+  // The trigger's message comes before the TRUNCATE itself, in the same transaction.
+  #truncateMessage(content: Uint8Array): void {
+    const tx = this.#open;
+    let parsed: Partial<TruncateMessage> | undefined;
+    try {
+      parsed = JSON.parse(Buffer.from(content).toString('utf8')) as Partial<TruncateMessage>;
+    } catch {
+      return; // not ours after all: the TRUNCATE then reports itself as untouched
+    }
+    const table = this.#tables.get(`${parsed?.schema}.${parsed?.table}`);
+    if (!tx || !table?.templates || parsed?.column !== table.column || !/^\d{1,19}$/.test(String(parsed.version)))
+      return;
+    tx.truncates.push({ table, version: BigInt(parsed.version as string) });
+  }
+
+  #truncate(ids: string[]): void {
+    const tx = this.#open;
+    const byFunction: string[] = [];
+    const withoutTrigger: string[] = [];
+    for (const id of ids) {
+      const table = this.#tables.get(id);
+      if (!table) continue;
+      if (tx) tx.changes += 1;
+      if (!table.templates) byFunction.push(id);
+      else if (!tx?.truncates.some((t) => t.table === table)) withoutTrigger.push(id);
+    }
+    if (byFunction.length > 0) this.#sink.truncate(byFunction, 'function-mapping');
+    if (withoutTrigger.length > 0) this.#sink.truncate(withoutTrigger, 'no-truncate-trigger');
   }
 
   #row(

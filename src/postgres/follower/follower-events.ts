@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { BatchStats } from './applier.js';
-import type { RowProblem } from './change-decoder.js';
+import type { RowProblem, UntouchedTruncateReason } from './change-decoder.js';
 
 /** Events of a follower: `follower.events.on('batch', …)`. */
 export interface FollowerEvents {
@@ -23,8 +23,15 @@ export interface FollowerEvents {
     | { kind: 'row'; problem: RowProblem }
     | { kind: 'value'; key: string; error: unknown }
     | { kind: 'stream'; error: unknown };
-  /** TRUNCATE of mapped tables: their keys cannot be known from the stream, so nothing was invalidated. */
-  truncate: { tables: string[] };
+  /**
+   * TRUNCATE of mapped tables whose keys cannot be found, so nothing was invalidated: the mapping is
+   * a function (`function-mapping`: map the table with a key template instead) or the table lacks
+   * the truncate trigger (`no-truncate-trigger`: re-run ensureVersionColumn). Their cached keys stay
+   * until invalidated by hand (`zkoc scan` / `zkoc invalidate`) or their TTL.
+   */
+  truncate: { tables: string[]; reason: UntouchedTruncateReason };
+  /** A TRUNCATE of a template-mapped table: its `keys` cached keys were tombstoned at `version` (then confirmed). */
+  truncated: { table: string; version: bigint; keys: number };
 }
 
 export type FollowerEventName = keyof FollowerEvents;

@@ -1,3 +1,4 @@
+import { type KeyTemplate, parseKeyTemplate } from '../../core/key-template.js';
 import { assertValidNamespace } from '../../core/namespace.js';
 import { InvalidOptionsError } from '../../errors.js';
 import { assertIdentifier, type ParsedRelation, parseRelation } from '../identifiers.js';
@@ -8,9 +9,15 @@ export type ChangedRow = Record<string, unknown>;
 /** Maps a row to the cache key(s) it fills. */
 export type KeyMapping = (row: ChangedRow) => string | readonly string[];
 
+/**
+ * Key template(s) such as `product:{id}` (the fields are column names). Unlike a function, a template
+ * can be read backwards: a TRUNCATE of the table tombstones every cached key it matches.
+ */
+export type KeyTemplateMapping = string | readonly string[];
+
 /** One table's mapping: its keys and, optionally, the value to write instead of invalidating. */
 export interface TableMapping {
-  key: KeyMapping;
+  key: KeyMapping | KeyTemplateMapping;
   /** When given, INSERT/UPDATE write this value at the row's version (refresh instead of invalidate). */
   value?: (row: ChangedRow) => unknown;
   /** The version column. @default 'cache_version' */
@@ -21,8 +28,8 @@ export interface TableMapping {
 export interface FollowerOptions {
   /** A connection string or pg client config for a role with REPLICATION (or a superuser). Required. */
   database: string | FollowerDatabaseConfig;
-  /** `"table"` / `"schema.table"` → a key mapping function or a {@link TableMapping}. Required, at least one. */
-  tables: Record<string, KeyMapping | TableMapping>;
+  /** `"table"` / `"schema.table"` → key template(s), a key mapping function or a {@link TableMapping}. Required, at least one. */
+  tables: Record<string, KeyMapping | KeyTemplateMapping | TableMapping>;
   /** The durable replication slot (created if missing). @default `zkoc_<namespace>` with non-word characters as `_` */
   slot?: string;
   /** The publication on the mapped tables (created if missing, tables added). @default the slot name */
@@ -53,6 +60,8 @@ export interface ResolvedTable {
   /** `schema.name`, unquoted: how the stream names it. */
   id: string;
   key: KeyMapping;
+  /** The key templates when the mapping is made of them: a TRUNCATE can then find the table's keys. */
+  templates: readonly KeyTemplate[] | undefined;
   value: ((row: ChangedRow) => unknown) | undefined;
   column: string;
   /** Primary key columns (read by the preflight check): named in a skipped row's report. */
@@ -99,13 +108,18 @@ export function parseFollowerOptions(options: FollowerOptions, namespace: string
   };
 }
 
-function resolveTable(name: string, mapping: KeyMapping | TableMapping): ResolvedTable {
-  const parsed = parseRelation(name, `options.tables[${JSON.stringify(name)}]`);
+function resolveTable(name: string, mapping: KeyMapping | KeyTemplateMapping | TableMapping): ResolvedTable {
+  const what = `options.tables[${JSON.stringify(name)}]`;
+  const parsed = parseRelation(name, what);
   const relation = { schema: parsed.schema ?? 'public', name: parsed.name };
-  const spec: TableMapping = typeof mapping === 'function' ? { key: mapping } : mapping;
-  if (spec === null || typeof spec !== 'object' || typeof spec.key !== 'function')
+  const spec: TableMapping =
+    typeof mapping === 'function' || typeof mapping === 'string' || Array.isArray(mapping)
+      ? { key: mapping as KeyMapping | KeyTemplateMapping }
+      : (mapping as TableMapping);
+  const templates = templatesOf(spec?.key, what);
+  if (spec === null || typeof spec !== 'object' || (typeof spec.key !== 'function' && !templates))
     throw new InvalidOptionsError(
-      `options.tables[${JSON.stringify(name)}] must be a function (row) => key, or { key, value?, column? }`,
+      `${what} must be a key template such as "product:{id}" (or several), a function (row) => key, or { key, value?, column? }`,
     );
   if (spec.value !== undefined && typeof spec.value !== 'function')
     throw new InvalidOptionsError(`options.tables[${JSON.stringify(name)}].value must be a function (row) => value`);
@@ -114,11 +128,19 @@ function resolveTable(name: string, mapping: KeyMapping | TableMapping): Resolve
   return {
     relation,
     id: `${relation.schema}.${relation.name}`,
-    key: spec.key,
+    key: templates ? (row) => templates.map((t) => t.render(row)) : (spec.key as KeyMapping),
+    templates,
     value: spec.value,
     column,
     primaryKey: [],
   };
+}
+
+function templatesOf(key: unknown, what: string): KeyTemplate[] | undefined {
+  if (typeof key === 'string') return [parseKeyTemplate(key, what)];
+  if (!Array.isArray(key)) return undefined;
+  if (key.length === 0) throw new InvalidOptionsError(`${what} must name at least one key template`);
+  return key.map((t: unknown, i) => parseKeyTemplate(t as string, `${what}[${i}]`));
 }
 
 function positiveInteger(value: unknown, argName: string): number {

@@ -61,6 +61,7 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
       if (applier.backlog <= options.maxBatchChanges) socketOf(service)?.resume();
     },
     refusedValue: (write, error) => events.emit('error', { kind: 'value', key: write.key, error }),
+    truncated: (table, version, keys) => events.emit('truncated', { table, version, keys }),
   });
   let streamError: unknown;
   const decoder = new ChangeDecoder(options.tables, {
@@ -71,7 +72,7 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
       if (applier.backlog > 4 * options.maxBatchChanges) socketOf(service)?.pause();
     },
     problem: (problem) => events.emit('error', { kind: 'row', problem }),
-    truncate: (tables) => events.emit('truncate', { tables }),
+    truncate: (tables, reason) => events.emit('truncate', { tables, reason }),
   });
   service.on('data', (_lsn: string, message) => {
     try {
@@ -103,7 +104,7 @@ export async function streamSlot(context: StreamContext, stopping: AbortSignal, 
   lost.addEventListener('abort', onLost, { once: true });
   const subscription = service
     .subscribe(
-      new PgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication] }),
+      new PgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication], messages: true }),
       options.slot,
       formatLsn(confirmed),
     )

@@ -50,11 +50,14 @@ describe('race under chaos: servers paused, restarted and killed during the scen
     expect(Object.values(chaos.counts).reduce((a, b) => a + (b ?? 0), 0)).toBe(chaos.faults.length);
   });
 
-  it('the faults hit the workers: their retries are counted by cause, per cell and in total', () => {
+  // Whether a fault lands while a worker's step is on the wire is timing: most runs retry 5-28
+  // steps, but one CI run (quiet machine, 6 PostgreSQL restarts) retried none. So this checks the
+  // bookkeeping of whatever was retried, not that something was (that needs a fault placed on a
+  // step on purpose, not yet written).
+  it('retries are counted by cause, per cell and in total', () => {
     const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
     for (const cell of report.cells) expect(cell.retries).toBeTypeOf('object');
     expect(report.cells.reduce((sum, c) => sum + total(c.retries!), 0)).toBe(total(report.chaos!.retries));
-    expect(total(report.chaos!.retries)).toBeGreaterThan(0);
   });
 
   it('ordered: zero FORBIDDEN outcomes, every iteration accounted for, operations counted', () => {

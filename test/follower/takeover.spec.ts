@@ -19,6 +19,24 @@ afterAll(async () => {
   await cache?.close();
 });
 
+/** Two `zkoc follow` processes on one slot: the first elected active, then a standby started behind it. */
+async function activeAndStandby(
+  namespace: string,
+  slot: string,
+  mapping: string,
+): Promise<{ first: FollowProcess; standby: FollowProcess }> {
+  const { zookeeper, redis, postgres } = fx.stack;
+  const args = ['--zk', zookeeper.connectString, '--redis', redis.url, '--database-url', postgres.url, '-n', namespace];
+  args.push('--slot', slot, '--table', mapping, '--session-timeout-ms', '2000');
+  const first = spawnFollow(args);
+  running.push(first);
+  await first.waitFor((e) => e.event === 'active', 20_000, 'the first follower elected');
+  const standby = spawnFollow(args);
+  running.push(standby);
+  await standby.waitFor((e) => e.event === 'started', 20_000, 'the standby started');
+  return { first, standby };
+}
+
 it('SIGKILL of the active follower mid bulk update: a standby takes over and every key ends invalidated or at its latest version', async () => {
   cache = await openCache<Product>(fx.stack);
   const table = await productsTable(fx.pool, ROWS);
@@ -30,28 +48,7 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
   );
   expect(filled.filter((r) => r.status !== 'written').map((r) => [r.key, r.status])).toEqual([]);
 
-  const args = [
-    '--zk',
-    fx.stack.zookeeper.connectString,
-    '--redis',
-    fx.stack.redis.url,
-    '--database-url',
-    fx.stack.postgres.url,
-    '-n',
-    cache.namespace,
-    '--slot',
-    `zkoc_kill_${process.pid}`,
-    '--table',
-    `${table}=p:{id}`,
-    '--session-timeout-ms',
-    '2000',
-  ];
-  const first = spawnFollow(args);
-  running.push(first);
-  await first.waitFor((e) => e.event === 'active', 20_000, 'the first follower elected');
-  const standby = spawnFollow(args);
-  running.push(standby);
-  await standby.waitFor((e) => e.event === 'started', 20_000, 'the standby started');
+  const { first, standby } = await activeAndStandby(cache.namespace, `zkoc_kill_${process.pid}`, `${table}=p:{id}`);
 
   // The bulk update: 20 transactions of 100 rows each, then deletes and re-inserts.
   let committed = 0;
@@ -108,28 +105,7 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
 it('SIGSTOP of the active follower past its session: the standby takes over within session timeout + 2 s', async () => {
   cache ??= await openCache<Product>(fx.stack);
   const table = await productsTable(fx.pool, 10);
-  const args = [
-    '--zk',
-    fx.stack.zookeeper.connectString,
-    '--redis',
-    fx.stack.redis.url,
-    '--database-url',
-    fx.stack.postgres.url,
-    '-n',
-    cache.namespace,
-    '--slot',
-    `zkoc_stop_${process.pid}`,
-    '--table',
-    `${table}=s:{id}`,
-    '--session-timeout-ms',
-    '2000',
-  ];
-  const first = spawnFollow(args);
-  running.push(first);
-  await first.waitFor((e) => e.event === 'active', 20_000, 'the first follower elected');
-  const standby = spawnFollow(args);
-  running.push(standby);
-  await standby.waitFor((e) => e.event === 'started', 20_000, 'the standby started');
+  const { first, standby } = await activeAndStandby(cache.namespace, `zkoc_stop_${process.pid}`, `${table}=s:{id}`);
 
   first.child.kill('SIGSTOP'); // its walsender stays connected: PostgreSQL would wait wal_sender_timeout (60 s)
   const stoppedAt = Date.now();

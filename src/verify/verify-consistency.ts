@@ -48,6 +48,8 @@ export interface VerifyReport {
   absent: number;
   /** Keys that do not have the mapping's shape (not compared). */
   unmatched: number;
+  /** Keys of the mapping's shape whose fields do not parse as the key columns' types: no row can match (not compared). */
+  mistyped: number;
   violations: Violation[];
   nines: Nines;
   windowMs: number;
@@ -77,6 +79,7 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
     staleWithinWindow: 0,
     absent: 0,
     unmatched: 0,
+    mistyped: 0,
     violations: [],
     nines: ninesOf(0, 0),
     windowMs,
@@ -113,6 +116,10 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
         report.unmatched++;
         return;
       }
+      if ('mistyped' in row) {
+        report.mistyped++;
+        return;
+      }
       const verdict = classify(seen.entry, row.version);
       if (verdict === 'absent') {
         report.absent++;
@@ -134,7 +141,8 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
 
   const recheck = async (p: Pending): Promise<void> => {
     const entry = await options.cache.readForServing(p.key).catch(() => undefined);
-    const dbNow = needsCurrentRow(entry, p.dbThen) ? (await options.rows.read(p.key))?.version : undefined;
+    const now = needsCurrentRow(entry, p.dbThen) ? await options.rows.read(p.key) : undefined;
+    const dbNow = now !== undefined && 'version' in now ? now.version : undefined;
     if (caughtUp(entry, p.dbThen, dbNow)) report.staleWithinWindow++;
     else if (movedSinceDelete(entry, p.dbThen, p.cacheThen)) {
       pending.push({ ...p, dueAt: Date.now() + windowMs, dbThen: dbNow, cacheThen: entry?.timestamp });

@@ -80,7 +80,7 @@ Examples:
     });
     pool.on('error', () => undefined); // an idle client's error surfaces on the next query
     try {
-      const rows = rowSource(pool, options);
+      const rows = await rowSource(pool, options);
       await using opened = await openStore(connection);
       if (options.watch === true) {
         return await watchConsistency({ store: opened.store, rows, windowMs, options, out, env: cliEnv, connection });
@@ -99,7 +99,7 @@ Examples:
   });
 }
 
-function rowSource(pool: pg.Pool, options: Record<string, unknown>): RowVersionSource {
+async function rowSource(pool: pg.Pool, options: Record<string, unknown>): Promise<RowVersionSource> {
   const versionColumn = String(options.versionColumn);
   if (options.table !== undefined) {
     if (options.query !== undefined) throw new InvalidOptionsError('give --table or --query with --key, not both');
@@ -129,6 +129,7 @@ export function printReport(out: Output, report: VerifyReport, context: { namesp
         ['stale, caught up within the window', String(report.staleWithinWindow)],
         ['absent (nothing cached)', String(report.absent)],
         ["not of the mapping's shape (skipped)", String(report.unmatched)],
+        ["not of the key columns' types (skipped)", String(report.mistyped)],
         ['violations', String(report.violations.length)],
       ],
     ),

@@ -55,6 +55,9 @@ export async function watchConsistency(context: {
       totals.comparisons += report.comparisons;
       totals.violations += report.violations.length;
       metrics?.record(report.comparisons, report.violations, ninesOf(totals.comparisons, totals.violations).nines);
+      for (const u of report.unverified) {
+        out.line(`UNVERIFIED ${printable(u.key)}: the re-check failed after ${formatDuration(u.ageMs)}: ${u.error}`);
+      }
       for (const v of report.violations) {
         out.line(
           `VIOLATION ${printable(v.key)}: ${v.kind}, cache ${v.cache ? `${v.cache.kind} at ${v.cache.version}` : '-'}, database ${v.databaseVersion ?? 'no row'}, age ${formatDuration(v.ageMs)}`,

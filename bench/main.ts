@@ -56,6 +56,7 @@ process.stderr.write(`bench: local stack up in ${stack.startupMs} ms (ZooKeeper 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
 const results = new Map<string, SectionResult>();
 const fresh = new Map<string, string>(); // section name → its rendered sub-block
+let lockLatencies: ReturnType<typeof collectLatencies> = {};
 try {
   for (const [name, run] of sections) {
     if (only && !only.includes(name)) continue;
@@ -69,14 +70,11 @@ try {
     });
     results.set(name, { ...info, ...section });
     // The latency chart: the lock section's distributions per scenario, hand-written SVG.
-    const latencies = name === 'lock' ? collectLatencies([section]) : {};
-    const hasChart = Object.keys(latencies).length > 0;
-    if (hasChart)
-      await writeFile(
-        new URL('../../docs/lock-latency.svg', import.meta.url),
-        renderLatencyChart(latencies, 'Lock acquire+release latency (ms), p50 / p90 / p99 / max'),
-      );
-    const chart = hasChart ? '![Lock latency distribution: p50, p90, p99, max per scenario](lock-latency.svg)\n\n' : '';
+    if (name === 'lock') lockLatencies = collectLatencies([section]);
+    const chart =
+      name === 'lock' && Object.keys(lockLatencies).length > 0
+        ? '![Lock latency distribution: p50, p90, p99, max per scenario](lock-latency.svg)\n\n'
+        : '';
     fresh.set(name, renderSectionMarkdown(info, section, chart));
   }
 } finally {
@@ -88,6 +86,12 @@ await mkdir(new URL('../../bench/', import.meta.url), { recursive: true });
 await writeFile(resultsUrl, `${JSON.stringify(mergeResults(previousResults, results, catalog), null, 2)}\n`);
 await mkdir(new URL('../../docs/', import.meta.url), { recursive: true });
 await writeFile(docUrl, mergeDoc(doc, fresh, catalog));
+// Written with the doc, and only when the lock section ran: the chart always matches its figures.
+if (Object.keys(lockLatencies).length > 0)
+  await writeFile(
+    new URL('../../docs/lock-latency.svg', import.meta.url),
+    renderLatencyChart(lockLatencies, 'Lock acquire+release latency (ms), p50 / p90 / p99 / max'),
+  );
 const missed = [...results.values()].flatMap((s) =>
   s.rows.filter((r) => r.met === false).map((r) => `${s.title}: ${r.name}`),
 );

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run against one local stack (ZooKeeper with fsync on),
-// each figure printed next to its raw floor measured in the same run. Writes bench/results.json
-// and docs/performance.md. `npm run bench -- --quick` runs a reduced version.
+// each figure printed next to its raw floor measured in the same run. `--only=a,b` runs some
+// sections; each section that ran replaces only its own part of bench/results.json and
+// docs/performance.md (bench/merge.ts). `npm run bench -- --quick` runs a reduced version.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { startStack } from '../src/testing/index.js';
@@ -8,76 +9,90 @@ import { runCacheBench } from './cache.js';
 import { collectLatencies, renderLatencyChart } from './chart.js';
 import { runFollowerBench } from './follower.js';
 import { runLockBench } from './lock.js';
+import { mergeDoc, mergeResults, parseOnly, type SectionCatalog, type SectionResult } from './merge.js';
 import { runObservabilityBench } from './observability.js';
 import { runRaceBench } from './race.js';
 import { runRedisBench } from './redis.js';
-import { renderMarkdown, renderText } from './report.js';
-import type { BenchSection, BenchSectionRunner } from './types.js';
+import { renderSectionMarkdown, renderText } from './report.js';
+import type { BenchSectionRunner } from './types.js';
 import { runVerifyBench } from './verify.js';
 import { runWritePathBench } from './write-path.js';
 
-const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const sections: [string, BenchSectionRunner][] = [
-  ['lock', runLockBench],
-  ['redis', runRedisBench],
-  ['cache', runCacheBench],
-  ['writes', runWritePathBench],
-  ['observability', runObservabilityBench],
-  ['race', runRaceBench],
-  ['follower', runFollowerBench],
-  ['verify', runVerifyBench],
+// name, runner, and how its title starts (to recognise it in files written before sub-blocks).
+const sections: [string, BenchSectionRunner, string][] = [
+  ['lock', runLockBench, 'ZooKeeper lock'],
+  ['redis', runRedisBench, 'Redis entry store'],
+  ['cache', runCacheBench, 'Cache facade'],
+  ['writes', runWritePathBench, 'Write path'],
+  ['observability', runObservabilityBench, 'Observability'],
+  ['race', runRaceBench, 'Race harness'],
+  ['follower', runFollowerBench, 'Follower'],
+  ['verify', runVerifyBench, 'zkoc verify'],
 ];
+const catalog: SectionCatalog = {
+  order: sections.map(([name]) => name),
+  titlePrefix: Object.fromEntries(sections.map(([name, , prefix]) => [name, prefix])),
+};
+
+const quick = process.argv.includes('--quick');
+const only = (() => {
+  try {
+    return parseOnly(process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length), catalog);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+})();
+const resultsUrl = new URL('../../bench/results.json', import.meta.url);
+const docUrl = new URL('../../docs/performance.md', import.meta.url);
+// Read (and check) both files before any server starts: a file the merge cannot read fails now.
+const previousResults: unknown = JSON.parse(await readFile(resultsUrl, 'utf8').catch(() => 'null'));
+const doc = await readFile(docUrl, 'utf8').catch(() => '');
+mergeResults(previousResults, new Map(), catalog);
+mergeDoc(doc, new Map(), catalog);
 
 const stack = await startStack({ provider: 'local', zookeeper: { fsync: true } });
 process.stderr.write(`bench: local stack up in ${stack.startupMs} ms (ZooKeeper fsync on)\n`);
-const results: BenchSection[] = [];
-const lockSections: boolean[] = []; // which results are lock sections (their latencies go in the chart)
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+const results = new Map<string, SectionResult>();
+const fresh = new Map<string, string>(); // section name → its rendered sub-block
+let lockLatencies: ReturnType<typeof collectLatencies> = {};
 try {
   for (const [name, run] of sections) {
-    if (only && only !== name) continue;
+    if (only && !only.includes(name)) continue;
     process.stderr.write(`bench: ${name}…\n`);
-    lockSections.push(name === 'lock');
-    results.push(
-      await run({
-        zookeeper: stack.zookeeper.connectString,
-        redis: stack.redis.url,
-        postgres: stack.postgres.url,
-        scale: quick ? 0.2 : 1,
-      }),
-    );
+    const info = { when: new Date().toISOString(), machine, quick };
+    const section = await run({
+      zookeeper: stack.zookeeper.connectString,
+      redis: stack.redis.url,
+      postgres: stack.postgres.url,
+      scale: quick ? 0.2 : 1,
+    });
+    results.set(name, { ...info, ...section });
+    // The latency chart: the lock section's distributions per scenario, hand-written SVG.
+    if (name === 'lock') lockLatencies = collectLatencies([section]);
+    const chart =
+      name === 'lock' && Object.keys(lockLatencies).length > 0
+        ? '![Lock latency distribution: p50, p90, p99, max per scenario](lock-latency.svg)\n\n'
+        : '';
+    fresh.set(name, renderSectionMarkdown(info, section, chart));
   }
 } finally {
   await stack.stop();
 }
 
-const text = renderText(results);
-process.stdout.write(`${text}\n`);
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
-const when = new Date().toISOString();
+process.stdout.write(`${renderText([...results.values()])}\n`);
 await mkdir(new URL('../../bench/', import.meta.url), { recursive: true });
-await writeFile(
-  new URL('../../bench/results.json', import.meta.url),
-  `${JSON.stringify({ when, machine, quick, sections: results }, null, 2)}\n`,
-);
-const docUrl = new URL('../../docs/performance.md', import.meta.url);
-const doc = await readFile(docUrl, 'utf8').catch(() => '');
-// The latency chart: the lock section's distributions per scenario, hand-written SVG.
-const latencies = collectLatencies(results.filter((_, i) => lockSections[i]));
-const chart =
-  Object.keys(latencies).length > 0
-    ? '![Lock latency distribution: p50, p90, p99, max per scenario](lock-latency.svg)\n\n'
-    : '';
-const generated = `<!-- bench:start -->\nLast run: ${when} on ${machine}${quick ? ' (quick)' : ''}. Reproduce with \`npm run bench\`.\n\n${chart}${renderMarkdown(results)}<!-- bench:end -->`;
-const updated = doc.includes('<!-- bench:start -->')
-  ? doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, generated)
-  : `# Performance\n\n${generated}\n`;
+await writeFile(resultsUrl, `${JSON.stringify(mergeResults(previousResults, results, catalog), null, 2)}\n`);
 await mkdir(new URL('../../docs/', import.meta.url), { recursive: true });
-if (chart)
+await writeFile(docUrl, mergeDoc(doc, fresh, catalog));
+// Written with the doc, and only when the lock section ran: the chart always matches its figures.
+if (Object.keys(lockLatencies).length > 0)
   await writeFile(
     new URL('../../docs/lock-latency.svg', import.meta.url),
-    renderLatencyChart(latencies, 'Lock acquire+release latency (ms), p50 / p90 / p99 / max'),
+    renderLatencyChart(lockLatencies, 'Lock acquire+release latency (ms), p50 / p90 / p99 / max'),
   );
-await writeFile(docUrl, updated);
-const missed = results.flatMap((s) => s.rows.filter((r) => r.met === false).map((r) => `${s.title}: ${r.name}`));
+const missed = [...results.values()].flatMap((s) =>
+  s.rows.filter((r) => r.met === false).map((r) => `${s.title}: ${r.name}`),
+);
 if (missed.length > 0) process.stderr.write(`bench: targets missed in this run:\n  ${missed.join('\n  ')}\n`);

@@ -1,3 +1,4 @@
+import type { RunInfo } from './merge.js';
 import type { BenchRow, BenchSection } from './types.js';
 
 /** Renders sections as a fixed-width text table for the terminal. */
@@ -38,6 +39,12 @@ export function renderMarkdown(sections: BenchSection[]): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** One section's sub-block of docs/performance.md: its own "Last run" line, the chart if any, its tables. */
+export function renderSectionMarkdown(run: RunInfo, section: BenchSection, chart = ''): string {
+  const lastRun = `Last run: ${run.when} on ${run.machine}${run.quick ? ' (quick)' : ''}.`;
+  return `${lastRun}\n\n${chart}${renderMarkdown([section])}`;
 }
 
 function cells(row: BenchRow): string[] {

@@ -29,7 +29,7 @@ export const runVerifyBench: BenchSectionRunner = async (ctx) => {
     await Promise.all(
       (versions as { id: number; v: string }[]).map((r) => store.write(`item:${r.id}`, { id: r.id }, r.v)),
     );
-    const batched = rowVersionFromTable(pool, 'bench_verify=item:{id}');
+    const batched = await rowVersionFromTable(pool, 'bench_verify=item:{id}');
     const rowByRow = { description: batched.description, read: batched.read };
     const keysOf = (i: number) => Array.from({ length: PER_CALL }, (_, k) => `item:${1 + ((i * PER_CALL + k) % KEYS)}`);
     const check = async (rows: typeof rowByRow, i: number) => {

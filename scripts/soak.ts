@@ -76,7 +76,7 @@ try {
   });
   const verifying = startContinuousVerify({
     cache: store,
-    rows: rowVersionFromTable(verifyPool, SOAK_MAPPING),
+    rows: await rowVersionFromTable(verifyPool, SOAK_MAPPING),
     keys: () => allKeys,
     windowMs: args.windowMs,
     rate: args.verifyRate,

@@ -24,6 +24,8 @@ export interface SoakSummary {
   consistent: number;
   staleWithinWindow: number;
   absent: number;
+  /** Stale keys whose re-check failed (a server error): not in the nines. */
+  unverified: number;
   violations: SoakViolation[];
   nines: Nines;
   continuous: { comparisons: number; calls: number; restarts: string[] };
@@ -85,6 +87,7 @@ export function summarize(input: {
     consistent: sum((r) => r.consistent),
     staleWithinWindow: sum((r) => r.staleWithinWindow),
     absent: sum((r) => r.absent),
+    unverified: sum((r) => r.unverified?.length ?? 0),
     violations,
     nines: ninesOf(comparisons, violations.length),
     continuous: {
@@ -140,6 +143,7 @@ export function renderSoakSummary(s: SoakSummary): string {
     `  consistent             ${n(s.consistent)}`,
     `  stale within ${s.args.windowMs} ms  ${n(s.staleWithinWindow)}`,
     `  absent (not compared)  ${n(s.absent)}`,
+    `  unverified (re-check failed) ${n(s.unverified)}`,
     `  violations             ${n(s.violations.length)}`,
     `  consistency            ${describeNines(s.nines)} within ${s.args.windowMs} ms`,
     `  final pass             ${n(s.final.consistent)} consistent, ${n(s.final.staleWithinWindow)} stale within the window, zkoc verify exit ${s.final.exitCode}`,

@@ -3,6 +3,7 @@ export { describeNines, type Nines, ninesOf } from './nines.js';
 export { type RowVersionSource, rowVersionFromQuery, rowVersionFromTable } from './row-version.js';
 export {
   type ServingReader,
+  type Unverified,
   type VerifyOptions,
   type VerifyReport,
   type Violation,

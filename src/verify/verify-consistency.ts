@@ -23,6 +23,17 @@ export interface Violation {
   ageMs: number;
 }
 
+/** A stale key whose second look failed (Redis or PostgreSQL error or timeout): nothing is known of it. */
+export interface Unverified {
+  key: string;
+  /** The row's version at the first look (`undefined`: no row). */
+  databaseVersion: DatabaseVersion;
+  /** How long after the first look the re-check failed. */
+  ageMs: number;
+  /** The failure, as the driver reported it. */
+  error: string;
+}
+
 export interface VerifyOptions {
   cache: ServingReader;
   rows: RowVersionSource;
@@ -40,7 +51,10 @@ export interface VerifyOptions {
 }
 
 export interface VerifyReport {
-  /** Keys compared (absent and unmatched keys excluded): the denominator of the nines. */
+  /**
+   * Keys whose verdict is known (absent, unmatched, mistyped and unverified keys excluded): the
+   * denominator of the nines.
+   */
   comparisons: number;
   consistent: number;
   /** Seen stale, and caught up within the window: a change was on its way. */
@@ -48,7 +62,11 @@ export interface VerifyReport {
   absent: number;
   /** Keys that do not have the mapping's shape (not compared). */
   unmatched: number;
+  /** Keys of the mapping's shape whose fields do not parse as the key columns' types: no row can match (not compared). */
+  mistyped: number;
   violations: Violation[];
+  /** Stale keys whose re-check failed: neither caught up nor a violation, and not in the nines. */
+  unverified: Unverified[];
   nines: Nines;
   windowMs: number;
 }
@@ -77,7 +95,9 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
     staleWithinWindow: 0,
     absent: 0,
     unmatched: 0,
+    mistyped: 0,
     violations: [],
+    unverified: [],
     nines: ninesOf(0, 0),
     windowMs,
   };
@@ -113,12 +133,17 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
         report.unmatched++;
         return;
       }
+      if ('mistyped' in row) {
+        report.mistyped++;
+        return;
+      }
       const verdict = classify(seen.entry, row.version);
       if (verdict === 'absent') {
         report.absent++;
         return;
       }
-      report.comparisons++;
+      // A stale key is counted once its re-check gives a verdict.
+      if (verdict !== 'stale') report.comparisons++;
       if (verdict === 'consistent') report.consistent++;
       else if (verdict === 'ahead') report.violations.push(violation(key, 'ahead', seen.entry, row.version, 0));
       else
@@ -133,12 +158,31 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
   };
 
   const recheck = async (p: Pending): Promise<void> => {
-    const entry = await options.cache.readForServing(p.key).catch(() => undefined);
-    const dbNow = needsCurrentRow(entry, p.dbThen) ? (await options.rows.read(p.key))?.version : undefined;
-    if (caughtUp(entry, p.dbThen, dbNow)) report.staleWithinWindow++;
-    else if (movedSinceDelete(entry, p.dbThen, p.cacheThen)) {
+    let entry: ServingEntry<unknown> | undefined;
+    let dbNow: DatabaseVersion;
+    try {
+      entry = await options.cache.readForServing(p.key);
+      const now = needsCurrentRow(entry, p.dbThen) ? await options.rows.read(p.key) : undefined;
+      dbNow = now !== undefined && 'version' in now ? now.version : undefined;
+    } catch (error) {
+      const ageMs = Date.now() - p.firstSeenAt;
+      if (error instanceof ForeignEntryError) {
+        report.comparisons++;
+        report.violations.push({ key: p.key, kind: 'foreign', cache: undefined, databaseVersion: p.dbThen, ageMs });
+      } else {
+        // A failed look is not an empty cache: the key is neither caught up nor a violation.
+        const message = error instanceof Error ? error.message : String(error);
+        report.unverified.push({ key: p.key, databaseVersion: p.dbThen, ageMs, error: message });
+      }
+      return;
+    }
+    if (movedSinceDelete(entry, p.dbThen, p.cacheThen) && !caughtUp(entry, p.dbThen, dbNow)) {
       pending.push({ ...p, dueAt: Date.now() + windowMs, dbThen: dbNow, cacheThen: entry?.timestamp });
-    } else report.violations.push(violation(p.key, 'stale', entry, p.dbThen, Date.now() - p.firstSeenAt));
+      return;
+    }
+    report.comparisons++;
+    if (caughtUp(entry, p.dbThen, dbNow)) report.staleWithinWindow++;
+    else report.violations.push(violation(p.key, 'stale', entry, p.dbThen, Date.now() - p.firstSeenAt));
   };
 
   const batchSize = options.rows.readMany ? Math.max(1, options.batchSize ?? 250) : 1;

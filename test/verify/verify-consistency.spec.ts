@@ -22,8 +22,8 @@ describe('verifyConsistency', () => {
     loadVersioned(pool, 'SELECT id, price, cache_version FROM products WHERE id = $1', [id]);
 
   /** Verifies one key with a 1.5 s window; `compared` resolves after its first look at the database. */
-  const verifyOneKeyWithPause = (k: string) => {
-    const rows = rowVersionFromTable(pool, 'products=product:{id}');
+  const verifyOneKeyWithPause = async (k: string) => {
+    const rows = await rowVersionFromTable(pool, 'products=product:{id}');
     let seenStale!: () => void;
     const compared = new Promise<void>((resolve) => (seenStale = resolve));
     const verifying = verifyConsistency({
@@ -64,7 +64,7 @@ describe('verifyConsistency', () => {
     const keys = Array.from({ length: ROWS }, (_, i) => key(i + 1));
     const report = await verifyConsistency({
       cache: cache.store,
-      rows: rowVersionFromTable(pool, 'products=product:{id}'),
+      rows: await rowVersionFromTable(pool, 'products=product:{id}'),
       keys: [...keys, 'other:1'],
       windowMs: 300,
     });
@@ -79,7 +79,7 @@ describe('verifyConsistency', () => {
   });
 
   it('a table mapping compares in batches, one SELECT per batch, and finds what the per-key path finds', async () => {
-    const keys = [...Array.from({ length: ROWS }, (_, i) => key(i + 1)), 'other:1', 'product:abc'];
+    const keys = [...Array.from({ length: ROWS }, (_, i) => key(i + 1)), 'other:1', key(ROWS + 1)];
     let selects = 0;
     const counted = {
       query: (...args: unknown[]) => {
@@ -87,9 +87,11 @@ describe('verifyConsistency', () => {
         return (pool.query as (...a: unknown[]) => unknown)(...args);
       },
     };
+    const rows = await rowVersionFromTable(counted as unknown as pg.Pool, 'products=product:{id}');
+    selects = 0; // the key column's type was read from the catalog once
     const batched = await verifyConsistency({
       cache: cache.store,
-      rows: rowVersionFromTable(counted as unknown as pg.Pool, 'products=product:{id}'),
+      rows,
       keys,
       windowMs: 300,
       batchSize: 8,
@@ -100,7 +102,7 @@ describe('verifyConsistency', () => {
     const perKey = await verifyConsistency({
       cache: cache.store,
       rows: rowVersionFromQuery(pool, {
-        query: 'SELECT cache_version FROM products WHERE id::text = $1',
+        query: 'SELECT cache_version FROM products WHERE id = $1',
         key: 'product:{id}',
       }),
       keys,
@@ -117,7 +119,7 @@ describe('verifyConsistency', () => {
 
   it('a stale key that catches up within the window is not a violation', async () => {
     await pool.query('UPDATE products SET price = 60 WHERE id = 5');
-    const { compared, verifying } = verifyOneKeyWithPause(key(5));
+    const { compared, verifying } = await verifyOneKeyWithPause(key(5));
     await compared; // the first look saw the old value: now the change arrives
     await cache.invalidate(key(5), await versionOf(5));
     const report = await verifying;
@@ -127,7 +129,7 @@ describe('verifyConsistency', () => {
 
   it('a row deleted at the first look and inserted again within the window is not a violation', async () => {
     await pool.query('DELETE FROM products WHERE id = 6'); // the cache still serves the old row
-    const { compared, verifying } = verifyOneKeyWithPause(key(6));
+    const { compared, verifying } = await verifyOneKeyWithPause(key(6));
     await compared; // first look: a value over no row; now the row comes back and is cached
     await pool.query('INSERT INTO products (id, price) VALUES (6, 30)');
     await cache.invalidate(key(6), await versionOf(6));

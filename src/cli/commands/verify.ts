@@ -63,7 +63,8 @@ export function createVerifyCommand(env: CliEnvironment): Command {
     `
 A key is consistent when the cache serves the row's version, absent when it serves nothing, stale
 within the window when it was behind but caught up within --window, and a violation when it is
-still behind after the window, ahead of the database, or not our entry.
+still behind after the window, ahead of the database, or not our entry. A stale key whose second
+look fails (a Redis or database error) is unverified: listed, left out of the nines, exit 1.
 
 Examples:
   $ zkoc verify -n products --database-url $DATABASE_URL --table 'products=product:{id}'
@@ -80,7 +81,7 @@ Examples:
     });
     pool.on('error', () => undefined); // an idle client's error surfaces on the next query
     try {
-      const rows = rowSource(pool, options);
+      const rows = await rowSource(pool, options);
       await using opened = await openStore(connection);
       if (options.watch === true) {
         return await watchConsistency({ store: opened.store, rows, windowMs, options, out, env: cliEnv, connection });
@@ -92,14 +93,15 @@ Examples:
       });
       const report = await verifyConsistency({ cache: opened.store, rows, keys, windowMs });
       printReport(out, report, { namespace: connection.namespace, source: rows.description });
-      return report.violations.length > 0 ? ExitCode.runtime : ExitCode.ok;
+      // An unverified key is a server that failed the re-check: not a clean bill either.
+      return report.violations.length > 0 || report.unverified.length > 0 ? ExitCode.runtime : ExitCode.ok;
     } finally {
       await pool.end();
     }
   });
 }
 
-function rowSource(pool: pg.Pool, options: Record<string, unknown>): RowVersionSource {
+async function rowSource(pool: pg.Pool, options: Record<string, unknown>): Promise<RowVersionSource> {
   const versionColumn = String(options.versionColumn);
   if (options.table !== undefined) {
     if (options.query !== undefined) throw new InvalidOptionsError('give --table or --query with --key, not both');
@@ -129,11 +131,29 @@ export function printReport(out: Output, report: VerifyReport, context: { namesp
         ['stale, caught up within the window', String(report.staleWithinWindow)],
         ['absent (nothing cached)', String(report.absent)],
         ["not of the mapping's shape (skipped)", String(report.unmatched)],
+        ["not of the key columns' types (skipped)", String(report.mistyped)],
+        ['unverified: the re-check failed', String(report.unverified.length)],
         ['violations', String(report.violations.length)],
       ],
     ),
   );
   out.line(`consistency within ${formatDuration(report.windowMs)}: ${describeNines(report.nines)}`);
+  if (report.unverified.length > 0) {
+    out.line('');
+    printLines(
+      out,
+      renderTable(
+        ['KEY', 'RESULT', 'DATABASE', 'AGE', 'ERROR'],
+        report.unverified.map((u) => [
+          printable(u.key),
+          'unverified',
+          u.databaseVersion === undefined ? 'no row' : String(u.databaseVersion),
+          formatDuration(u.ageMs),
+          printable(u.error),
+        ]),
+      ),
+    );
+  }
   if (report.violations.length === 0) return;
   out.line('');
   printLines(

@@ -16,7 +16,7 @@ const ROUND_MS = 5_000;
 /**
  * `zkoc verify --watch`: samples round after round at most `--rate` keys per second, prints the
  * running figure after each round and every new violation, and (with `--metrics-port`) serves the
- * counts as Prometheus metrics. Ctrl-C stops it; exits 1 if any violation was seen.
+ * counts as Prometheus metrics. Ctrl-C stops it; exits 1 if any violation or unverified key was seen.
  */
 export async function watchConsistency(context: {
   store: OrderedStore<unknown>;
@@ -32,7 +32,7 @@ export async function watchConsistency(context: {
   const perRound = Math.max(1, Math.round((rate * ROUND_MS) / 1000));
   const stop = new AbortController();
   const unregister = context.env.onInterrupt(() => stop.abort(new Error('interrupted')));
-  const totals = { comparisons: 0, violations: 0 };
+  const totals = { comparisons: 0, violations: 0, unverified: 0 };
   const metrics =
     options.metricsPort === undefined
       ? undefined
@@ -54,14 +54,18 @@ export async function watchConsistency(context: {
       if (report === undefined) break;
       totals.comparisons += report.comparisons;
       totals.violations += report.violations.length;
+      totals.unverified += report.unverified.length;
       metrics?.record(report.comparisons, report.violations, ninesOf(totals.comparisons, totals.violations).nines);
+      for (const u of report.unverified) {
+        out.line(`UNVERIFIED ${printable(u.key)}: the re-check failed after ${formatDuration(u.ageMs)}: ${u.error}`);
+      }
       for (const v of report.violations) {
         out.line(
           `VIOLATION ${printable(v.key)}: ${v.kind}, cache ${v.cache ? `${v.cache.kind} at ${v.cache.version}` : '-'}, database ${v.databaseVersion ?? 'no row'}, age ${formatDuration(v.ageMs)}`,
         );
       }
       out.line(
-        `${new Date().toISOString()} ${totals.comparisons} comparisons, ${totals.violations} violations: ${describeNines(ninesOf(totals.comparisons, totals.violations))} within ${formatDuration(windowMs)}`,
+        `${new Date().toISOString()} ${totals.comparisons} comparisons, ${totals.violations} violations${totals.unverified > 0 ? `, ${totals.unverified} unverified` : ''}: ${describeNines(ninesOf(totals.comparisons, totals.violations))} within ${formatDuration(windowMs)}`,
       );
       const roundMs = (1000 * Math.max(1, keys.length)) / rate;
       await sleep(Math.max(0, roundMs - (Date.now() - startedAt)), stop.signal).catch(() => undefined);
@@ -70,7 +74,7 @@ export async function watchConsistency(context: {
     unregister();
     await metrics?.close();
   }
-  return totals.violations > 0 ? ExitCode.runtime : ExitCode.ok;
+  return totals.violations > 0 || totals.unverified > 0 ? ExitCode.runtime : ExitCode.ok;
 }
 
 interface VerifyMetrics {

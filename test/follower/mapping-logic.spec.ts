@@ -47,10 +47,11 @@ describe('tables that can write one key must share a version sequence (pure logi
       variants: ['variant:{id}', 'product:{product_id}'],
       prices: 'price:{sku}',
       audit: (r: { id: number }) => `product:${r.id}`, // a function: cannot be compared
-      'public.products': 'product:{id}', // the same table again: one sequence
+      'public.products': { key: 'product:{id}', column: 'v2' }, // the same table, another version column
     });
     expect(sharedKeys(tables).map((s) => [s.first.id, s.second.id, s.templates, s.key])).toEqual([
       ['public.products', 'public.variants', ['product:{id}', 'product:{product_id}'], 'product:x'],
+      ['public.products', 'public.products', ['product:{id}', 'product:{id}'], 'product:x'],
       ['public.variants', 'public.products', ['product:{product_id}', 'product:{id}'], 'product:x'],
     ]);
   });

@@ -95,6 +95,29 @@ describe('ensureVersionColumn: tables sharing one version sequence', () => {
     ).toBeUndefined();
   });
 
+  it('the move waits for transactions that drew from the shared sequence, so its raise cannot land under their values', async () => {
+    await fx.pool.query('CREATE TABLE l_products (id int PRIMARY KEY)');
+    await fx.pool.query('CREATE TABLE l_variants (id int PRIMARY KEY)');
+    const products = await ensureVersionColumn(fx.pool, { table: 'l_products' });
+    await ensureVersionColumn(fx.pool, { table: 'l_variants' });
+    await fx.pool.query(`SELECT setval('l_variants_cache_version_seq', 5000)`);
+    const writer = await fx.connect();
+    await writer.query('BEGIN');
+    await writer.query('INSERT INTO l_products VALUES (1)'); // nextval: holds the sequence's lock until COMMIT
+    const move = ensureVersionColumn(fx.pool, { table: 'l_variants', sequence: 'public.l_products_cache_version_seq' });
+    const waiting = async () =>
+      (
+        await fx.pool.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'l_products_cache_version_seq'::regclass AND NOT granted`,
+        )
+      ).rows[0].n;
+    await expect.poll(waiting, { timeout: 10_000 }).toBe(1);
+    await writer.query('COMMIT');
+    expect((await move).movedFromSequence).toBe('"public"."l_variants_cache_version_seq"');
+    expect(products.sequence).toBe('"public"."l_products_cache_version_seq"');
+    expect(await version('INSERT INTO l_products VALUES (2)')).toBe(5001n);
+  });
+
   it('never lowers the shared sequence: a table moved onto one that is ahead keeps drawing above both', async () => {
     await fx.pool.query('CREATE TABLE a_orders (id int PRIMARY KEY, n int)');
     await fx.pool.query('CREATE TABLE a_lines (id int PRIMARY KEY, n int)');

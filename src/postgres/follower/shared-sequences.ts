@@ -23,12 +23,12 @@ export interface SharedKey {
 /**
  * Every pair of template-mapped tables (in option order) that can write a common key, each
  * `{field}` taken as any non-empty string. Function mappings cannot be compared and are left out.
+ * One table named twice is a pair too: with another version column it may have another sequence.
  */
 export function sharedKeys(tables: readonly ResolvedTable[]): SharedKey[] {
   const found: SharedKey[] = [];
   tables.forEach((first, i) => {
     for (const second of tables.slice(i + 1)) {
-      if (second.id === first.id) continue; // one table named twice: one sequence
       pairs: for (const a of first.templates ?? [])
         for (const b of second.templates ?? []) {
           const key = commonKey(a.source, b.source);

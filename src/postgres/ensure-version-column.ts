@@ -81,6 +81,10 @@ END
  * `BEFORE TRUNCATE … FOR EACH STATEMENT` trigger draws a version for a TRUNCATE too and emits it
  * as the logical-decoding message `zkoc.truncate` (startFollower tombstones the table's keys at it).
  *
+ * With `sequence` naming another sequence than the one the table's trigger uses, the table is moved
+ * onto it (README, "One key, one sequence"; docs/design.md): tables that feed one cache key must
+ * share one.
+ *
  * Safe to run concurrently (one transaction under an advisory lock) and repeatedly (a second run
  * changes nothing). Blocks while another migration holds the lock and while it takes the table's
  * lock for DDL. With a pool it checks out one connection; with a client, that client must not be
@@ -211,15 +215,17 @@ async function migrate(
   const sequenceOid = (await client.query(`SELECT $1::regclass::oid::int AS oid`, [sequenceSql])).rows[0].oid as number;
   const movedFromSequence =
     existingTrigger && existingTrigger.sequenceOid !== sequenceOid ? existingTrigger.sequence : undefined;
-  if (existingTrigger && movedFromSequence !== undefined)
-    await moveToSequence(client, {
-      tableSql,
-      columnSql,
-      column,
-      trigger: existingTrigger,
-      to: sequenceSql,
-      functionSql,
-    });
+  const moved =
+    existingTrigger && movedFromSequence !== undefined
+      ? await moveToSequence(client, {
+          tableSql,
+          columnSql,
+          column,
+          trigger: existingTrigger,
+          to: sequenceSql,
+          functionSql,
+        })
+      : undefined;
   if (!hasTrigger) {
     await client.query(
       `CREATE TRIGGER ${quoteIdent(trigger)} BEFORE INSERT OR UPDATE ON ${tableSql} FOR EACH ROW ` +
@@ -244,7 +250,7 @@ async function migrate(
     createdSequence,
     addedColumn,
     createdTrigger: !hasTrigger,
-    createdTruncateTrigger: createdTruncateTrigger && movedFromSequence === undefined,
+    createdTruncateTrigger: createdTruncateTrigger && moved?.hadTruncateTrigger !== true,
     ...(movedFromSequence === undefined ? {} : { movedFromSequence }),
   };
 }

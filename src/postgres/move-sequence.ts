@@ -12,7 +12,8 @@ import type { VersionTrigger } from './version-trigger.js';
  * the table would refuse the newer writes. So, with the table's writers blocked and `to`'s
  * `nextval` blocked until COMMIT, `to` is raised (never lowered) to the largest of: its own last
  * value, the old sequence's, and the table's highest version. Then both triggers are re-created
- * with `to`; ensureVersionColumn re-creates the TRUNCATE trigger after this returns.
+ * with `to`; ensureVersionColumn re-creates the TRUNCATE trigger after this returns (told whether
+ * there was one, so its result says whether the run added it).
  */
 export async function moveToSequence(
   client: pg.ClientBase,
@@ -24,7 +25,7 @@ export async function moveToSequence(
     to: string;
     functionSql: string;
   },
-): Promise<void> {
+): Promise<{ hadTruncateTrigger: boolean }> {
   // No write of the table (nor a deleteVersioned) draws a version meanwhile. ACCESS EXCLUSIVE at
   // once, as DROP TRIGGER needs: upgrading a weaker lock later could deadlock with a reader.
   await client.query(`LOCK TABLE ${target.tableSql} IN ACCESS EXCLUSIVE MODE`);
@@ -46,7 +47,12 @@ export async function moveToSequence(
     `CREATE TRIGGER ${quoteIdent(target.trigger.name)} BEFORE INSERT OR UPDATE ON ${target.tableSql} FOR EACH ROW ` +
       `EXECUTE FUNCTION ${target.functionSql}(${literal(target.to)}, ${literal(target.column)})`,
   );
+  const dropped = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2`, [
+    target.tableSql,
+    truncateTriggerNameFor(target.column),
+  ]);
   await client.query(
     `DROP TRIGGER IF EXISTS ${quoteIdent(truncateTriggerNameFor(target.column))} ON ${target.tableSql}`,
   );
+  return { hadTruncateTrigger: dropped.rows.length > 0 };
 }

@@ -126,7 +126,19 @@ describe('ensureVersionColumn: tables sharing one version sequence', () => {
     await fx.pool.query(`SELECT setval('a_orders_cache_version_seq', 50000)`);
     const before = await version(`INSERT INTO a_lines VALUES (1, 1)`);
     expect(before).toBeLessThan(100n);
-    await ensureVersionColumn(fx.pool, { table: 'a_lines', sequence: orders.sequence.replaceAll('"', '') });
+    await fx.pool.query('DROP TRIGGER zkoc_truncate_cache_version ON a_lines'); // an install from before it
+    const moved = await ensureVersionColumn(fx.pool, {
+      table: 'a_lines',
+      sequence: orders.sequence.replaceAll('"', ''),
+    });
+    expect(moved).toMatchObject({
+      movedFromSequence: '"public"."a_lines_cache_version_seq"',
+      createdTruncateTrigger: true,
+    });
+    expect(await triggerSequences('a_lines')).toEqual([
+      `zkoc_truncate_cache_version=${orders.sequence}`,
+      `zkoc_version_cache_version=${orders.sequence}`,
+    ]);
     expect(await version(`UPDATE a_lines SET n = 2 WHERE id = 1`)).toBe(50001n);
     expect(await version(`INSERT INTO a_orders VALUES (1, 1)`)).toBe(50002n);
   });

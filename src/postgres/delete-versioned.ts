@@ -6,15 +6,16 @@ import {
   type RelationName,
 } from './identifiers.js';
 import type { PgQueryable } from './queryable.js';
-import { triggerNameFor, VERSION_FUNCTION_NAME } from './version-trigger.js';
+import { triggerNameFor } from './version-trigger.js';
 
 /** Options of {@link deleteVersioned}. */
 export interface DeleteVersionedOptions {
   /** The version column, to find the default sequence. @default 'cache_version' */
   column?: string;
   /**
-   * The version sequence. @default the one the table's version trigger uses (read in the same
-   * statement, so a table moved onto a shared sequence is followed), else `<table>_<column>_seq`
+   * The version sequence. @default the one the table's version trigger uses (read from
+   * `pg_trigger` in the same statement, so a table moved onto a shared sequence is followed; it
+   * costs the server about 50–100 µs of CPU per call, docs/performance.md), else `<table>_<column>_seq`
    */
   sequence?: RelationName;
 }
@@ -59,9 +60,8 @@ export async function deleteVersioned(
   // with other tables), read in the same statement; the default name only for a table without it.
   const sequence =
     explicit === undefined
-      ? `coalesce((SELECT convert_from(substring(t.tgargs FROM 1 FOR position('\\x00'::bytea IN t.tgargs) - 1), 'UTF8')
-                    FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-                   WHERE t.tgrelid = $${n + 2}::regclass AND t.tgname = $${n + 3} AND p.proname = $${n + 4}), $${n + 1})`
+      ? `coalesce((SELECT convert_from(substring(tgargs FROM 1 FOR position('\\x00'::bytea IN tgargs) - 1), 'UTF8')
+                    FROM pg_trigger WHERE tgrelid = $${n + 2}::regclass AND tgname = $${n + 3}), $${n + 1})`
       : `$${n + 1}`;
   // The aggregate consumes the whole DELETE before its one row reaches nextval.
   const sql =
@@ -74,7 +74,6 @@ export async function deleteVersioned(
           qualifiedName(defaultSequenceFor(parsed, column)),
           qualifiedName(parsed),
           triggerNameFor(column),
-          VERSION_FUNCTION_NAME,
         ]
       : [...params, qualifiedName(explicit)];
   const result = await db.query<{ deleted: string; version: string }>(sql, args);

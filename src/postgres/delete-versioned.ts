@@ -69,12 +69,7 @@ export async function deleteVersioned(
     `SELECT c.n::text AS deleted, nextval(${sequence}::regclass)::text AS version FROM (SELECT count(*) AS n FROM d) AS c`;
   const args =
     explicit === undefined
-      ? [
-          ...params,
-          qualifiedName(defaultSequenceFor(parsed, column)),
-          qualifiedName(parsed),
-          triggerNameFor(column),
-        ]
+      ? [...params, qualifiedName(defaultSequenceFor(parsed, column)), qualifiedName(parsed), triggerNameFor(column)]
       : [...params, qualifiedName(explicit)];
   const result = await db.query<{ deleted: string; version: string }>(sql, args);
   const row = result.rows[0]!;

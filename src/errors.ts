@@ -197,7 +197,11 @@ export class ReplicationPrivilegeError extends ZkocError {
   }
 }
 
-/** A table given to the follower is missing, or lacks the version column or REPLICA IDENTITY FULL. */
+/**
+ * A table given to the follower is missing, lacks the version column, its version trigger or REPLICA
+ * IDENTITY FULL, or can write a cache key another mapped table writes while drawing its versions
+ * from another sequence (`table` is the one the message proposes to move onto the other's sequence).
+ */
 export class FollowerTableError extends ZkocError {
   readonly table: string;
 

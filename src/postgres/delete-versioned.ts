@@ -6,12 +6,17 @@ import {
   type RelationName,
 } from './identifiers.js';
 import type { PgQueryable } from './queryable.js';
+import { triggerNameFor } from './version-trigger.js';
 
 /** Options of {@link deleteVersioned}. */
 export interface DeleteVersionedOptions {
   /** The version column, to find the default sequence. @default 'cache_version' */
   column?: string;
-  /** The version sequence. @default `<table>_<column>_seq`, schema-qualified like `table` */
+  /**
+   * The version sequence. @default the one the table's version trigger uses (read from
+   * `pg_trigger` in the same statement, so a table moved onto a shared sequence is followed; it
+   * costs the server about 50–100 µs of CPU per call, docs/performance.md), else `<table>_<column>_seq`
+   */
   sequence?: RelationName;
 }
 
@@ -49,15 +54,24 @@ export async function deleteVersioned(
   const parsed = parseRelation(table, 'table');
   const column = options.column ?? 'cache_version';
   assertIdentifier(column, 'options.column');
+  const explicit = options.sequence === undefined ? undefined : parseRelation(options.sequence, 'options.sequence');
+  const n = params.length;
+  // Without options.sequence, the sequence the table's version trigger names (it may be shared
+  // with other tables), read in the same statement; the default name only for a table without it.
   const sequence =
-    options.sequence === undefined
-      ? defaultSequenceFor(parsed, column)
-      : parseRelation(options.sequence, 'options.sequence');
+    explicit === undefined
+      ? `coalesce((SELECT convert_from(substring(tgargs FROM 1 FOR position('\\x00'::bytea IN tgargs) - 1), 'UTF8')
+                    FROM pg_trigger WHERE tgrelid = $${n + 2}::regclass AND tgname = $${n + 3}), $${n + 1})`
+      : `$${n + 1}`;
   // The aggregate consumes the whole DELETE before its one row reaches nextval.
   const sql =
     `WITH d AS (DELETE FROM ${qualifiedName(parsed)} WHERE ${where} RETURNING 1) ` +
-    `SELECT c.n::text AS deleted, nextval($${params.length + 1}::regclass)::text AS version FROM (SELECT count(*) AS n FROM d) AS c`;
-  const result = await db.query<{ deleted: string; version: string }>(sql, [...params, qualifiedName(sequence)]);
+    `SELECT c.n::text AS deleted, nextval(${sequence}::regclass)::text AS version FROM (SELECT count(*) AS n FROM d) AS c`;
+  const args =
+    explicit === undefined
+      ? [...params, qualifiedName(defaultSequenceFor(parsed, column)), qualifiedName(parsed), triggerNameFor(column)]
+      : [...params, qualifiedName(explicit)];
+  const result = await db.query<{ deleted: string; version: string }>(sql, args);
   const row = result.rows[0]!;
   return { deletedRows: Number(row.deleted), timestamp: BigInt(row.version) };
 }

@@ -1,18 +1,18 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { InvalidOptionsError } from '../errors.js';
 import {
   assertIdentifier,
   defaultSequenceFor,
-  MAX_IDENTIFIER_BYTES,
   type ParsedRelation,
   parseRelation,
   qualifiedName,
   quoteIdent,
   type RelationName,
 } from './identifiers.js';
+import { moveToSequence } from './move-sequence.js';
 import { isPool, type PgQueryable } from './queryable.js';
 import { assertSequenceNotOwned, ensureTruncateTrigger, literal } from './truncate-trigger.js';
+import { findVersionTrigger, triggerNameFor, VERSION_FUNCTION_NAME } from './version-trigger.js';
 
 /** Options of {@link ensureVersionColumn}. */
 export interface EnsureVersionColumnOptions {
@@ -20,7 +20,13 @@ export interface EnsureVersionColumnOptions {
   table: RelationName;
   /** The version column. @default 'cache_version' */
   column?: string;
-  /** The sequence feeding it (created if absent; must have CACHE 1, a positive increment, NO CYCLE). @default `<table>_<column>_seq` in the table's schema */
+  /**
+   * The sequence feeding it (created if absent; must have CACHE 1, a positive increment, NO CYCLE).
+   * Tables whose rows feed one cache key must share one (see README, "Writes that bypass the
+   * library"). Given for a table already versioned from another sequence, the table is moved onto
+   * this one: it is first raised above every version the table's old sequence gave out.
+   * @default the sequence the table's version trigger already uses, else `<table>_<column>_seq` in the table's schema
+   */
   sequence?: RelationName;
   /**
    * Also sets `REPLICA IDENTITY FULL`, so a DELETE in the change stream carries the deleted row
@@ -45,13 +51,19 @@ export interface EnsureVersionColumnResult {
   createdTruncateTrigger: boolean;
   /** True when this run set REPLICA IDENTITY FULL (it was asked for and not yet set). */
   setReplicaIdentityFull: boolean;
+  /**
+   * Set when this run moved the table's triggers from this sequence onto `sequence` (an explicit
+   * `options.sequence` differing from the one in use), after raising `sequence` above every version
+   * the table or its old sequence gave out. The old sequence is left in place, unused by the table.
+   */
+  movedFromSequence?: string;
 }
 
 // One key for every zkoc migration in the database: migrations are rare, serializing them is free.
 const MIGRATION_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('zk-ordered-cache:ensureVersionColumn'))`;
 
 /** The trigger function: one per schema, told the sequence and column by the trigger's arguments. */
-const TRIGGER_FUNCTION_NAME = 'zkoc_assign_version';
+const TRIGGER_FUNCTION_NAME = VERSION_FUNCTION_NAME;
 const TRIGGER_FUNCTION_BODY = `
 BEGIN
   -- TG_ARGV[0]: the sequence (quoted, qualified); TG_ARGV[1]: the version column, verbatim.
@@ -68,6 +80,10 @@ END
  * increasing version, in commit order per row. Existing rows get distinct versions. A
  * `BEFORE TRUNCATE … FOR EACH STATEMENT` trigger draws a version for a TRUNCATE too and emits it
  * as the logical-decoding message `zkoc.truncate` (startFollower tombstones the table's keys at it).
+ *
+ * With `sequence` naming another sequence than the one the table's trigger uses, the table is moved
+ * onto it (README, "One key, one sequence"; docs/design.md): tables that feed one cache key must
+ * share one.
  *
  * Safe to run concurrently (one transaction under an advisory lock) and repeatedly (a second run
  * changes nothing). Blocks while another migration holds the lock and while it takes the table's
@@ -134,7 +150,9 @@ async function migrate(
     throw new InvalidOptionsError(`options.table ${qualifiedName(requested)} does not exist (or is not a table)`);
   const table: ParsedRelation = { schema: row.schema, name: row.name };
   const tableSql = qualifiedName(table);
-  const sequence = requestedSequence ?? defaultSequenceFor(table, column);
+  const existingTrigger = await findVersionTrigger(client, tableSql, column);
+  // A re-run without options.sequence keeps the sequence the trigger already uses (perhaps a shared one).
+  const sequence = requestedSequence ?? existingTrigger?.sequenceRelation ?? defaultSequenceFor(table, column);
   if (sequence.schema === undefined) sequence.schema = table.schema;
   const sequenceSql = qualifiedName(sequence);
 
@@ -193,9 +211,21 @@ async function migrate(
       `CREATE FUNCTION ${functionSql}() RETURNS trigger LANGUAGE plpgsql AS ${literal(TRIGGER_FUNCTION_BODY)}`,
     );
   }
-  const hasTrigger =
-    (await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1 AND tgname = $2`, [row.oid, trigger])).rows
-      .length > 0;
+  const hasTrigger = existingTrigger !== undefined;
+  const sequenceOid = (await client.query(`SELECT $1::regclass::oid::int AS oid`, [sequenceSql])).rows[0].oid as number;
+  const movedFromSequence =
+    existingTrigger && existingTrigger.sequenceOid !== sequenceOid ? existingTrigger.sequence : undefined;
+  const moved =
+    existingTrigger && movedFromSequence !== undefined
+      ? await moveToSequence(client, {
+          tableSql,
+          columnSql,
+          column,
+          trigger: existingTrigger,
+          to: sequenceSql,
+          functionSql,
+        })
+      : undefined;
   if (!hasTrigger) {
     await client.query(
       `CREATE TRIGGER ${quoteIdent(trigger)} BEFORE INSERT OR UPDATE ON ${tableSql} FOR EACH ROW ` +
@@ -220,13 +250,7 @@ async function migrate(
     createdSequence,
     addedColumn,
     createdTrigger: !hasTrigger,
-    createdTruncateTrigger,
+    createdTruncateTrigger: createdTruncateTrigger && moved?.hadTruncateTrigger !== true,
+    ...(movedFromSequence === undefined ? {} : { movedFromSequence }),
   };
-}
-
-/** `zkoc_version_<column>`, or a hash of the column when that would pass 63 bytes. */
-function triggerNameFor(column: string): string {
-  const name = `zkoc_version_${column}`;
-  if (Buffer.byteLength(name, 'utf8') <= MAX_IDENTIFIER_BYTES) return name;
-  return `zkoc_version_${createHash('sha256').update(column).digest('hex').slice(0, 32)}`;
 }

@@ -39,7 +39,10 @@ Example:
   $ zkoc follow --database-url postgres://… -n products --slot zkoc_products \\
       --table 'products=product:{id}' --table 'variants=product:{product_id}'
 The role needs REPLICATION and wal_level must be logical; each table needs ensureVersionColumn(db,
-{ table, replicaIdentityFull: true }). SIGINT/SIGTERM: finish the batch, confirm, exit 0.`,
+{ table, replicaIdentityFull: true }). Tables whose templates can render one key (as above) must share
+one version sequence, or follow refuses to start: ensureVersionColumn(db, { table: 'variants',
+sequence: 'public.products_cache_version_seq', replicaIdentityFull: true }).
+SIGINT/SIGTERM: finish the batch, confirm, exit 0.`,
   );
   return defineAction(command, env, async ({ options, connection, out }) => {
     if (!connection.databaseUrl) throw new InvalidArgumentError('--database-url (or DATABASE_URL) is required');

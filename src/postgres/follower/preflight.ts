@@ -1,15 +1,18 @@
 import type pg from 'pg';
 import { FollowerTableError, InvalidOptionsError, ReplicationPrivilegeError, WalLevelError } from '../../errors.js';
 import { qualifiedName, quoteIdent } from '../identifiers.js';
+import { findVersionTrigger } from '../version-trigger.js';
 import type { ResolvedTable } from './follower-options.js';
 import { parseLsn } from './lsn.js';
+import { assertSharedSequences, type TableSequence } from './shared-sequences.js';
 
 type Db = pg.Pool | pg.ClientBase;
 
 /**
  * Everything that would make following impossible, as typed errors before anything is created:
- * `wal_level`, the role's REPLICATION attribute, each table's existence, version column and
- * REPLICA IDENTITY FULL (a DELETE carries the deleted row's version only then).
+ * `wal_level`, the role's REPLICATION attribute, each table's existence, version column, version
+ * trigger and REPLICA IDENTITY FULL (a DELETE carries the deleted row's version only then), and one
+ * version sequence for tables whose key templates can render a common key.
  * @throws WalLevelError, ReplicationPrivilegeError, FollowerTableError.
  */
 export async function checkDatabase(db: Db, tables: readonly ResolvedTable[]): Promise<void> {
@@ -21,10 +24,12 @@ export async function checkDatabase(db: Db, tables: readonly ResolvedTable[]): P
     )
   ).rows[0]!;
   if (!role.allowed) throw new ReplicationPrivilegeError(role.name);
-  for (const table of tables) await checkTable(db, table);
+  const sequences = new Map<ResolvedTable, TableSequence>();
+  for (const table of tables) sequences.set(table, await checkTable(db, table));
+  assertSharedSequences(tables, (table) => sequences.get(table)!);
 }
 
-async function checkTable(db: Db, table: ResolvedTable): Promise<void> {
+async function checkTable(db: Db, table: ResolvedTable): Promise<TableSequence> {
   const name = qualifiedName(table.relation);
   const fix = `run ensureVersionColumn(db, { table: ${JSON.stringify(table.id)}, column: ${JSON.stringify(table.column)}, replicaIdentityFull: true })`;
   const { rows } = await db.query<{ identity: string; type: string | null; pk: string[] | null }>(
@@ -49,6 +54,23 @@ async function checkTable(db: Db, table: ResolvedTable): Promise<void> {
       `table ${name} is not REPLICA IDENTITY FULL, so a DELETE would not carry the deleted row's version; ${fix}`,
     );
   table.primaryKey = row.pk ?? [];
+  // Versions must come from zkoc's trigger (a sequence drawn under the row lock), and its
+  // sequence is what tables writing one key must share.
+  const trigger = await findVersionTrigger(db, name, table.column);
+  if (!trigger?.enabled || trigger.sequenceOid === null || !trigger.sequenceRelation)
+    throw new FollowerTableError(
+      table.id,
+      `table ${name} has ${
+        !trigger
+          ? `no zkoc version trigger for ${quoteIdent(table.column)}`
+          : !trigger.enabled
+            ? `its version trigger ${quoteIdent(trigger.name)} disabled`
+            : `a version trigger whose sequence ${trigger.sequence} does not exist`
+      }, so its versions do not follow commit order; ${
+        trigger?.enabled === false ? `run ALTER TABLE ${name} ENABLE TRIGGER ${quoteIdent(trigger.name)}` : fix
+      }`,
+    );
+  return { sql: trigger.sequence, relation: trigger.sequenceRelation, oid: trigger.sequenceOid };
 }
 
 /** Creates the publication on the mapped tables if missing and adds the tables it lacks. */

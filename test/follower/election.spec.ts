@@ -44,6 +44,8 @@ describe('one active follower per slot, elected through ZooKeeper', () => {
     await whenActive(b);
     await fx.pool.query(`UPDATE ${table} SET price = 2 WHERE id = 2`);
     await expect.poll(async () => (await stored(second, 'p:2')).kind, { timeout: 10_000 }).toBe('tombstone');
+    // counted when its batch is confirmed, after the write that the poll above saw
+    await expect.poll(() => b.changesApplied, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(b.changesApplied).toBe(1); // the first change was confirmed by `a`, not replayed
   });
 

@@ -92,10 +92,12 @@ it('SIGKILL of the active follower mid bulk update: a standby takes over and eve
   };
   await expect.poll(latest, { timeout: 20_000, interval: 500 }).toEqual([]);
 
-  const applied = [...first.events, ...standby.events]
-    .filter((e) => e.event === 'batch')
-    .reduce((sum, e) => sum + (e.changes as number), 0);
-  expect(applied).toBeGreaterThanOrEqual(committed);
+  // a batch event is printed once its LSN is confirmed, after the writes the poll above saw
+  const applied = () =>
+    [...first.events, ...standby.events]
+      .filter((e) => e.event === 'batch')
+      .reduce((sum, e) => sum + (e.changes as number), 0);
+  await expect.poll(applied, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(committed);
 
   standby.child.kill('SIGTERM');
   expect(await standby.exited).toBe(0);

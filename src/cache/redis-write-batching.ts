@@ -36,8 +36,8 @@ const batchers = new WeakMap<Redis, WriteBatcher>();
  * while earlier ones are unanswered is held; when the last outstanding reply arrives, the held
  * commands are written together, in one write, on the `process.nextTick` queued from a microtask
  * after that reply: the promise reactions of the replies run first, so the readers they resume
- * join the batch. With 64 reads in flight the connection then alternates one write of ~64
- * commands and one read of ~64 replies instead of many small ones. Bounded by
+ * join the batch; a caller issuing its command from a callback of its own joins the held batch
+ * instead of costing a write of its own. Bounded by
  * {@link BatchLimits}; no timer per command. ioredis's `enableAutoPipelining` also holds the next
  * batch while one is answered, but defers even a lone command to `setImmediate` (sequential hit
  * path 0.73× of an immediate write), wraps each batch in a Pipeline, and on a Cluster does not

@@ -6,7 +6,7 @@ import { assertRedisSpecShape, parseRedisUrl } from '../redis/redis-spec.js';
 import { accessRefusalOf, redisSecretsOf } from '../redis/transport-failure.js';
 import { forEachConnection } from './redis-connections.js';
 import { watchLiveness } from './redis-liveness.js';
-import { batchWritesPerTurn } from './redis-write-batching.js';
+import { batchWrites } from './redis-write-batching.js';
 
 /** What `OrderedCache.connect` accepts as `redis`. */
 export type RedisSpec = string | string[] | RedisOptions | Redis | Cluster;
@@ -18,8 +18,9 @@ export interface OpenedRedis {
 }
 
 /**
- * Returns a connected ioredis client for `spec`. Connections we create pipeline (the commands of
- * one event-loop turn leave in one write: {@link batchWritesPerTurn}), are bounded on connect, and
+ * Returns a connected ioredis client for `spec`. Connections we create pipeline (a command leaves
+ * at once when nothing is outstanding, else with the others held until the outstanding ones are
+ * answered, in one write: {@link batchWrites}), are bounded on connect, and
  * carry a liveness check (a paused Redis must fail a call, not hang it: see {@link watchLiveness})
  * instead of ioredis's per-command timer. A client you pass is used as it is.
  * @throws ConnectionError (message without passwords) when the connection is not ready in time.
@@ -60,7 +61,7 @@ export async function openRedis(
   };
   client.on('error', swallow);
   watchLiveness(client, limits.commandTimeoutMs);
-  forEachConnection(client, batchWritesPerTurn);
+  forEachConnection(client, (connection) => batchWrites(connection));
   try {
     await withDeadline(
       client.connect(),

@@ -1,8 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import { forEachConnection } from './redis-connections.js';
+import { heldCommands } from './redis-write-batching.js';
 
 // The parts of an ioredis connection the check reads. `commandQueue` holds the commands written
 // and awaiting their reply, `offlineQueue` those awaiting a ready connection; both FIFO (denque).
+// Between them, in issue order, come the commands the write batcher holds until the written ones
+// are answered.
 interface PendingCommand {
   readonly isResolved: boolean;
   reject(error: Error): void;
@@ -23,7 +26,8 @@ const watched = new WeakSet<Redis>();
  * Bounds a stuck Redis connection with ONE interval timer per connection, where ioredis's
  * `commandTimeout` arms a timer per command (the issue measured 146k → 115k pipelined GETs/s at 64 in
  * flight). Each tick looks at the oldest command still waiting, for its reply or for the connection.
- * Replies come back in order, so while the connection makes progress that command changes; when
+ * Replies come back in order, so while the connection makes progress that command changes (a
+ * command held by the write batcher is never the oldest while written ones wait); when
  * the same one has been the oldest for `timeoutMs`, nothing came back in that time, and every
  * waiting command is rejected with "Command timed out: …" (what ioredis's own timeout says, and
  * what the store maps to ConnectionError). Like ioredis's timeout, it leaves the commands queued
@@ -47,20 +51,22 @@ function watchConnection(redis: Redis, timeoutMs: number): void {
   let oldest: PendingCommand | undefined;
   let oldestSince = 0;
   const timer = setInterval(() => {
-    const head = (internals.commandQueue.peekAt(0) ?? internals.offlineQueue.peekAt(0))?.command;
+    const head =
+      internals.commandQueue.peekAt(0)?.command ?? heldCommands(redis)[0] ?? internals.offlineQueue.peekAt(0)?.command;
     const now = performance.now();
     if (head !== oldest) {
       oldest = head;
       oldestSince = now;
     } else if (head !== undefined && now - oldestSince >= timeoutMs) {
-      failWaiting(internals, now - oldestSince, timeoutMs);
+      failWaiting(redis, now - oldestSince, timeoutMs);
     }
   }, tickMs);
   timer.unref();
   redis.once('end', () => clearInterval(timer));
 }
 
-function failWaiting(internals: ConnectionInternals, silentMs: number, timeoutMs: number): void {
+function failWaiting(redis: Redis, silentMs: number, timeoutMs: number): void {
+  const internals = redis as unknown as ConnectionInternals;
   const where = `${internals.options.host ?? '127.0.0.1'}:${internals.options.port ?? 6379}`;
   const error = new Error(
     `Command timed out: Redis at ${where} answered nothing for ${Math.round(silentMs)} ms (redisCommandTimeoutMs=${timeoutMs})`,
@@ -71,4 +77,6 @@ function failWaiting(internals: ConnectionInternals, silentMs: number, timeoutMs
       if (command && !command.isResolved) command.reject(error);
     }
   }
+  // Held ones stay held, like the others stay queued: written once the late replies came back.
+  for (const command of heldCommands(redis)) if (!command.isResolved) command.reject(error);
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/cache/redis-connection.js';
+import { heldCommands } from '../../src/cache/redis-write-batching.js';
 import { ConnectionError } from '../../src/errors.js';
 import type { StartedStack } from '../../src/testing/index.js';
 import { needs, startTestStack } from '../support/stack.js';
@@ -95,6 +96,41 @@ describe(
         expect(await cache.peek('k')).toMatchObject({ kind: 'value', value: 1, timestamp: 1n });
       } finally {
         await cache.close();
+      }
+    });
+
+    it('commands held behind an unanswered one fail within the bound too when Redis is paused', async () => {
+      const { client } = await openRedis(stack.redis.url, { connectTimeoutMs: 5_000, commandTimeoutMs: TIMEOUT_MS });
+      const redis = client as Redis;
+      try {
+        await redis.ping();
+        await stack.redis.pause();
+        let outcomes: PromiseSettledResult<unknown>[];
+        let elapsedMs: number;
+        try {
+          const started = performance.now();
+          const written = redis.get('liveness:written');
+          await new Promise((resolve) => setTimeout(resolve, 50)); // its turn is over: what follows is held
+          const held = Array.from({ length: 5 }, (_, i) => redis.get(`liveness:held${i}`));
+          expect(heldCommands(redis)).toHaveLength(5);
+          outcomes = await Promise.allSettled([written, ...held]);
+          elapsedMs = performance.now() - started;
+        } finally {
+          await stack.redis.resume();
+        }
+        for (const outcome of outcomes) {
+          expect(outcome).toMatchObject({
+            status: 'rejected',
+            reason: { message: expect.stringMatching(/^Command timed out: .*redisCommandTimeoutMs=300\)$/) },
+          });
+        }
+        expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS);
+        expect(elapsedMs).toBeLessThan(TIMEOUT_MS * 1.2 + 700);
+        // Resumed: the late reply releases the held commands (already failed), and new ones work.
+        expect(await redis.set('liveness:after', '1')).toBe('OK');
+        expect(heldCommands(redis)).toHaveLength(0);
+      } finally {
+        redis.disconnect();
       }
     });
   },

@@ -32,9 +32,12 @@ import type { Loader } from './loader-result.js';
 import { openConnections } from './open-connections.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
-import { endAfter, endHit, failingSpan, spanOf } from './traced-read.js';
+import { endAfter, endHit, failingSpan, failRead, spanOf } from './traced-read.js';
 
 export type { CacheResult, GetOptions, Inspection, SetCallOptions, WriteCallOptions } from './call-types.js';
+
+/** `withLock`'s options: a write call's, and its own lock timeout. */
+type LockCallOptions = WriteCallOptions & { timeoutMs?: number };
 
 /**
  * A Redis cache filled from a database that never goes backwards.
@@ -96,20 +99,24 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Returns the value for `key`: from Redis when fresh (one round trip), else from `loader`, run at
-   * most once per cold key across all processes that share the ZooKeeper lock. Returns `undefined`
-   * when the row does not exist (the loader returned `undefined` or `{ missing: true, timestamp }`).
-   * @throws InvalidKeyError before anything is sent; MalformedLoaderResultError; the loader's own
-   *   error (nothing is written, the lock is released); LockTimeoutError after `lockTimeoutMs`;
-   *   AbortError; ConnectionError; ForeignEntryError.
+   * Returns the value for `key`: from Redis when fresh (one round trip), else from `loader`, run at most once per
+   * cold key across all processes that share the ZooKeeper lock. Returns `undefined` when the row does not exist
+   * (the loader returned `undefined` or `{ missing: true, timestamp }`).
+   * @throws InvalidKeyError before anything is sent; MalformedLoaderResultError; the loader's own error (nothing is
+   *   written, the lock is released); LockTimeoutError after `lockTimeoutMs`; AbortError; ConnectionError;
+   *   ForeignEntryError.
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
     this.#assertReadable(loader, options);
     const tracer = this.#parts.tracer;
     const span = tracer.startRead('zkoc get', 'get'); // no parent: a hit makes no span (traced-read.ts)
     if (this.#parts.failOpen) return (await this.#failOpenRead(key, loader, options, spanOf(tracer, span))).value;
-    // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
-    const entry = await failingSpan(tracer, span, this.#parts.servingReads.read(key));
+    let entry: ServingEntry<T> | undefined;
+    try {
+      entry = await this.#parts.servingReads.read(key); // joins a read of this key in flight (InFlightReads)
+    } catch (error) {
+      throw failRead(tracer, span, error); // a catch, not a wrapping promise per read
+    }
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
       this.events.hit(key, entry.timestamp, 'value');
@@ -179,11 +186,11 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Writes `value` at `ts` through the key's lock and the compare script. Resolves `{ status,
-   * current, reason? }`; never rolls back; with `options.epoch` (from {@link epoch}) refused if Redis
-   * lost its data since. Concurrent writes of the key in this process share one lock cycle.
-   * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError, InvalidOptionsError before any
-   *   lock or write; LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
+   * Writes `value` at `ts` through the key's lock and the compare script. Resolves `{ status, current, reason? }`;
+   * never rolls back; with `options.epoch` (from {@link epoch}) refused if Redis lost its data since. Concurrent
+   * writes of the key in this process share one lock cycle.
+   * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError, InvalidOptionsError before any lock or write;
+   *   LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
    */
   async set(key: string, value: T, ts: TimestampInput, options: SetCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
@@ -257,11 +264,7 @@ export class OrderedCache<T = unknown> {
    * this cache are still fenced by their timestamps.
    * @throws InvalidKeyError, LockTimeoutError, AbortError, or what `fn` throws.
    */
-  async withLock<R>(
-    key: string,
-    fn: (lock: Lock) => Promise<R> | R,
-    options: WriteCallOptions & { timeoutMs?: number } = {},
-  ): Promise<R> {
+  async withLock<R>(key: string, fn: (lock: Lock) => Promise<R> | R, options: LockCallOptions = {}): Promise<R> {
     this.#assertOpen();
     return this.#parts.tracer.inSpan('zkoc withLock', () => this.#underLock(key, options, fn));
   }
@@ -284,11 +287,7 @@ export class OrderedCache<T = unknown> {
     await this.close();
   }
 
-  async #underLock<R>(
-    key: string,
-    options: WriteCallOptions & { timeoutMs?: number },
-    fn: (lock: Lock) => Promise<R> | R,
-  ): Promise<R> {
+  async #underLock<R>(key: string, options: LockCallOptions, fn: (lock: Lock) => Promise<R> | R): Promise<R> {
     assertLockCall(fn, options);
     const timeoutMs = options.timeoutMs ?? this.#options.lockTimeoutMs;
     return this.#parts.fill.holding(key, { timeoutMs, signal: options.signal }, fn);

@@ -25,10 +25,7 @@ export function spanOf(tracer: CacheTracer, read: ReadSpan): CacheSpan {
 export function failingSpan<R>(tracer: CacheTracer, span: ReadSpan, read: Promise<R>): Promise<R> {
   if (typeof span !== 'number' && !span.recording) return read;
   return read.catch((error: unknown) => {
-    const started = spanOf(tracer, span);
-    started.fail(error);
-    started.end();
-    throw error;
+    throw failRead(tracer, span, error);
   });
 }
 
@@ -57,4 +54,14 @@ export async function endAfter<T>(
   } finally {
     span.end();
   }
+}
+
+/** A read failed: its span (a waiting one started now) records the error and ends. Returns `error`. */
+export function failRead(tracer: CacheTracer, span: ReadSpan, error: unknown): unknown {
+  if (typeof span === 'number' || span.recording) {
+    const started = spanOf(tracer, span);
+    started.fail(error);
+    started.end();
+  }
+  return error;
 }

@@ -210,6 +210,22 @@ describe('OpenTelemetry spans', () => {
     }
   });
 
+  it('a read that fails, with no parent, is a failed root span', async () => {
+    const redis = await rawRedis(stack());
+    try {
+      await redis.set(`zkoc:${cache.namespace}:e:product:11`, 'not a cache entry');
+      await expect(cache.get('product:11', async () => ({ value: 11, timestamp: 11n }))).rejects.toThrow();
+      await expect(cache.getEntry('product:11', async () => ({ value: 11, timestamp: 11n }))).rejects.toThrow();
+      const failed = exporter.getFinishedSpans();
+      expect(failed.map((s) => [s.name, s.status.code, parentOf(s)])).toEqual([
+        ['zkoc get', 2, undefined],
+        ['zkoc get', 2, undefined],
+      ]);
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('tracing: { rootHits: true } gives every hit with no parent its root span', async () => {
     const rooted = await openCache<number>(stack(), { tracing: { rootHits: true } });
     try {

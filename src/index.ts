@@ -12,7 +12,7 @@ export type {
 export { type Closable, type CloseOnSignalsOptions, closeOnSignals } from './cache/close-on-signals.js';
 export { CacheEventEmitter, type CacheEventName, type CacheEvents } from './cache/events.js';
 export type { Loader, LoaderResult } from './cache/loader-result.js';
-export { DEFAULTS, type OrderedCacheOptions } from './cache/options.js';
+export { DEFAULTS, type OrderedCacheOptions, type TracingOptions } from './cache/options.js';
 export {
   type CacheResult,
   type GetOptions,

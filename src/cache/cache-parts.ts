@@ -45,7 +45,7 @@ export function buildCacheParts<T>(
   const locks = new LockManager(zk, options.locks);
   forwardLockEvents(locks, zk, events);
   const store = new OrderedStore<T>(redis, options.store);
-  const tracer = new CacheTracer(options.namespace, { enabled: options.tracing });
+  const tracer = new CacheTracer(options.namespace, options.tracing);
   const timer = new RedisTimer(events);
   const servingReads = new InFlightReads((key) => timer.read(store.readForServing(key)));
   const fullReads = new InFlightReads((key) => timer.read(store.read(key)));

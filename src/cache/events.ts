@@ -79,6 +79,28 @@ export type CacheEventName = keyof CacheEvents;
 /** A typed EventEmitter for {@link CacheEvents}. */
 export class CacheEventEmitter {
   readonly #emitter = new EventEmitter();
+  #hits = 0;
+  #negativeHits = 0;
+
+  /** Fresh values served since the cache was created: counted whether or not anyone listens to `hit`. */
+  get hitCount(): number {
+    return this.#hits;
+  }
+
+  /** Fresh "missing" answers served since the cache was created (a `hit` of kind `missing`). */
+  get negativeHitCount(): number {
+    return this.#negativeHits;
+  }
+
+  /**
+   * @internal Counts a hit, and reports it as a `hit` event only when someone listens: most of a
+   * cache's traffic, so no event object is built for nobody (metrics read the counts at scrape time).
+   */
+  hit(key: string, timestamp: bigint, kind: 'value' | 'missing'): void {
+    if (kind === 'value') this.#hits++;
+    else this.#negativeHits++;
+    if (this.#emitter.listenerCount('hit') !== 0) this.emit('hit', { key, timestamp, kind });
+  }
 
   on<E extends CacheEventName>(event: E, listener: (data: CacheEvents[E]) => void): this {
     this.#emitter.on(event, listener);

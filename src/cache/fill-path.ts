@@ -166,11 +166,11 @@ export class FillPath<T> {
   servable(entry: ServingEntry<T> | undefined): CacheResult<T> | undefined {
     if (!entry?.isFresh) return undefined;
     if (entry.kind === 'value') {
-      this.#ctx.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'value' });
+      this.#ctx.events.hit(entry.key, entry.timestamp, 'value');
       return { value: entry.value, timestamp: entry.timestamp, source: 'cache', stale: false };
     }
     if (entry.kind === 'missing') {
-      this.#ctx.events.emit('hit', { key: entry.key, timestamp: entry.timestamp, kind: 'missing' });
+      this.#ctx.events.hit(entry.key, entry.timestamp, 'missing');
       return { value: undefined, timestamp: entry.timestamp, source: 'cache', stale: false };
     }
     return undefined;

@@ -72,9 +72,11 @@ export interface OrderedCacheOptions<T = unknown> {
   redisConnectTimeoutMs?: number;
   /**
    * OpenTelemetry spans for get/set/invalidate/withLock, when `@opentelemetry/api` is installed and
-   * the application registered an SDK (docs/observability.md). @default true
+   * the application registered an SDK (docs/observability.md). A `get` that is a fresh hit is traced
+   * only inside a sampled trace; `{ rootHits: true }` gives every hit with no parent span a root span
+   * of its own (a sampling decision per hit: about half a hit's CPU time). @default true
    */
-  tracing?: boolean;
+  tracing?: boolean | TracingOptions;
   /**
    * What `get`/`getEntry` do when a server cannot answer. `'throw'`: fail with ConnectionError.
    * `'load'`: when Redis fails (unreachable, silent, a cluster slot down), return the loader's answer
@@ -89,6 +91,12 @@ export interface OrderedCacheOptions<T = unknown> {
    * (README "Write coalescing"). Calls with a `signal` are never folded. @default true
    */
   coalesceWrites?: boolean;
+}
+
+/** `tracing` as an object: tracing on, with these settings. */
+export interface TracingOptions {
+  /** A root span for a `get` that is a fresh hit with no parent span. @default false */
+  rootHits?: boolean;
 }
 
 /**
@@ -123,7 +131,7 @@ export interface ParsedOptions<T> {
   label: string;
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
-  tracing: boolean;
+  tracing: { enabled: boolean; rootHits: boolean };
   onCacheUnavailable: 'throw' | 'load';
   coalesceWrites: boolean;
 }
@@ -223,7 +231,7 @@ export function parseOptions<T>(options: OrderedCacheOptions<T>): ParsedOptions<
       TIMER_MS,
       DEFAULTS.redisConnectTimeoutMs,
     ),
-    tracing: flag(options.tracing, 'tracing', true),
+    tracing: tracingOption(options.tracing),
     onCacheUnavailable: oneOf(
       options.onCacheUnavailable,
       'onCacheUnavailable',
@@ -239,6 +247,16 @@ function flag(value: unknown, name: string, fallback: boolean): boolean {
   if (typeof value !== 'boolean')
     throw new InvalidOptionsError(`${name} must be true or false, got ${describeValue(value)}`);
   return value;
+}
+
+/** `tracing`: a flag, or an object of settings (tracing on); unknown keys are rejected with a suggestion. */
+function tracingOption(value: OrderedCacheOptions['tracing']): ParsedOptions<unknown>['tracing'] {
+  if (value === undefined || typeof value === 'boolean') return { enabled: value ?? true, rootHits: false };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionsError(`tracing must be true, false or { rootHits }, got ${describeValue(value)}`);
+  }
+  rejectUnknownKeys(value, ['rootHits'], optionNamer('tracing.'));
+  return { enabled: true, rootHits: flag(value.rootHits, 'tracing.rootHits', false) };
 }
 
 /** True when `redis` (ioredis options, or a client's options) sets `keyPrefix`. */

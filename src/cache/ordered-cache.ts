@@ -32,21 +32,23 @@ import type { Loader } from './loader-result.js';
 import { openConnections } from './open-connections.js';
 import { type OrderedCacheOptions, type ParsedOptions, parseOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
-import { endAfter, endHit, failingSpan } from './traced-read.js';
+import { endAfter, endHit, failingSpan, failRead, spanOf } from './traced-read.js';
 
 export type { CacheResult, GetOptions, Inspection, SetCallOptions, WriteCallOptions } from './call-types.js';
+
+/** `withLock`'s options: a write call's, and its own lock timeout. */
+type LockCallOptions = WriteCallOptions & { timeoutMs?: number };
 
 /**
  * A Redis cache filled from a database that never goes backwards.
  *
- * Reads: a fresh entry is one Redis round trip and no ZooKeeper request; concurrent `get`/`peek`
- * calls of one key share one read in flight, and never one issued before a local write of that key
- * settled (see InFlightReads: joined callers share the returned value). A miss is coalesced in
- * this process (single-flight), then takes the key's ZooKeeper lock, re-checks Redis, runs the
- * loader and writes through the compare-timestamp script, so a cold key costs one load however many
- * processes ask. Writes (`set`, `invalidate`) take the lock, then the script. The lock is for
- * efficiency; the script is the safety fence: a paused or expired lock holder cannot roll an entry
- * back, because its older timestamp is rejected.
+ * Reads: a fresh entry is one Redis round trip and no ZooKeeper request; concurrent `get`/`peek` calls of one key
+ * share one read in flight, and never one issued before a local write of that key settled (see InFlightReads: joined
+ * callers share the returned value). A miss is coalesced in this process (single-flight), then takes the key's
+ * ZooKeeper lock, re-checks Redis, runs the loader and writes through the compare-timestamp script, so a cold key
+ * costs one load however many processes ask. Writes (`set`, `invalidate`) take the lock, then the script. The lock
+ * is for efficiency; the script is the safety fence: a paused or expired lock holder cannot roll an entry back,
+ * because its older timestamp is rejected.
  */
 export class OrderedCache<T = unknown> {
   /** The per-key lock manager (`/zkoc/<namespace>/locks`), for `acquire`, `state` and `list`. */
@@ -97,35 +99,44 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Returns the value for `key`: from Redis when fresh (one round trip), else from `loader`, run at
-   * most once per cold key across all processes that share the ZooKeeper lock. Returns `undefined`
-   * when the row does not exist (the loader returned `undefined` or `{ missing: true, timestamp }`).
-   * @throws InvalidKeyError before anything is sent; MalformedLoaderResultError; the loader's own
-   *   error (nothing is written, the lock is released); LockTimeoutError after `lockTimeoutMs`;
-   *   AbortError; ConnectionError; ForeignEntryError.
+   * Returns the value for `key`: from Redis when fresh (one round trip), else from `loader`, run at most once per
+   * cold key across all processes that share the ZooKeeper lock. Returns `undefined` when the row does not exist
+   * (the loader returned `undefined` or `{ missing: true, timestamp }`).
+   * @throws InvalidKeyError before anything is sent; MalformedLoaderResultError; the loader's own error (nothing is
+   *   written, the lock is released); LockTimeoutError after `lockTimeoutMs`; AbortError; ConnectionError;
+   *   ForeignEntryError.
    */
   async get(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<T | undefined> {
     this.#assertReadable(loader, options);
-    const span = this.#parts.tracer.start('zkoc get', 'get'); // a no-op without an SDK (see traced-read.ts)
-    if (this.#parts.failOpen) return (await this.#failOpenRead(key, loader, options, span)).value;
-    // Joins a read of this key in flight (InFlightReads); validates the key before sending anything.
-    const entry = await failingSpan(span, this.#parts.servingReads.read(key));
+    const tracer = this.#parts.tracer;
+    const span = tracer.startRead('zkoc get', 'get'); // no parent: a hit makes no span (traced-read.ts)
+    if (this.#parts.failOpen) return (await this.#failOpenRead(key, loader, options, spanOf(tracer, span))).value;
+    let entry: ServingEntry<T> | undefined;
+    try {
+      entry = await this.#parts.servingReads.read(key); // joins a read of this key in flight (InFlightReads)
+    } catch (error) {
+      throw failRead(tracer, span, error); // a catch, not a wrapping promise per read
+    }
     // The hit path, kept to one await and no allocation: it is most of a cache's traffic.
     if (entry?.kind === 'value' && entry.isFresh) {
-      this.events.emit('hit', { key, timestamp: entry.timestamp, kind: 'value' });
+      this.events.hit(key, entry.timestamp, 'value');
       endHit(span, entry.timestamp);
       return entry.value;
     }
-    return (await endAfter(span, this.#serveOrLoad(key, entry, loader, options, span))).value;
+    const started = spanOf(tracer, span);
+    return (await endAfter(started, this.#serveOrLoad(key, entry, loader, options, started))).value;
   }
 
   /** Like {@link get}, and also says where the value came from and whether it is stale (grace). */
   async getEntry(key: string, loader: Loader<T>, options: GetOptions = {}): Promise<CacheResult<T>> {
     this.#assertReadable(loader, options);
-    const span = this.#parts.tracer.start('zkoc get', 'get');
-    if (this.#parts.failOpen) return this.#failOpenRead(key, loader, options, span);
-    const entry = await failingSpan(span, this.#parts.servingReads.read(key));
-    return endAfter(span, this.#serveOrLoad(key, entry, loader, options, span));
+    const tracer = this.#parts.tracer;
+    const span = tracer.startRead('zkoc get', 'get');
+    if (this.#parts.failOpen) return this.#failOpenRead(key, loader, options, spanOf(tracer, span));
+    const entry = await failingSpan(tracer, span, this.#parts.servingReads.read(key));
+    if (typeof span === 'number' && entry?.kind === 'value' && entry.isFresh) return this.#parts.fill.servable(entry)!;
+    const started = spanOf(tracer, span);
+    return endAfter(started, this.#serveOrLoad(key, entry, loader, options, started));
   }
 
   // A load around an unavailable Redis runs in the span's context too, so its spans nest under it.
@@ -159,7 +170,8 @@ export class OrderedCache<T = unknown> {
     loader: Loader<T>,
     options: GetOptions,
   ): CacheResult<T> | Promise<CacheResult<T>> {
-    if (entry?.kind === 'value' && this.#withinGrace(entry)) {
+    const graceMs = this.#options.graceMs;
+    if (entry?.kind === 'value' && graceMs > 0 && Date.now() < entry.expiresAt + graceMs) {
       // Stale-while-revalidate: one refresh per process; errors are reported, the stale value is served.
       const refresh = this.#refreshes.run(key, () => this.#parts.fill.load(key, loader));
       refresh.promise.catch((error: unknown) =>
@@ -174,11 +186,11 @@ export class OrderedCache<T = unknown> {
   }
 
   /**
-   * Writes `value` at `ts` through the key's lock and the compare script. Resolves `{ status,
-   * current, reason? }`; never rolls back; with `options.epoch` (from {@link epoch}) refused if Redis
-   * lost its data since. Concurrent writes of the key in this process share one lock cycle.
-   * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError, InvalidOptionsError before any
-   *   lock or write; LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
+   * Writes `value` at `ts` through the key's lock and the compare script. Resolves `{ status, current, reason? }`;
+   * never rolls back; with `options.epoch` (from {@link epoch}) refused if Redis lost its data since. Concurrent
+   * writes of the key in this process share one lock cycle.
+   * @throws InvalidKeyError, InvalidTimestampError, InvalidValueError, InvalidOptionsError before any lock or write;
+   *   LockTimeoutError, AbortError (nothing written); ConnectionError; ForeignEntryError.
    */
   async set(key: string, value: T, ts: TimestampInput, options: SetCallOptions = {}): Promise<WriteResult> {
     this.#assertOpen();
@@ -252,20 +264,15 @@ export class OrderedCache<T = unknown> {
    * this cache are still fenced by their timestamps.
    * @throws InvalidKeyError, LockTimeoutError, AbortError, or what `fn` throws.
    */
-  async withLock<R>(
-    key: string,
-    fn: (lock: Lock) => Promise<R> | R,
-    options: WriteCallOptions & { timeoutMs?: number } = {},
-  ): Promise<R> {
+  async withLock<R>(key: string, fn: (lock: Lock) => Promise<R> | R, options: LockCallOptions = {}): Promise<R> {
     this.#assertOpen();
     return this.#parts.tracer.inSpan('zkoc withLock', () => this.#underLock(key, options, fn));
   }
 
   /**
    * Finishes lock releases still being retried (within the ZooKeeper connection's close grace, at
-   * most 1 s), then closes the ZooKeeper session (its znodes vanish
-   * at once, so a load still in flight loses its lock; its write is still fenced) and the
-   * Redis connection if the cache created it. Idempotent.
+   * most 1 s), then closes the ZooKeeper session (its znodes vanish at once, so a load still in
+   * flight loses its lock; its write is still fenced) and the Redis connection if the cache created it. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -280,18 +287,10 @@ export class OrderedCache<T = unknown> {
     await this.close();
   }
 
-  async #underLock<R>(
-    key: string,
-    options: WriteCallOptions & { timeoutMs?: number },
-    fn: (lock: Lock) => Promise<R> | R,
-  ): Promise<R> {
+  async #underLock<R>(key: string, options: LockCallOptions, fn: (lock: Lock) => Promise<R> | R): Promise<R> {
     assertLockCall(fn, options);
     const timeoutMs = options.timeoutMs ?? this.#options.lockTimeoutMs;
     return this.#parts.fill.holding(key, { timeoutMs, signal: options.signal }, fn);
-  }
-
-  #withinGrace(entry: ServingEntry<T>): boolean {
-    return this.#options.graceMs > 0 && Date.now() < entry.expiresAt + this.#options.graceMs;
   }
 
   #assertOpen(): void {

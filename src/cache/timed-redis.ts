@@ -30,18 +30,15 @@ export class RedisTimer {
     return this.#timed('write', sent);
   }
 
+  // Observed beside the command, not in its chain: callers await `sent` itself (no extra promise
+  // hop per timed call), and the handler, registered first, still reports before they resume.
   #timed<R>(op: 'read' | 'write', sent: Promise<R>): Promise<R> {
     const events = this.#events;
     const startedAt = performance.now();
-    return sent.then(
-      (result) => {
-        events.emit('redis', { op, durationMs: performance.now() - startedAt });
-        return result;
-      },
-      (error: unknown) => {
-        events.emit('redis', { op, durationMs: performance.now() - startedAt, error });
-        throw error;
-      },
+    sent.then(
+      () => events.emit('redis', { op, durationMs: performance.now() - startedAt }),
+      (error: unknown) => events.emit('redis', { op, durationMs: performance.now() - startedAt, error }),
     );
+    return sent;
   }
 }

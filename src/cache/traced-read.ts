@@ -1,4 +1,4 @@
-import type { CacheSpan } from '../tracing/cache-tracer.js';
+import type { CacheSpan, CacheTracer } from '../tracing/cache-tracer.js';
 import { type CacheResult, resultOf } from './call-types.js';
 
 /*
@@ -6,21 +6,32 @@ import { type CacheResult, resultOf } from './call-types.js';
  * switch, what a hit cost most under an SDK) only around a grace refresh or a load, whose lock wait,
  * loader and script spans nest under it. A span the sampler dropped is neither given attributes nor
  * ended (ending one does nothing), so it costs the hit nothing beyond its start.
+ *
+ * With no parent span, a read's span is its start time until the read's outcome is known
+ * (CacheTracer.startRead): a fresh hit makes none, anything else starts its root span dated then.
  */
 
-/** `read` as it is; a failure marks a recorded span failed and ends it. */
-export function failingSpan<R>(span: CacheSpan, read: Promise<R>): Promise<R> {
-  if (!span.recording) return read;
+/** A read's span: started (or none), or the call's start time while a root span waits for the outcome. */
+export type ReadSpan = CacheSpan | number;
+
+const GET = 'zkoc get';
+
+/** The read's span, started now (dated at the call's start) if it was waiting. */
+export function spanOf(tracer: CacheTracer, read: ReadSpan): CacheSpan {
+  return typeof read === 'number' ? tracer.startAt(GET, 'get', read) : read;
+}
+
+/** `read` as it is; a failure marks the span failed (starting a waiting one) and ends it. */
+export function failingSpan<R>(tracer: CacheTracer, span: ReadSpan, read: Promise<R>): Promise<R> {
+  if (typeof span !== 'number' && !span.recording) return read;
   return read.catch((error: unknown) => {
-    span.fail(error);
-    span.end();
-    throw error;
+    throw failRead(tracer, span, error);
   });
 }
 
-/** A fresh value served from Redis: the span's result and timestamp, then its end. */
-export function endHit(span: CacheSpan, timestamp: bigint): void {
-  if (!span.recording) return;
+/** A fresh value served from Redis: the span's result and timestamp, then its end (a waiting one: none). */
+export function endHit(span: ReadSpan, timestamp: bigint): void {
+  if (typeof span === 'number' || !span.recording) return;
   span.setAttribute('zkoc.result', 'hit');
   span.setAttribute('zkoc.timestamp', String(timestamp));
   span.end();
@@ -43,4 +54,14 @@ export async function endAfter<T>(
   } finally {
     span.end();
   }
+}
+
+/** A read failed: its span (a waiting one started now) records the error and ends. Returns `error`. */
+export function failRead(tracer: CacheTracer, span: ReadSpan, error: unknown): unknown {
+  if (typeof span === 'number' || span.recording) {
+    const started = spanOf(tracer, span);
+    started.fail(error);
+    started.end();
+  }
+  return error;
 }

@@ -31,8 +31,9 @@ const REDIS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 /**
  * Prometheus metrics for one cache, fed by its events. Several caches (namespaces) may share a
  * registry: each metric is created once per registry and labelled by `namespace`. Never labels by
- * key (unbounded cardinality). Label children are bound once; reads are counted in plain numbers
- * added at scrape time and serving reads are timed one in 16 (see RedisTimer), so a hit costs an addition.
+ * key (unbounded cardinality). Label children are bound once; hits are read from the cache's own counts
+ * (`events.hitCount`), other reads counted in plain numbers, both added at scrape time, and serving
+ * reads are timed one in 16 (see RedisTimer), so a hit costs the metrics nothing but that timing.
  */
 export function registerMetrics(cache: MeasurableCache, options: MetricsOptions = {}): RegisteredMetrics {
   const registry = options.registry ?? prom.register;
@@ -135,6 +136,16 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
     child.inc(0); // every label combination exists from the start, so a rate() never starts mid-way
     return new DeferredCount(child);
   }) as [DeferredCount, DeferredCount, DeferredCount, DeferredCount];
+  // Hits are counted by the cache itself (no event per hit): what was served since registering.
+  const events = cache.events;
+  let hitsSeen = events.hitCount;
+  let negativeSeen = events.negativeHitCount;
+  const countHits = () => {
+    hit.add(events.hitCount - hitsSeen);
+    negative.add(events.negativeHitCount - negativeSeen);
+    hitsSeen = events.hitCount;
+    negativeSeen = events.negativeHitCount;
+  };
   const writeCounter = (op: string, status: string) => writes.labels(namespace, op, status);
   const opOf = (source: 'load' | 'set' | 'invalidate') => (source === 'load' ? 'fill' : source);
   for (const op of ['fill', 'set', 'invalidate']) {
@@ -152,7 +163,6 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
   const redisWrite = redisSeconds.labels(namespace, 'write');
 
   const listeners: { [E in keyof CacheEvents]?: (data: CacheEvents[E]) => void } = {
-    hit: (e) => (e.kind === 'missing' ? negative : hit).inc(),
     miss: () => miss.inc(),
     'grace-served': (e) => {
       if (e.reason === 'refreshing') grace.inc();
@@ -179,6 +189,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
 
   // Gauges are read at scrape time, from the cache itself: nothing to keep in step.
   const collect = () => {
+    countHits();
     for (const count of [hit, negative, miss, grace]) count.flush();
     const state = cache.zookeeper.state;
     for (const s of SESSION_STATES) sessionGauge.labels(namespace, s).set(s === state ? 1 : 0);

@@ -15,6 +15,11 @@ export class DeferredCount {
     this.#pending++;
   }
 
+  /** Counts `n` at once (e.g. what a counter kept elsewhere moved by since the last look). */
+  add(n: number): void {
+    this.#pending += n;
+  }
+
   /** Adds what was counted since the last flush to the prom-client counter. */
   flush(): void {
     if (this.#pending === 0) return;

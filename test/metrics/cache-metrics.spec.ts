@@ -103,6 +103,23 @@ describe('registerMetrics', needs('faults', 'expires a ZooKeeper session to lose
     expect(sum('zkoc_cache_requests_total', { result: 'miss' })).toBe(3 + 1);
   });
 
+  it('counts hits without listening to them: no hit event is built, and a second registry counts from its start', async () => {
+    expect(cache.events.listens('hit')).toBe(false);
+    const hitsSoFar = cache.events.hitCount;
+    const later = new Registry();
+    const metrics = registerMetrics(cache, { registry: later });
+    await cache.get('a2', async () => ({ value: 1, timestamp: 1n })); // miss
+    for (let i = 0; i < 3; i++) await cache.get('a2', async () => ({ value: 0, timestamp: 0n }));
+    await cache.get('gone', async () => ({ value: 0, timestamp: 0n })); // negative
+    const scraped = parsePrometheusText(await later.metrics());
+    const count = (result: string) =>
+      scraped.find((s) => s.name === 'zkoc_cache_requests_total' && s.labels.result === result)?.value;
+    expect(count('hit')).toBe(3);
+    expect(count('negative')).toBe(1);
+    expect(cache.events.hitCount).toBe(hitsSoFar + 3);
+    metrics.unregister();
+  });
+
   it('reports the session state and the locks held now, and never labels by key', () => {
     expect(value('zkoc_zookeeper_session_state', { state: 'connected' })).toBe(1);
     expect(value('zkoc_zookeeper_session_state', { state: 'lost' })).toBe(0);

@@ -14,5 +14,10 @@ describe('DeferredCount', () => {
     count.inc();
     count.flush();
     expect(added).toEqual([5, 1]);
+    count.add(7);
+    count.inc();
+    count.add(0);
+    count.flush();
+    expect(added).toEqual([5, 1, 8]);
   });
 });

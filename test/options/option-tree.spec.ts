@@ -55,6 +55,13 @@ describe('the cache resolves the whole option tree, naming options as the caller
       'codec must be an object with encode(value) and decode(bytes)',
     ],
     [
+      'a misspelt tracing setting',
+      { tracing: { rootHit: true } },
+      'unknown option tracing.rootHit (did you mean tracing.rootHits?)',
+    ],
+    ['tracing as a string', { tracing: 'yes' }, 'tracing must be true, false or { rootHits }, got string "yes"'],
+    ['rootHits not a boolean', { tracing: { rootHits: 1 } }, 'tracing.rootHits must be true or false, got number 1'],
+    [
       'a redis keyPrefix',
       { redis: { host: '127.0.0.1', keyPrefix: 'p:' } },
       'redis must not use the ioredis keyPrefix option',
@@ -63,6 +70,13 @@ describe('the cache resolves the whole option tree, naming options as the caller
     const error = rejection(() => parseOptions({ ...base, ...override } as OrderedCacheOptions));
     expect(error.message).toContain(message);
     expect(error.message).not.toMatch(/writerLabel|options\./);
+  });
+
+  it('tracing: a flag, or settings that turn it on', () => {
+    expect(parseOptions(base).tracing).toEqual({ enabled: true, rootHits: false });
+    expect(parseOptions({ ...base, tracing: false }).tracing).toEqual({ enabled: false, rootHits: false });
+    expect(parseOptions({ ...base, tracing: {} }).tracing).toEqual({ enabled: true, rootHits: false });
+    expect(parseOptions({ ...base, tracing: { rootHits: true } }).tracing).toEqual({ enabled: true, rootHits: true });
   });
 
   it('shows the type of a wrong value, not just its text', () => {

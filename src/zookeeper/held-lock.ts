@@ -22,13 +22,15 @@ export interface Lock extends AsyncDisposable {
    * or when someone else deletes our znode (`node-deleted`; watched from the first read of `signal`).
    */
   readonly signal: AbortSignal;
-  /** True once released (or lost and released). */
+  /** True from the moment `release()` is called (lost or not). */
   readonly released: boolean;
   /**
-   * Deletes the znode and hands the key to the next contender. Idempotent. Does not throw on
-   * connection trouble: the delete is retried in the background while the session lives, and the
-   * node dies with the session anyway.
-   * @throws ZooKeeperError only on an unexpected server answer (e.g. NO_AUTH).
+   * Ends the lock: sends the znode's delete and hands the key to the next contender of this
+   * process, then resolves at once, without waiting for ZooKeeper to answer the delete (no other
+   * session can be granted the key before the delete commits; `locks.settled()` waits for it).
+   * Idempotent; never rejects. A lost connection is retried in the background while the session
+   * lives (the node dies with the session anyway); a refusal (e.g. NO_AUTH) is reported by the
+   * manager's `release-failed` event.
    */
   release(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import {
   rejectUnknownKeys,
 } from '../core/option-checks.js';
 import { InvalidOptionsError } from '../errors.js';
-import type { LockManagerOptions } from './lock-manager.js';
+import type { LockManagerOptions } from './lock-manager-api.js';
 import { assertValidLockRoot } from './lock-paths.js';
 import { LOCK_TEST_HOOKS, type LockTestHooks } from './lock-recipe.js';
 

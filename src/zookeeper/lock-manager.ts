@@ -5,11 +5,12 @@ import { ClosedError, ConnectionError, type LockLostReason } from '../errors.js'
 import { type Contender, watchOwnNode } from './contender.js';
 import { ContenderBatch } from './contender-batch.js';
 import { DeleteBatcher } from './delete-batcher.js';
-import { ForeignChildren, type ForeignNodeReason } from './foreign-children.js';
+import { ForeignChildren } from './foreign-children.js';
 import { HeldLock, type Lock } from './held-lock.js';
 import { encodeHolderInfo } from './holder-info.js';
 import { Interruption } from './interruption.js';
 import { LocalFifo } from './local-fifo.js';
+import type { AcquireOptions, InspectOptions, LockManagerEvents, LockManagerOptions } from './lock-manager-api.js';
 import { parseLockManagerOptions, parseLockTimeoutMs } from './lock-manager-options.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { keyParentPath } from './lock-paths.js';
@@ -20,62 +21,9 @@ import { ParentReaper } from './parent-reaper.js';
 import type { ZkSession } from './zk-session.js';
 import type { ConnectionState, ZooKeeperConnection } from './zookeeper-connection.js';
 
-/** Options of {@link LockManager}. */
-export interface LockManagerOptions {
-  /** Parent of every per-key lock znode, e.g. `/zkoc/products/locks`. Created on demand. */
-  root: string;
-  /** Shown as the holder's label by `state()`/`list()` and the CLI. */
-  label?: string;
-  /**
-   * Default `timeoutMs` of {@link LockManager.acquire}. `Infinity` (or anything over 2^31-1 ms,
-   * about 24.8 days, the longest a timer can wait) waits until the signal aborts.
-   * @default 5_000
-   */
-  timeoutMs?: number;
-  /**
-   * When held locks are declared lost. `expired` (default): when the session expires or is presumed
-   * lost (no server reply for the session timeout); a mere disconnect keeps the lock, since the
-   * session (and our znode) may well survive it and the Redis timestamp fence keeps a late writer
-   * harmless. `suspended`: as soon as the connection drops or a heartbeat goes unanswered (Curator's
-   * default, safer against pauses, more spurious losses).
-   * @default 'expired'
-   */
-  lostOn?: 'suspended' | 'expired';
-  /**
-   * How long an empty per-key parent znode is kept after our last contender for it left, so a key
-   * locked again soon costs no parent create/delete (two quorum writes per cycle otherwise). `0`
-   * deletes it right behind our node. Pending deletions run at once on `settled()` and before
-   * `ZooKeeperConnection.close()` ends the session; `Infinity` leaves them to those two.
-   * @default 1_000
-   */
-  parentLingerMs?: number;
-}
+export type { AcquireOptions, InspectOptions, LockManagerEvents, LockManagerOptions } from './lock-manager-api.js';
 
-/** Events of {@link LockManager}. */
-export interface LockManagerEvents {
-  /** A waiter's znode was deleted by someone else while it queued: it queued again with a new one. */
-  'node-recreated': [key: string, deletedPath: string];
-  /**
-   * A child under the key's parent is not one of our ephemeral contenders: `persistent` (named like
-   * one, but it would never go away) or `malformed` (not named like one). It is ignored in the
-   * queue; reported once per node. Anyone may create such nodes under the default open ACL.
-   */
-  'foreign-node': [key: string, path: string, why: ForeignNodeReason];
-}
-
-/** Options of {@link LockManager.acquire}. */
-export interface AcquireOptions {
-  /** Give up after this many ms (LockTimeoutError). @default the manager's `timeoutMs` (5 000) */
-  timeoutMs?: number;
-  /** Give up when this aborts (AbortError). */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link LockManager.state} and {@link LockManager.list}. */
-export interface InspectOptions {
-  /** Bound on the whole read. @default the session timeout */
-  timeoutMs?: number;
-}
+const RELEASED: Promise<void> = Promise.resolve();
 
 /**
  * Per-key mutual exclusion over ZooKeeper, Curator's `InterProcessMutex` counterpart:
@@ -244,7 +192,11 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     return this.held.size;
   }
 
-  /** Resolves when every background release retry has finished (deleted, or the session ended). */
+  /**
+   * Resolves when every release's delete (and every background retry of one) has finished: the
+   * node is deleted and ZooKeeper said so, or its session ended. The way to wait for a released
+   * node to be gone, e.g. before observing the tree from another session or before exiting.
+   */
   async settled(): Promise<void> {
     await this.parents.flush();
     await this.deleter.settled();
@@ -259,14 +211,27 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     );
   }
 
-  private async release(lock: HeldLock): Promise<void> {
+  /**
+   * Sends the delete and hands the local turn on at once, without waiting for ZooKeeper's answer
+   * (docs/design.md, "Release without waiting"): no other session is granted the key before the
+   * delete commits, and a contender of this process pipelines its create behind the delete.
+   */
+  private release(lock: HeldLock): Promise<void> {
     this.held.delete(lock);
-    try {
-      const { parentPath = keyParentPath(this.root, lock.key), batched = false } = this.turns.get(lock) ?? {};
-      if (lock.session.ended === undefined) await this.deleter.deleteNode(lock.session, lock.path, parentPath, batched);
-    } finally {
-      this.returnTurn(lock);
+    const { parentPath = keyParentPath(this.root, lock.key), batched = false } = this.turns.get(lock) ?? {};
+    if (lock.session.ended === undefined) {
+      this.deleter.release(lock.session, lock.path, parentPath, batched, (error) =>
+        this.reportReleaseFailure(lock, error),
+      );
     }
+    this.returnTurn(lock);
+    return RELEASED;
+  }
+
+  /** A release's delete was refused (not NO_NODE, not a lost connection): never dropped in silence. */
+  private reportReleaseFailure(lock: HeldLock, error: unknown): void {
+    if (this.listenerCount('release-failed') > 0) this.emit('release-failed', lock.key, lock.path, error);
+    else process.emitWarning(`zk-ordered-cache: the release of lock ${lock.path} failed: ${String(error)}`);
   }
 
   /** Lets the next in-process contender for the key go to ZooKeeper; once per lock. */

@@ -169,6 +169,7 @@ describe('lock recipe against a real ZooKeeper', () => {
     await using zk = await connect(stack);
     const eager = new LockManager(zk, { root: '/linger/eager', parentLingerMs: 0 });
     await (await eager.acquire('k')).release();
+    await eager.settled(); // release() does not wait for the deletes' answers
     expect(await childrenOf(observer, '/linger/eager')).toEqual([]);
 
     const lazy = new LockManager(zk, { root: '/linger/lazy', parentLingerMs: 300 });

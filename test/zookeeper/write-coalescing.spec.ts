@@ -44,14 +44,18 @@ describe('write coalescing', () => {
     expect(new Set(sequences).size).toBe(20);
   });
 
-  it('an uncontended acquire sends its create and listing in one write, its release in another', async () => {
+  it('an uncontended acquire sends its create and listing in one write; a release and the next acquire, one write', async () => {
     await using zk = await connect(stack());
     const locks = new LockManager(zk, { root: '/coalesce/locks' });
     await (await locks.acquire('warm')).release(); // the key's parent exists from here on
+    await locks.settled();
     const counter = countSocketWrites(await zk.liveSession());
     const lock = await locks.acquire('warm');
     expect(counter.writes).toBe(1);
+    // release() does not wait for the delete: the next cycle's create and listing join its write
     await lock.release();
+    const next = await locks.acquire('warm', { timeoutMs: 2000 });
     expect(counter.writes).toBe(2);
+    await next.release();
   });
 });

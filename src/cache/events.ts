@@ -60,6 +60,12 @@ export interface CacheEvents {
    * cannot block the key; reported once per node (from `locks`' `foreign-node`).
    */
   'foreign-node': { key: string; path: string; reason: 'persistent' | 'malformed' };
+  /**
+   * A released lock's delete was refused (e.g. NO_AUTH after an ACL change): its node stays until the
+   * session ends, holding up the key's other contenders (from `locks`' `release-failed`; without a
+   * listener, a process warning).
+   */
+  'release-failed': { key: string; path: string; error: unknown };
   /** A held lock was lost (session expired or presumed lost); the Redis script still fences writes. */
   'lock-lost': { key: string; reason: string };
   /**

@@ -10,4 +10,9 @@ export function forwardLockEvents(locks: LockManager, zk: ZooKeeperConnection, e
   locks.on('node-recreated', (key, deletedPath) => events.emit('node-recreated', { key, deletedPath }));
   locks.on('foreign-node', (key, path, reason) => events.emit('foreign-node', { key, path, reason }));
   zk.on('state', (state, previous) => events.emit('session-state', { state, previous }));
+  // A refused release must never pass in silence: a warning when nobody listens on cache.events either.
+  locks.on('release-failed', (key, path, error) => {
+    if (events.listens('release-failed')) events.emit('release-failed', { key, path, error });
+    else process.emitWarning(`zk-ordered-cache: the release of lock ${path} failed: ${String(error)}`);
+  });
 }

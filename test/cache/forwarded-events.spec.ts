@@ -3,13 +3,18 @@ import type { OrderedCache } from '../../src/cache/ordered-cache.js';
 import { zookeeperModule } from '../../src/zookeeper/client-module.js';
 import type { ZooKeeperConnection } from '../../src/zookeeper/index.js';
 import { keyParentPath } from '../../src/zookeeper/lock-paths.js';
+import { isZkError } from '../../src/zookeeper/zk-session.js';
 import { useStack } from '../support/stack.js';
 import { connect, eventually } from '../zookeeper/helpers.js';
 import { deferred, openCache } from './fixture.js';
 
 // The lock manager's and the ZooKeeper connection's reports reach cache.events, with a real ZooKeeper
 // and a second, unrelated session doing what an operator or a stray tool might.
-describe('cache.events forwards node-recreated, foreign-node and session-state', () => {
+interface RawSetAcl {
+  setACL(path: string, acls: unknown[], version: number, cb: (error: Error | null) => void): void;
+}
+
+describe('cache.events forwards node-recreated, foreign-node, release-failed and session-state', () => {
   const stack = useStack();
   let intruder: ZooKeeperConnection;
   let cache: OrderedCache<number>;
@@ -61,6 +66,26 @@ describe('cache.events forwards node-recreated, foreign-node and session-state',
     } finally {
       await holder.close();
     }
+  });
+
+  it('release-failed: a lock whose delete is refused (NO_AUTH) is reported on cache.events, with its path', async () => {
+    const seen: { key: string; path: string; error: unknown }[] = [];
+    cache.events.on('release-failed', (e) => seen.push(e));
+    let heldPath = '';
+    await cache.withLock('refused', async (lock) => {
+      heldPath = lock.path;
+      // an operator takes DELETE away on the key's parent while the lock is held
+      const { ACL, Id, Permission } = zookeeperModule;
+      const noDelete = [new ACL(Permission.READ | Permission.CREATE | Permission.ADMIN, new Id('world', 'anyone'))];
+      const raw = (await intruder.liveSession()) as unknown as { client: RawSetAcl };
+      const parent = keyParentPath(cache.locks.lockRoot, 'refused');
+      await new Promise<void>((resolve, reject) =>
+        raw.client.setACL(parent, noDelete, -1, (error) => (error ? reject(error) : resolve())),
+      );
+    });
+    await cache.locks.settled();
+    expect(seen.map((e) => [e.key, e.path])).toEqual([['refused', heldPath]]);
+    expect(isZkError(seen[0]!.error, 'NO_AUTH')).toBe(true);
   });
 
   it('session-state: closing the cache reports connected → closed', async () => {

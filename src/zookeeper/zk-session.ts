@@ -5,6 +5,7 @@ import { type RawAcl, type RawClient, type RawEvent, type RawStat, zookeeperModu
 import { splitReplyFrames } from './frame-splitter.js';
 import { LivenessClock } from './liveness-clock.js';
 import { commitMulti, type MultiAnswer, type MultiOp, type MultiOutcome, multiOutcome } from './multi-op.js';
+import { credentialsFirstOnReconnect } from './reconnect-order.js';
 import { RequestPipeline } from './request-pipeline.js';
 
 export { isZkError } from './request-pipeline.js';
@@ -122,6 +123,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
       retries: 0,
     });
     splitReplyFrames(client);
+    credentialsFirstOnReconnect(client);
     for (const { scheme, credentials } of options.auth) client.addAuthInfo(scheme, Buffer.from(credentials, 'utf8'));
     const startedAt = performance.now();
     let onState!: (state: { name: string }) => void;

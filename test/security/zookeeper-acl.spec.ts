@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperError } from '../../src/errors.js';
 import type { StartedStack } from '../../src/testing/index.js';
+import { zookeeperHosts } from '../../src/zookeeper/connect-string.js';
 import {
   digestAclId,
   LockManager,
@@ -8,6 +9,8 @@ import {
   type ZooKeeperConnectionOptions,
 } from '../../src/zookeeper/index.js';
 import { needs, startTestStack } from '../support/stack.js';
+import { reachesState } from '../zookeeper/helpers.js';
+import { TcpProxy } from '../zookeeper/tcp-proxy.js';
 
 const exclusive = needs('exclusive', 'creates znodes only its credentials can remove, and restarts ZooKeeper');
 
@@ -177,9 +180,41 @@ describe('ZooKeeper digest ACLs on the lock root', exclusive, () => {
     const otherUser = await connect({ auth: [{ scheme: 'digest', credentials: CREDENTIAL }] });
     const held = await manager(admin, root).acquire('product:6');
     await held.release();
-    const again = await manager(sameUser, root).acquire('product:6');
+    const sameLocks = manager(sameUser, root);
+    const again = await sameLocks.acquire('product:6');
     await again.release();
+    // release() does not wait for the delete: until it commits, the key's parent (created by
+    // sameUser, open ACL) still exists and another credential could queue under it
+    await sameLocks.settled();
     await refusedNoAuth(manager(otherUser, root).acquire('product:6'), root);
+  });
+
+  // node-zookeeper-client queued its AUTH packet behind the requests waiting for the link: a release
+  // sent while the link was down reached the server unauthenticated, was refused NO_AUTH, and the
+  // lock stayed held by a live session (src/zookeeper/reconnect-order.ts).
+  it('a release sent while the link is down reaches the server after the credential, not before', async () => {
+    const [target] = zookeeperHosts(stack.zookeeper.connectString);
+    const via = await TcpProxy.start(target!);
+    try {
+      const owner = await connect({ ...OWNER, connectString: via.connectString, sessionTimeoutMs: 8_000 });
+      const root = newRoot();
+      const locks = manager(owner, root);
+      const refused: unknown[] = [];
+      locks.on('release-failed', (_key, _path, error) => refused.push(error));
+      const lock = await locks.acquire('product:8');
+      via.sever();
+      await reachesState(owner, 'suspended', 5_000);
+      await lock.release(); // the delete waits in the client's queue for the next connection
+      via.heal();
+      await reachesState(owner, 'connected', 5_000);
+      await locks.settled();
+      expect(refused).toEqual([]);
+      const checker = await connect(OWNER);
+      const session = await checker.liveSession();
+      expect(await session.exists(lock.path)).toBeFalsy();
+    } finally {
+      await via.close();
+    }
   });
 
   // ZooKeeper authentication belongs to the TCP connection: it must be sent again after a reconnect

@@ -1,4 +1,5 @@
 import type { LockManager } from '../zookeeper/lock-manager.js';
+import { warnReleaseFailed } from '../zookeeper/lock-manager-api.js';
 import type { ZooKeeperConnection } from '../zookeeper/zookeeper-connection.js';
 import type { CacheEventEmitter } from './events.js';
 
@@ -13,6 +14,6 @@ export function forwardLockEvents(locks: LockManager, zk: ZooKeeperConnection, e
   // A refused release must never pass in silence: a warning when nobody listens on cache.events either.
   locks.on('release-failed', (key, path, error) => {
     if (events.listens('release-failed')) events.emit('release-failed', { key, path, error });
-    else process.emitWarning(`zk-ordered-cache: the release of lock ${path} failed: ${String(error)}`);
+    else warnReleaseFailed(path, error);
   });
 }

@@ -63,3 +63,8 @@ export interface InspectOptions {
   /** Bound on the whole read. @default the session timeout */
   timeoutMs?: number;
 }
+
+/** What a refused release becomes when nobody listens for `release-failed`: never dropped in silence. */
+export function warnReleaseFailed(path: string, error: unknown): void {
+  process.emitWarning(`zk-ordered-cache: the release of lock ${path} failed: ${String(error)}`);
+}

@@ -11,6 +11,7 @@ import { encodeHolderInfo } from './holder-info.js';
 import { Interruption } from './interruption.js';
 import { LocalFifo } from './local-fifo.js';
 import type { AcquireOptions, InspectOptions, LockManagerEvents, LockManagerOptions } from './lock-manager-api.js';
+import { warnReleaseFailed } from './lock-manager-api.js';
 import { parseLockManagerOptions, parseLockTimeoutMs } from './lock-manager-options.js';
 import { newProtectedPrefix } from './lock-node-name.js';
 import { keyParentPath } from './lock-paths.js';
@@ -231,7 +232,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   /** A release's delete was refused (not NO_NODE, not a lost connection): never dropped in silence. */
   private reportReleaseFailure(lock: HeldLock, error: unknown): void {
     if (this.listenerCount('release-failed') > 0) this.emit('release-failed', lock.key, lock.path, error);
-    else process.emitWarning(`zk-ordered-cache: the release of lock ${lock.path} failed: ${String(error)}`);
+    else warnReleaseFailed(lock.path, error);
   }
 
   /** Lets the next in-process contender for the key go to ZooKeeper; once per lock. */

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { settlesWithin } from '../core/deadline.js';
 
 /**
  * The slice of node-zookeeper-client 1.1.3 this library uses, typed by hand (the package ships no
@@ -116,3 +117,23 @@ export const ZK_CODES = {
   SESSION_EXPIRED: -112,
   AUTH_FAILED: -115,
 } as const;
+
+/** Closes a client and drops its socket, so a silent (paused) server cannot keep it retrying. */
+export function destroyClient(client: RawClient): void {
+  try {
+    client.close();
+  } catch {
+    // close() only queues a packet; a client that never connected may throw on a missing socket
+  }
+  client.connectionManager?.socket?.destroy();
+}
+
+/** Sends the close request and waits up to `graceMs` for the server's answer (its ephemeral nodes go at once). */
+export async function closeGracefully(client: RawClient, graceMs: number): Promise<void> {
+  // node-zookeeper-client reports the close reply as the socket closing; wait for that or the grace.
+  const closed = new Promise<void>((resolve) =>
+    client.on('state', (state) => state.name === 'DISCONNECTED' && resolve()),
+  );
+  client.close();
+  await settlesWithin(closed, graceMs);
+}

@@ -4,6 +4,7 @@ import { type RawEvent, zookeeperModule } from './client-module.js';
 import { type Contender, firstWithoutListing, watchOwnNode } from './contender.js';
 import type { BatchNode } from './contender-batch.js';
 import type { ForeignChildren } from './foreign-children.js';
+import { ContenderNotCreated } from './fused-release.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
 import { getsTheLock, parseLockName } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
@@ -126,7 +127,8 @@ export class LockRecipe {
             () => undefined,
             (error: unknown) => error,
           );
-      const created = session.create(`${c.parentPath}/${c.prefix}`, c.data, CreateMode.EPHEMERAL_SEQUENTIAL);
+      // rides in one multi with this session's release of a node of the key, when one was just made
+      const created = session.createContender(`${c.parentPath}/${c.prefix}`, c.data);
       const afterCreate = this.hooks.afterCreate;
       c.createInFlight = afterCreate
         ? created.then(async (path) => {
@@ -139,6 +141,7 @@ export class LockRecipe {
         c.path = await interruption.race(c.createInFlight);
       } catch (error) {
         listed.catch(() => undefined);
+        if (error instanceof ContenderNotCreated) continue; // its multi applied nothing
         if (isZkError(error, 'NO_NODE') && parentAssumed) {
           this.parents.forget(c.parentPath); // someone else removed it: send the parent create next time
           continue;

@@ -50,9 +50,10 @@ export class NodeDeleter {
   /**
    * Deletes a contender node; with `parentLingerMs: 0` the key's parent right behind it (NOT_EMPTY
    * when others wait, which is fine), else the parent is the reaper's. A `batched` lock's delete
-   * (acquireMany's) joins the other deletes of its turn in one multi; a single lock's leaves at once
-   * (synchronously), so a handoff waits for no batch. On connection loss the delete is retried in
-   * the background while the session lives (a refusal there goes to `onRetryFailed`).
+   * (acquireMany's) joins the other deletes of its turn in one multi; a single lock's leaves in its
+   * own turn's write (in one multi with the next create of the key on the session, if that comes
+   * first: fused-release.ts), so a handoff waits for no batch. On connection loss the delete is
+   * retried in the background while the session lives (a refusal there goes to `onRetryFailed`).
    */
   deleteNode(
     session: ZkSession,
@@ -62,7 +63,11 @@ export class NodeDeleter {
     onRetryFailed?: (e: unknown) => void,
   ): Promise<void> {
     const eager = this.parents.lingerMs === 0;
-    const removed = batched && !eager ? this.deletes.remove(session, path) : session.remove(path);
+    const removed = eager
+      ? session.remove(path)
+      : batched
+        ? this.deletes.remove(session, path)
+        : session.releaseNode(path);
     if (eager) session.remove(parentPath).catch(() => undefined);
     return removed.then(undefined, (error: unknown) => {
       if (isZkError(error, 'NO_NODE')) return; // already gone, possibly an expired session

@@ -1,6 +1,17 @@
 import { ConnectionError, ZooKeeperError } from '../errors.js';
 import { type RawClient, type RawException, ZK_CODES } from './client-module.js';
 
+/**
+ * A request held back for the rest of the turn (a released node's delete, see `fused-release.ts`):
+ * sent before any later request of the session, or taken by the request it can travel with.
+ */
+export interface HeldRequest {
+  /** Groups what may be taken together (the deleted node's parent). */
+  readonly group: string;
+  /** Sends it as it would have been sent without holding. */
+  readonly send: () => void;
+}
+
 /** A request on the wire: what the overdue sweep and `failAll` need to fail it. */
 interface PendingRequest {
   readonly path: string;
@@ -20,6 +31,8 @@ export class RequestPipeline {
   private corked = false;
   /** Set by `failAll`: every later request fails with it at once. */
   private ended: Error | undefined;
+  /** At most one request held back until the next request or the end of the turn. */
+  private held: HeldRequest | undefined;
 
   /** @param onAnswered told the send time of every request the server answered (the liveness clock). */
   constructor(
@@ -35,6 +48,7 @@ export class RequestPipeline {
     send: (cb: (error: RawException | null, ...results: A) => void) => void,
     shape: (...results: A) => R,
   ): Promise<R> {
+    if (this.held) this.sendHeld(); // nothing overtakes a held request
     if (this.ended) return Promise.reject(this.ended);
     return new Promise<R>((resolve, reject) => {
       const request: PendingRequest = { path, sentAt: performance.now(), reject };
@@ -51,9 +65,39 @@ export class RequestPipeline {
     });
   }
 
+  /**
+   * Holds `request` back until the end of this turn, unless another request comes first (then it is
+   * sent first, so the session's order is the order of the calls). No added wait: the turn's requests
+   * leave in one write at its end anyway. False (nothing held) when this turn's writes are not being
+   * gathered (no socket: the client queues requests itself) or the session ended.
+   */
+  hold(request: HeldRequest): boolean {
+    if (this.held) this.sendHeld();
+    if (this.ended) return false;
+    this.coalesceWrites();
+    if (!this.corked) return false;
+    this.held = request;
+    return true;
+  }
+
+  /** Takes the held request of `group` (the caller sends it, in its place); `undefined` when none. */
+  take(group: string): HeldRequest | undefined {
+    const held = this.held;
+    if (held?.group !== group) return undefined;
+    this.held = undefined;
+    return held;
+  }
+
+  private sendHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    held?.send();
+  }
+
   /** Fails every request still waiting for an answer, and every later one (the session ended). */
   failAll(failure: Error): void {
     this.ended = failure;
+    this.sendHeld(); // fails at once, like any later request
     for (const request of [...this.pending]) request.reject(failure);
     this.pending.clear();
   }
@@ -92,6 +136,7 @@ export class RequestPipeline {
     this.corked = true;
     socket.cork();
     process.nextTick(() => {
+      this.sendHeld(); // into this turn's write
       this.corked = false;
       socket.uncork();
     });

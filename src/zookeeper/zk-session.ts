@@ -1,8 +1,17 @@
 import { EventEmitter } from 'node:events';
-import { settlesWithin, withDeadline } from '../core/deadline.js';
+import { withDeadline } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
-import { type RawAcl, type RawClient, type RawEvent, type RawStat, zookeeperModule } from './client-module.js';
+import {
+  closeGracefully,
+  destroyClient,
+  type RawAcl,
+  type RawClient,
+  type RawEvent,
+  type RawStat,
+  zookeeperModule,
+} from './client-module.js';
 import { splitReplyFrames } from './frame-splitter.js';
+import { createContender, releaseNode } from './fused-release.js';
 import { LivenessClock } from './liveness-clock.js';
 import { commitMulti, type MultiAnswer, type MultiOp, type MultiOutcome, multiOutcome } from './multi-op.js';
 import { credentialsFirstOnReconnect } from './reconnect-order.js';
@@ -187,6 +196,19 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     );
   }
 
+  /**
+   * Deletes a released contender node. Held for the rest of the turn: a contender create in the same
+   * parent right after it on this session joins it in one multi (see fused-release.ts).
+   */
+  releaseNode(path: string): Promise<void> {
+    return releaseNode(this.requests, this, path);
+  }
+
+  /** Creates an ephemeral-sequential contender node; with a held release in its parent, as one multi. */
+  createContender(path: string, data: Buffer): Promise<string> {
+    return createContender(this.requests, this, path, data);
+  }
+
   /** Deletes a znode (any version). */
   remove(path: string): Promise<void> {
     return this.requests.send(
@@ -267,30 +289,11 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     this.endWatchers.clear();
     this.emit('ended', reason);
     this.client.removeAllListeners('state');
-    if (reason === 'closed' && graceMs > 0) await this.closeGracefully(graceMs);
+    if (reason === 'closed' && graceMs > 0) await closeGracefully(this.client, graceMs);
     destroyClient(this.client);
-  }
-
-  private async closeGracefully(graceMs: number): Promise<void> {
-    // node-zookeeper-client reports the close reply as the socket closing; wait for that or the grace.
-    const closed = new Promise<void>((resolve) =>
-      this.client.on('state', (state) => state.name === 'DISCONNECTED' && resolve()),
-    );
-    this.client.close();
-    await settlesWithin(closed, graceMs);
   }
 
   private emitLink(link: 'connected' | 'suspended'): void {
     if (this.endReason === undefined) this.emit('link', link);
   }
-}
-
-/** Closes a client and drops its socket, so a silent (paused) server cannot keep it retrying. */
-function destroyClient(client: RawClient): void {
-  try {
-    client.close();
-  } catch {
-    // close() only queues a packet; a client that never connected may throw on a missing socket
-  }
-  client.connectionManager?.socket?.destroy();
 }

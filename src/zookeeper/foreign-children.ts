@@ -1,4 +1,4 @@
-import { parseLockName } from './lock-node-name.js';
+import { lockSequence } from './lock-node-name.js';
 
 /** Why a child under a key's parent is not a contender: not ephemeral, or not named like one. */
 export type ForeignNodeReason = 'persistent' | 'malformed';
@@ -20,7 +20,7 @@ export class ForeignChildren {
   /** Reports children whose name is not a contender's (they never count in the decision). */
   reportMalformed(key: string, parentPath: string, children: readonly string[]): void {
     for (const name of children) {
-      if (parseLockName(name) === undefined) this.report(key, parentPath, name, 'malformed');
+      if (lockSequence(name) < 0) this.report(key, parentPath, name, 'malformed');
     }
   }
 

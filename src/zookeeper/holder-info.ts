@@ -24,11 +24,23 @@ const LIBRARY = (() => {
 
 const HOST = hostname();
 
-/** The holder info of this process, serialized for a znode's data. */
+/** The serialized holder info around `requestedAt`, for the last label asked for (a manager has one). */
+let cached: { label: string | undefined; head: string; tail: string } | undefined;
+
+/**
+ * The holder info of this process, serialized for a znode's data: the same text as
+ * `JSON.stringify({ host, pid, requestedAt, library, label })`, built from a cached head and tail
+ * around the one field that changes (it runs on every acquire).
+ */
 export function encodeHolderInfo(label: string | undefined, requestedAt: number): Buffer {
-  const info: HolderInfo = { host: HOST, pid: process.pid, requestedAt, library: LIBRARY };
-  if (label !== undefined) info.label = label;
-  return Buffer.from(JSON.stringify(info), 'utf8');
+  let parts = cached;
+  if (parts === undefined || parts.label !== label) {
+    const text = JSON.stringify({ host: HOST, pid: process.pid, requestedAt: 0, library: LIBRARY, label });
+    const at = text.indexOf('"requestedAt":0') + '"requestedAt":'.length;
+    parts = { label, head: text.slice(0, at), tail: text.slice(at + 1) };
+    cached = parts;
+  }
+  return Buffer.from(`${parts.head}${requestedAt}${parts.tail}`, 'utf8');
 }
 
 /** Parses a contender znode's data; `undefined` when it is not our JSON (another client's node). */

@@ -1,3 +1,4 @@
+import type { PredecessorWatch } from './predecessor-watch.js';
 import type { ZkSession } from './zk-session.js';
 
 /** One contender's progress, threaded through the recipe steps. */
@@ -20,6 +21,8 @@ export interface Contender {
   deletedPath?: string;
   /** Called when our current node is deleted by someone else: wakes a waiter, or loses a held lock. */
   onDeleted?: () => void;
+  /** A watch sent with our create on the node we guessed we would queue behind (TailGuesses). */
+  guessedWatch?: PredecessorWatch;
   /** The node our own-node watch was sent for, and the one the server confirmed it on (it existed). */
   watched?: string;
   watchConfirmed?: string;

@@ -1,6 +1,6 @@
 import { settlesWithin, sleep } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
-import { type RawEvent, zookeeperModule } from './client-module.js';
+import { zookeeperModule } from './client-module.js';
 import { type Contender, firstWithoutListing, watchOwnNode } from './contender.js';
 import type { BatchNode } from './contender-batch.js';
 import type { ForeignChildren } from './foreign-children.js';
@@ -10,6 +10,7 @@ import { getsTheLock, parseLockName } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { ParentReaper } from './parent-reaper.js';
+import { PredecessorWatch, TailGuesses } from './predecessor-watch.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
 
@@ -43,6 +44,8 @@ const ABANDON_GRACE_MS = 250;
  * the node afterwards. Knows nothing of local turns or held locks (that is the LockManager's).
  */
 export class LockRecipe {
+  private readonly tails = new TailGuesses();
+
   /**
    * @param onRecreated told when a waiter's node was deleted by someone else and it queues again.
    * @param foreign the children of key parents known not to be contenders.
@@ -137,6 +140,8 @@ export class LockRecipe {
           })
         : created;
       const listed = session.getChildren(c.parentPath);
+      // the node we saw last as the newest is most often the one we now queue behind: watch it now
+      c.guessedWatch = parentAssumed ? this.tails.watchGuess(session, c.parentPath) : undefined;
       try {
         c.path = await interruption.race(c.createInFlight);
       } catch (error) {
@@ -235,7 +240,10 @@ export class LockRecipe {
       const turn = getsTheLock(children, ourName, ignored);
       const lastListing = children;
       children = undefined;
-      if (turn.getsTheLock && c.deletedPath !== path) return 'acquired';
+      if (turn.getsTheLock && c.deletedPath !== path) {
+        this.tails.granted(session, c.parentPath, lastListing, ourName, ignored);
+        return 'acquired';
+      }
       if (turn.pathToWatch === undefined || c.deletedPath === path) {
         // our node is gone (its watch said so, or the listing lacks it) while the session lives
         c.path = undefined;
@@ -245,18 +253,15 @@ export class LockRecipe {
       }
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const predecessor = `${c.parentPath}/${turn.pathToWatch}`;
-      let predecessorDeleted = false; // not a data change: only a deletion hands the lock on
-      // Next in line: watch our own node too (in the same write as the getData below, answered
-      // first), so the handoff needs no listing: this request replaces that one. Further back, the
-      // next listing notices a deleted node, as Curator does.
+      // Next in line: watch our own node too, so the handoff needs no listing: this request
+      // replaces that one. Further back, the next listing notices a deleted node, as Curator does.
       if (turn.ourIndex === 1) watchOwnNode(session, c);
+      const guessed = c.guessedWatch;
+      c.guessedWatch = undefined;
+      const watch = guessed?.path === predecessor ? guessed : new PredecessorWatch(session, predecessor);
+      watch.listen(() => wake());
       try {
-        // getData, not exists: if the predecessor is already gone, no watch is left behind
-        const watcher = (event: RawEvent): void => {
-          predecessorDeleted = event.name === 'NODE_DELETED';
-          wake();
-        };
-        const { stat } = await interruption.race(session.getData(predecessor, watcher));
+        const { stat } = await interruption.race(watch.reply);
         if (isPersistent(stat)) {
           // not a contender (anyone may create nodes under an open ACL): it would never go away
           this.foreign.ignore(c.key, c.parentPath, turn.pathToWatch);
@@ -270,7 +275,7 @@ export class LockRecipe {
         continue;
       }
       await interruption.race(woken);
-      if (predecessorDeleted && firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
+      if (watch.deleted && firstWithoutListing(c, path, turn.ourIndex)) return 'acquired';
     }
   }
 

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StartedStack } from '../../src/testing/index.js';
+import { LockManager, type ZooKeeperConnection } from '../../src/zookeeper/index.js';
+import type { ZkSession } from '../../src/zookeeper/zk-session.js';
+import { startTestStack } from '../support/stack.js';
+import { childrenOf, connect } from './helpers.js';
+
+/**
+ * A holder that queues for the key again at once sends its predecessor watch on the newest node it
+ * saw when it was granted, with its create, instead of after its listing's answer
+ * (src/zookeeper/predecessor-watch.ts, TailGuesses).
+ */
+
+let stack: StartedStack;
+let observer: ZooKeeperConnection;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  observer = await connect(stack);
+});
+afterAll(async () => {
+  await observer?.close();
+  await stack?.stop();
+});
+
+type Callback = (...args: unknown[]) => void;
+interface SpiedClient {
+  getChildren(path: string, cb: Callback): void;
+  getData(path: string, watcher: unknown, cb: Callback): void;
+}
+
+/** Records the getData calls of a session and the answers to its listings, in order. */
+function spyReads(session: ZkSession): string[] {
+  const seen: string[] = [];
+  const client = (session as unknown as { client: SpiedClient }).client;
+  const getChildren = client.getChildren.bind(client);
+  client.getChildren = (path, cb) =>
+    getChildren(path, (...args) => {
+      seen.push('listing answered');
+      cb(...args);
+    });
+  const getData = client.getData.bind(client);
+  client.getData = (path, watcher, cb) => {
+    seen.push(`getData ${path.slice(path.lastIndexOf('/') + 1)}`);
+    getData(path, watcher, cb);
+  };
+  return seen;
+}
+
+/** Resolves once the key's parent has `n` children. */
+async function queued(parent: string, n: number): Promise<string[]> {
+  for (;;) {
+    const children = await childrenOf(observer, parent);
+    if (children.length >= n) return children;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the predecessor watch of a holder that queues again at once', () => {
+  it('leaves with the create when the newest node it saw is still the newest', async () => {
+    const root = '/tail-guess/hit';
+    const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
+    try {
+      const [la, lc, lb, ld] = zks.map((zk) => new LockManager(zk, { root }));
+      const first = await la!.acquire('k');
+      const parent = first.path.slice(0, first.path.lastIndexOf('/'));
+      const second = lc!.acquire('k');
+      await queued(parent, 2);
+      const third = lb!.acquire('k'); // two ahead of it: it is granted by a listing, not by the shortcut
+      await queued(parent, 3);
+      const fourth = ld!.acquire('k');
+      const dName = (await queued(parent, 4)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[3]!;
+      await first.release();
+      await (await second).release();
+      const held = await third; // its listing shows d's node as the newest
+      const seen = spyReads(await zks[2]!.liveSession());
+      await held.release();
+      const again = lb!.acquire('k'); // queues behind d's node
+      while (!seen.includes('listing answered')) await new Promise((resolve) => setTimeout(resolve, 5));
+      // before: the watch went out only after the listing's answer
+      expect(seen.slice(0, 2)).toEqual([`getData ${dName}`, 'listing answered']);
+      expect(seen.filter((s) => s.startsWith('getData'))).toHaveLength(1);
+      await (await fourth).release();
+      await (await again).release();
+    } finally {
+      for (const zk of zks) await zk.close();
+    }
+  });
+
+  it('a wrong guess (a newcomer queued in between) is corrected: turns stay in queue order, one holder at a time', async () => {
+    const root = '/tail-guess/miss';
+    const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
+    try {
+      const [la, lb, lc, ld] = zks.map((zk) => new LockManager(zk, { root }));
+      const order: string[] = [];
+      let holders = 0;
+      const hold = async (name: string, lock: Promise<{ release(): Promise<void> }>): Promise<void> => {
+        const held = await lock;
+        holders++;
+        order.push(name);
+        expect(holders).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        holders--;
+        await held.release();
+      };
+      const first = await la!.acquire('k');
+      const parent = first.path.slice(0, first.path.lastIndexOf('/'));
+      const second = lb!.acquire('k');
+      await queued(parent, 2);
+      const third = lc!.acquire('k');
+      await queued(parent, 3);
+      await first.release();
+      const held = await second; // its guess: c's node
+      const fourth = ld!.acquire('k'); // d queues behind c: the guess is now wrong
+      await queued(parent, 3);
+      await held.release();
+      const again = lb!.acquire('k'); // queues behind d, not c
+      await Promise.all([hold('c', third), hold('d', fourth), hold('b', again)]);
+      expect(order).toEqual(['c', 'd', 'b']);
+    } finally {
+      for (const zk of zks) await zk.close();
+    }
+  });
+});

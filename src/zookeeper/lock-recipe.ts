@@ -9,13 +9,7 @@ import { getsTheLock } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { ParentReaper } from './parent-reaper.js';
-import {
-  deleteOrphans,
-  findOurNode,
-  type LockTestHooks,
-  ourOrphans,
-  sweepOurNodes,
-} from './protected-mode.js';
+import { deleteOrphans, findOurNode, type LockTestHooks, ourOrphans, sweepOurNodes } from './protected-mode.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
 

@@ -45,8 +45,9 @@ export async function findOurNode(session: ZkSession, c: Contender, hooks: LockT
  */
 export function ourOrphans(c: Contender, children: readonly string[], ourName: string): string[] {
   const orphans: string[] = [];
+  // every listing runs this: a prefix test, not a parse (the prefix is `_c_<uuid>-lock-`)
   for (const name of children) {
-    if (name !== ourName && parseLockName(name)?.uuid === c.uuid) orphans.push(name);
+    if (name !== ourName && name.startsWith(c.prefix)) orphans.push(name);
   }
   return orphans;
 }

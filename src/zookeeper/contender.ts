@@ -12,6 +12,13 @@ export interface Contender {
   path: string | undefined;
   /** The last create we sent (its path is ours once it resolves), for `abandon` to wait for. */
   createInFlight: Promise<string> | undefined;
+  /**
+   * A create's reply was lost and no search has looked for its node since: search before creating
+   * again (protected mode), or the server ends up with two nodes of ours.
+   */
+  replyLost?: boolean;
+  /** Some create's reply was lost: a node of ours may exist unseen; giving up sweeps them all. */
+  orphanRisk?: boolean;
   /** Set when the contender gave up: settles once our node is gone (or its session ended). */
   abandoned?: Promise<void>;
   /**

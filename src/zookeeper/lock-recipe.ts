@@ -6,29 +6,25 @@ import type { BatchNode } from './contender-batch.js';
 import type { ForeignChildren } from './foreign-children.js';
 import { ContenderNotCreated } from './fused-release.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
-import { getsTheLock, parseLockName } from './lock-node-name.js';
+import { getsTheLock } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { ParentReaper } from './parent-reaper.js';
-import { PredecessorWatch, TailGuesses } from './predecessor-watch.js';
+import { TailGuesses, watchPredecessor } from './predecessor-watch.js';
+import { deleteOrphans, findOurNode, type LockTestHooks, ourOrphans, sweepOurNodes } from './protected-mode.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
 
 const { CreateMode } = zookeeperModule;
 
 /**
- * Fault injection for tests. `afterCreate` runs after the server created our contender node and
- * before we use its path; throwing a ConnectionError there is a create whose reply was lost.
- */
-/**
- * Where tests put fault-injection hooks in a LockManager's options: a symbol, not a documented
- * option, so the public API has no test-only member (`{ root, [LOCK_TEST_HOOKS]: { afterCreate } }`).
+ * Where tests put fault-injection hooks ({@link LockTestHooks}) in a LockManager's options: a
+ * symbol, not a documented option, so the public API has no test-only member
+ * (`{ root, [LOCK_TEST_HOOKS]: { afterCreate } }`).
  */
 export const LOCK_TEST_HOOKS: unique symbol = Symbol.for('zk-ordered-cache.lockTestHooks');
 
-export interface LockTestHooks {
-  afterCreate?(path: string): void | Promise<void>;
-}
+export type { LockTestHooks } from './protected-mode.js';
 
 /**
  * How long a contender that gave up waits for its node's delete before it rejects. A server that
@@ -121,6 +117,15 @@ export class LockRecipe {
     interruption: Interruption,
   ): Promise<string[] | undefined> {
     for (;;) {
+      if (c.replyLost) {
+        // a create of ours may have landed unseen: look for it before sending another
+        const found = await interruption.race(findOurNode(session, c, this.hooks));
+        c.replyLost = false;
+        if (found) {
+          c.path = found;
+          return undefined;
+        }
+      }
       // NODE_EXISTS is the usual answer; NO_NODE means the root itself is missing (handled below).
       const parentAssumed = this.parents.assumed(c.parentPath);
       // resolves with the refusal (NODE_EXISTS mostly), kept to tell a missing root from a refused parent
@@ -160,11 +165,9 @@ export class LockRecipe {
         }
         if (error instanceof ConnectionError && session.ended === undefined) {
           // the reply was lost, the node may exist: Curator's protected mode finds it by our uuid
-          const found = await interruption.race(this.findOurNode(session, c));
-          if (found) {
-            c.path = found;
-            return undefined;
-          }
+          // (at the top of the loop; a search lost too is repeated before any new create)
+          c.replyLost = true;
+          c.orphanRisk = true;
           continue;
         }
         throw error;
@@ -203,20 +206,13 @@ export class LockRecipe {
       c.path = node.path;
       return node.listing;
     }
-    if (node.unknown) c.path = await interruption.race(this.findOurNode(session, c));
-    return undefined;
-  }
-
-  private async findOurNode(session: ZkSession, c: Contender): Promise<string | undefined> {
-    let children: string[];
-    try {
-      children = await session.getChildren(c.parentPath);
-    } catch (error) {
-      if (isZkError(error, 'NO_NODE')) return undefined;
-      throw error;
+    if (node.unknown) {
+      c.replyLost = true;
+      c.orphanRisk = true;
+      c.path = await interruption.race(findOurNode(session, c, this.hooks));
+      c.replyLost = false;
     }
-    const ours = children.find((name) => parseLockName(name)?.uuid === c.uuid);
-    return ours === undefined ? undefined : `${c.parentPath}/${ours}`;
+    return undefined;
   }
 
   /** Curator's internalLockLoop: hold when first, else wait for the predecessor to change. */
@@ -236,7 +232,12 @@ export class LockRecipe {
     for (;;) {
       children ??= await interruption.race(session.getChildren(c.parentPath));
       this.foreign.reportMalformed(c.key, c.parentPath, children);
-      const ignored = this.foreign.ignoredUnder(c.parentPath);
+      let ignored = this.foreign.ignoredUnder(c.parentPath);
+      const orphans = ourOrphans(c, children, ourName);
+      if (orphans.length > 0) {
+        deleteOrphans(this.deleter, session, c, orphans);
+        ignored = new Set([...(ignored ?? []), ...orphans]);
+      }
       const turn = getsTheLock(children, ourName, ignored);
       const lastListing = children;
       children = undefined;
@@ -253,12 +254,10 @@ export class LockRecipe {
       }
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const predecessor = `${c.parentPath}/${turn.pathToWatch}`;
-      // Next in line: watch our own node too, so the handoff needs no listing: this request
-      // replaces that one. Further back, the next listing notices a deleted node, as Curator does.
+      // Next in line: watch our own node too, so the handoff needs no listing (further back, the
+      // next listing notices a deleted node, as Curator does)
       if (turn.ourIndex === 1) watchOwnNode(session, c);
-      const guessed = c.guessedWatch;
-      c.guessedWatch = undefined;
-      const watch = guessed?.path === predecessor ? guessed : new PredecessorWatch(session, predecessor);
+      const watch = watchPredecessor(session, c, predecessor);
       watch.listen(() => wake());
       try {
         const { stat } = await interruption.race(watch.reply);
@@ -279,19 +278,23 @@ export class LockRecipe {
     }
   }
 
-  /** Deletes our node after a timeout, abort or error; a create still in flight is waited for first. */
+  /**
+   * Deletes our node after a timeout, abort or error; a create still in flight is waited for first.
+   * After a lost create reply every node with our uuid goes (see sweepOurNodes).
+   */
   private async abandon(session: ZkSession, c: Contender): Promise<void> {
     if (session.ended !== undefined) return;
     if (c.path === undefined && c.createInFlight) {
       c.path = await c.createInFlight.then(
         (path) => path,
-        () => undefined,
+        () => {
+          c.orphanRisk = true;
+          return undefined;
+        },
       );
-      if (c.path === undefined && session.ended === undefined) {
-        c.path = await this.findOurNode(session, c).catch(() => undefined);
-      }
     }
-    if (c.path !== undefined) await this.deleter.deleteNode(session, c.path, c.parentPath).catch(() => undefined);
+    if (c.orphanRisk) await sweepOurNodes(this.deleter, session, c, this.hooks);
+    else if (c.path !== undefined) await this.deleter.deleteNode(session, c.path, c.parentPath).catch(() => undefined);
     this.parents.schedule(c.parentPath);
   }
 }

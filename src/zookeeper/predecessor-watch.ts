@@ -35,6 +35,17 @@ export class PredecessorWatch {
   }
 }
 
+/** The watch on `path`: `c`'s guessed one if it is on that node, else a new one (the guess is used up). */
+export function watchPredecessor(
+  session: ZkSession,
+  c: { guessedWatch?: PredecessorWatch | undefined },
+  path: string,
+): PredecessorWatch {
+  const guessed = c.guessedWatch;
+  c.guessedWatch = undefined;
+  return guessed?.path === path ? guessed : new PredecessorWatch(session, path);
+}
+
 /** Guesses kept at most, one per key parent: a guess is only worth something right after a grant. */
 const MAX_GUESSES = 64;
 

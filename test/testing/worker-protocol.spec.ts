@@ -16,10 +16,11 @@ class TestWorkerError extends Error {
 
 describe('the worker line protocol (one owner for race, cache and bench workers)', () => {
   const started: WorkerClient[] = [];
-  const start = async (): Promise<WorkerClient> => {
+  const start = async (stallOp?: string): Promise<WorkerClient> => {
     const worker = await WorkerClient.start(ENTRY, [], {
       name: 'test worker',
       error: (message, failure) => new TestWorkerError(message, failure),
+      ...(stallOp ? { stallOp } : {}),
     });
     started.push(worker);
     return worker;
@@ -76,6 +77,13 @@ describe('the worker line protocol (one owner for race, cache and bench workers)
     });
     await expect(worker.nextEvent((e) => e.event === 'note', 300)).rejects.toThrow(
       /test worker \d+: no matching event within 300 ms/,
+    );
+  });
+
+  it("a call without a reply carries the worker's stall report when it has one", async () => {
+    const worker = await start('stall');
+    await expect(worker.call('hold', { tag: 'x' }, 200)).rejects.toThrow(
+      /hold got no reply within 200 ms; in flight: \{"held":\["x"\]\}; stderr: $/,
     );
   });
 

@@ -219,6 +219,88 @@ describe('lock recipe against a real ZooKeeper', () => {
     expect(await childrenOf(observer, root)).toEqual([]);
   });
 
+  it('a lost create reply whose search is lost too is searched for again before any second create', async () => {
+    const root = '/protected-search-lost/locks';
+    await using zk = await connect(stack);
+    const created: string[] = [];
+    let searches = 0;
+    const hooks: LockTestHooks = {
+      afterCreate(path: string) {
+        created.push(path);
+        if (created.length === 1) throw new ConnectionError('zookeeper', 'simulated lost reply');
+      },
+      beforeSearch() {
+        searches += 1;
+        if (searches === 1) throw new ConnectionError('zookeeper', 'simulated lost search');
+        return undefined;
+      },
+    };
+    const locks = new LockManager(zk, { root, [LOCK_TEST_HOOKS]: hooks } as LockManagerOptions);
+    const lock = await locks.acquire('k', { timeoutMs: 3000 });
+    expect(created).toHaveLength(1); // no second node: the repeated search found the first
+    expect(lock.path).toBe(created[0]);
+    expect(await childrenOf(observer, `${root}/k`)).toEqual([created[0]!.split('/').pop()]);
+    await lock.release();
+    await locks.settled();
+    expect(await childrenOf(observer, root)).toEqual([]);
+  });
+
+  it('a node of ours that a search missed is deleted, never waited for (it would block the key for every process)', async () => {
+    const root = '/protected-orphan/locks';
+    await using zk = await connect(stack);
+    await using other = await connect(stack);
+    const created: string[] = [];
+    const hooks: LockTestHooks = {
+      afterCreate(path: string) {
+        created.push(path);
+        if (created.length === 1) throw new ConnectionError('zookeeper', 'simulated lost reply');
+      },
+      // served by a server that had not applied the create yet: the search sees nothing
+      beforeSearch: () => 'missed',
+    };
+    const locks = new LockManager(zk, { root, [LOCK_TEST_HOOKS]: hooks } as LockManagerOptions);
+    const lock = await locks.acquire('k', { timeoutMs: 3000 });
+    expect(created).toHaveLength(2);
+    expect(lock.path).toBe(created[1]);
+    await eventually(
+      async () => (await childrenOf(observer, `${root}/k`)).length === 1,
+      3000,
+      'the orphan (our first node) deleted',
+    );
+    expect(await childrenOf(observer, `${root}/k`)).toEqual([created[1]!.split('/').pop()]);
+    // another process gets the key once we release: nothing of ours is left ahead of it
+    await lock.release();
+    const next = await new LockManager(other, { root }).acquire('k', { timeoutMs: 3000 });
+    await next.release();
+  });
+
+  it('a contender that gives up after a lost create reply deletes its node even when the first searches fail', async () => {
+    const root = '/protected-abandon/locks';
+    await using zk = await connect(stack);
+    await using holderZk = await connect(stack);
+    const holder = await new LockManager(holderZk, { root }).acquire('k');
+    const created: string[] = [];
+    let searchesFail = true;
+    const hooks: LockTestHooks = {
+      afterCreate(path: string) {
+        created.push(path);
+        throw new ConnectionError('zookeeper', 'simulated lost reply');
+      },
+      beforeSearch() {
+        if (searchesFail) throw new ConnectionError('zookeeper', 'simulated lost search');
+        return undefined;
+      },
+    };
+    const locks = new LockManager(zk, { root, [LOCK_TEST_HOOKS]: hooks } as LockManagerOptions);
+    await expect(locks.acquire('k', { timeoutMs: 400 })).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(created).toHaveLength(1);
+    expect((await childrenOf(observer, `${root}/k`)).length).toBe(2); // the holder's and our orphan
+    searchesFail = false; // the connection is back
+    await locks.settled();
+    expect(await childrenOf(observer, `${root}/k`)).toEqual([holder.path.split('/').pop()]);
+    await holder.release();
+  });
+
   it('keys with "/", "..", spaces and Unicode lock separately and list back decoded', async () => {
     const root = '/odd-keys/locks';
     await using zk = await connect(stack);

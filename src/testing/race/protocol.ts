@@ -90,7 +90,19 @@ export interface CloseCommand {
   op: 'close';
 }
 
-export type WorkerCommand = ReadCommand | WriteCommand | StampedeCommand | GoCommand | StatsCommand | CloseCommand;
+/** What each read and write in flight is doing (a `Trails` snapshot): sent when a call got no reply. */
+export interface DumpCommand {
+  op: 'dump';
+}
+
+export type WorkerCommand =
+  | ReadCommand
+  | WriteCommand
+  | StampedeCommand
+  | GoCommand
+  | StatsCommand
+  | CloseCommand
+  | DumpCommand;
 
 /** The plain (every strategy but ordered) Redis key of a cache key; versioned keys append `:v<n>`. */
 export function plainRedisKey(namespace: string, strategy: RaceStrategy, key: string): string {

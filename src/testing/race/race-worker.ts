@@ -44,6 +44,7 @@ export class RaceWorker {
       name: 'race worker',
       error: (message, failure) => new RaceWorkerError(message, failure),
       readyTimeoutMs: timeoutMs,
+      stallOp: 'dump',
     });
     return new RaceWorker(client);
   }

@@ -21,6 +21,7 @@ import {
 } from './protocol.js';
 import { REMEDIES, type RemedyEnv } from './remedies/index.js';
 import { lockTtlOf } from './remedies/remedy.js';
+import { TRAIL_EVENTS, Trails } from './trails.js';
 import { type FailureShape, failureLabel, retryTransient } from './transient.js';
 import { isRemedy } from './types.js';
 import { WorkerSteps } from './worker-steps.js';
@@ -67,6 +68,23 @@ const remedyEnv: RemedyEnv = {
   ...(redlockClients.length > 0 ? { redlock: new Redlock(redlockClients) } : {}),
 };
 const steps = new WorkerSteps(emit);
+const trails = new Trails();
+for (const name of TRAIL_EVENTS) {
+  cache.events.on(name, (event: { key: string }) => trails.noteKey(event.key, describeEvent(name, event)));
+}
+locks.on('node-recreated', (key) => trails.noteKey(key, 'lock-only: node-recreated'));
+
+/** An event as a trail step: its name and fields, errors by their code or message. */
+function describeEvent(name: string, event: object): string {
+  const fields = Object.entries(event)
+    .filter(([field]) => field !== 'key')
+    .map(([field, value]) => {
+      if (value instanceof Error) return `${field}=${(value as { code?: string }).code ?? value.message}`;
+      if (typeof value === 'number') return `${field}=${Math.round(value)}`;
+      return `${field}=${String(value)}`;
+    });
+  return [name, ...fields].join(' ');
+}
 /** Retries since the last `stats` command, by cause (chaos runs only). */
 const retried = new Map<string, number>();
 const countRetry = (failure: FailureShape): void => {
@@ -216,15 +234,18 @@ function retriedRead(
   countLoad?: () => void,
   onRetry?: () => void,
 ): Promise<{ loaded: boolean; value: string }> {
-  if (command.holdTag !== undefined || command.holds !== undefined) return read(command, countLoad);
-  return retryTransient(
-    () => read(command, countLoad),
-    config.retry,
-    (failure) => {
-      countRetry(failure);
-      onRetry?.();
-    },
-  );
+  return trails.track('read', command.key, (note) => {
+    if (command.holdTag !== undefined || command.holds !== undefined) return read(command, countLoad);
+    return retryTransient(
+      () => read(command, countLoad),
+      config.retry,
+      (failure) => {
+        countRetry(failure);
+        note(`retry after ${failureLabel(failure)}`);
+        onRetry?.();
+      },
+    );
+  });
 }
 
 async function stampede(command: StampedeCommand): Promise<{ loads: number; values: string[]; retries: number }> {
@@ -265,7 +286,7 @@ async function handle(command: WorkerCommand): Promise<object> {
     case 'read':
       return retriedRead(command);
     case 'write':
-      return write(command);
+      return trails.track('write', command.key, () => write(command));
     case 'stampede':
       return stampede(command);
     case 'go':
@@ -276,6 +297,8 @@ async function handle(command: WorkerCommand): Promise<object> {
       retried.clear();
       return { retries, ...steps.drain() };
     }
+    case 'dump':
+      return { commands: trails.snapshot() };
     case 'close':
       return close();
   }

@@ -10,10 +10,16 @@ export interface WorkerClientOptions {
   readonly error?: (message: string, failure?: FailureLine) => Error;
   /** Bound on the `ready` event. @default 20_000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * The command to send when a call gets no reply in time (the worker answers it with what its
+   * commands in flight are doing); its result goes into the error. Bounded by 3 s.
+   */
+  readonly stallOp?: string;
 }
 
 const STDERR_KEPT = 4_000;
 const STOP_GRACE_MS = 3_000;
+const STALL_REPORT_MS = 3_000;
 
 /**
  * The parent side of the line protocol (./line-protocol.ts): spawns `node entry ...args`, waits
@@ -85,7 +91,13 @@ export class WorkerClient {
     return new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(this.#error(`${this.#who()}: ${op} got no reply within ${timeoutMs} ms; stderr: ${this.stderrTail()}`));
+        void this.#stallReport().then((report) =>
+          reject(
+            this.#error(
+              `${this.#who()}: ${op} got no reply within ${timeoutMs} ms${report}; stderr: ${this.stderrTail()}`,
+            ),
+          ),
+        );
       }, timeoutMs);
       this.#pending.set(id, (reply) => {
         clearTimeout(timer);
@@ -98,6 +110,17 @@ export class WorkerClient {
       });
       this.child.stdin.write(encodeLine({ ...fields, id, op }));
     });
+  }
+
+  /** `; in flight: <the stall command's result>`, or nothing when there is none or it got no answer either. */
+  async #stallReport(): Promise<string> {
+    const op = this.options.stallOp;
+    if (op === undefined || this.#exit) return '';
+    try {
+      return `; in flight: ${JSON.stringify(await this.call(op, {}, STALL_REPORT_MS))}`;
+    } catch {
+      return '; in flight: (no answer to the stall report either)';
+    }
   }
 
   /**

@@ -108,9 +108,7 @@ export class CacheTracer {
     // Under a parent the sampler dropped, a ParentBased sampler (the SDK's default) records no child:
     // skip asking it (a span start costs about half a hit). Children still see the parent's context.
     const parent = api.trace.getSpanContext(api.context.active());
-    if (parent && (parent.traceFlags & api.TraceFlags.SAMPLED) === 0 && parent.traceId !== api.INVALID_TRACEID) {
-      return NO_SPAN;
-    }
+    if (unsampledParent(api, parent)) return NO_SPAN;
     return this.#started(name, operation, undefined);
   }
 
@@ -119,14 +117,16 @@ export class CacheTracer {
    * `rootHits`) the span starts now; under an unsampled parent, or without an SDK, there is none;
    * with no parent the answer is the call's start time (performance.now()): a fresh hit then makes
    * no span at all, and anything else starts its root span with {@link startAt} (the way
-   * OpenTelemetry's instrumentations offer `requireParentSpan`, for hits only).
+   * OpenTelemetry's instrumentations offer `requireParentSpan`, for hits only). The API's invalid
+   * context counts as no parent; any other unsampled one as an unsampled parent (see unsampledParent).
    */
   startRead(name: string, operation: string): CacheSpan | number {
     if (!this.enabled) return NO_SPAN;
     const api = this.#api!;
     const parent = api.trace.getSpanContext(api.context.active());
-    if (parent !== undefined && parent.traceId !== api.INVALID_TRACEID) {
-      return (parent.traceFlags & api.TraceFlags.SAMPLED) === 0 ? NO_SPAN : this.#started(name, operation, undefined);
+    if (unsampledParent(api, parent)) return NO_SPAN;
+    if (parent !== undefined && parent !== api.INVALID_SPAN_CONTEXT && parent.traceId !== api.INVALID_TRACEID) {
+      return this.#started(name, operation, undefined);
     }
     return this.#rootHits ? this.#started(name, operation, undefined) : performance.now();
   }
@@ -175,6 +175,20 @@ export class CacheTracer {
     }
     return attributes;
   }
+}
+
+/**
+ * A valid parent the sampler dropped: under it a ParentBased sampler (the SDK's default) records no
+ * child. Its validity is an identity check against the API's invalid context (what the API and the
+ * SDK use for "no span", e.g. under suppressTracing): the trace id is not compared with the invalid
+ * one, since under an unsampled request trace that ran on every hit, flattening and comparing a
+ * 32-character id built per request (~500 instructions and a string allocation a hit, counted with
+ * bench/count-hit-path.ts under valgrind). A sampled parent's id is compared (rare: a span follows).
+ */
+function unsampledParent(api: Api, parent: Otel.SpanContext | undefined): boolean {
+  return (
+    parent !== undefined && (parent.traceFlags & api.TraceFlags.SAMPLED) === 0 && parent !== api.INVALID_SPAN_CONTEXT
+  );
 }
 
 /** An OpenTelemetry span behind {@link CacheSpan}: one object per span, its methods shared. */

@@ -3,7 +3,7 @@ import { ForeignEntryError } from '../errors.js';
 import type { ServingEntry } from '../redis/entry.js';
 import { caughtUp, classify, type DatabaseVersion, movedSinceDelete, needsCurrentRow } from './classify.js';
 import { type Nines, ninesOf } from './nines.js';
-import type { RowVersionSource } from './row-version.js';
+import type { RowLookup, RowVersionSource } from './row-version.js';
 
 /** Reads what the cache would serve for a key (an `OrderedStore`'s `readForServing`). */
 export interface ServingReader {
@@ -23,12 +23,16 @@ export interface Violation {
   ageMs: number;
 }
 
-/** A stale key whose second look failed (Redis or PostgreSQL error or timeout): nothing is known of it. */
+/**
+ * A key whose look failed (a Redis or PostgreSQL error or timeout): nothing is known of it. `first`:
+ * its first comparison failed; `recheck`: it was stale, and the look after the window failed.
+ */
 export interface Unverified {
   key: string;
-  /** The row's version at the first look (`undefined`: no row). */
+  look: 'first' | 'recheck';
+  /** The row's version at the first look (`undefined`: no row, or not read: a failed first look). */
   databaseVersion: DatabaseVersion;
-  /** How long after the first look the re-check failed. */
+  /** How long after the first look the re-check failed (0 for a failed first look). */
   ageMs: number;
   /** The failure, as the driver reported it. */
   error: string;
@@ -65,7 +69,7 @@ export interface VerifyReport {
   /** Keys of the mapping's shape whose fields do not parse as the key columns' types: no row can match (not compared). */
   mistyped: number;
   violations: Violation[];
-  /** Stale keys whose re-check failed: neither caught up nor a violation, and not in the nines. */
+  /** Keys whose first look or re-check failed: no verdict, not in the nines (a run goes on past them). */
   unverified: Unverified[];
   nines: Nines;
   windowMs: number;
@@ -103,32 +107,44 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
   };
   const pending: Pending[] = [];
 
+  // A failed first look classifies its key (or a failed SELECT, its batch) as unverified; the run goes on.
+  const failed = (key: string, error: unknown): Failed => {
+    report.unverified.push({ key, look: 'first', databaseVersion: undefined, ageMs: 0, error: messageOf(error) });
+    return FAILED;
+  };
+
   // Cache first, then the database, for the whole batch: no row is read before its key's entry.
   const compare = async (keys: readonly string[]): Promise<void> => {
     const entries = await Promise.all(
       keys.map((key) =>
         options.cache.readForServing(key).then(
           (entry) => ({ entry }),
-          (error: unknown) => {
-            if (error instanceof ForeignEntryError) return 'foreign' as const;
-            throw error;
-          },
+          (error: unknown) => (error instanceof ForeignEntryError ? ('foreign' as const) : failed(key, error)),
         ),
       ),
     );
-    const rows =
+    const looked = (i: number) => typeof entries[i] === 'object';
+    const rows: (RowLookup | undefined | Failed)[] =
       keys.length > 1 && options.rows.readMany
-        ? await options.rows.readMany(keys)
-        : await Promise.all(keys.map((key, i) => (entries[i] === 'foreign' ? undefined : options.rows.read(key))));
+        ? await options.rows
+            .readMany(keys)
+            .catch((e: unknown) => keys.map((k, i) => (looked(i) ? failed(k, e) : undefined)))
+        : await Promise.all(
+            keys.map((key, i) =>
+              looked(i) ? options.rows.read(key).catch((e: unknown): Failed => failed(key, e)) : undefined,
+            ),
+          );
     const now = Date.now();
     keys.forEach((key, i) => {
-      const seen = entries[i] as { entry: ServingEntry<unknown> | undefined } | 'foreign';
+      const seen = entries[i] as { entry: ServingEntry<unknown> | undefined } | 'foreign' | Failed;
+      if (seen === FAILED) return;
       if (seen === 'foreign') {
         report.comparisons++;
         report.violations.push({ key, kind: 'foreign', cache: undefined, databaseVersion: undefined, ageMs: 0 });
         return;
       }
       const row = rows[i];
+      if (row === FAILED) return;
       if (row === undefined) {
         report.unmatched++;
         return;
@@ -171,8 +187,13 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
         report.violations.push({ key: p.key, kind: 'foreign', cache: undefined, databaseVersion: p.dbThen, ageMs });
       } else {
         // A failed look is not an empty cache: the key is neither caught up nor a violation.
-        const message = error instanceof Error ? error.message : String(error);
-        report.unverified.push({ key: p.key, databaseVersion: p.dbThen, ageMs, error: message });
+        report.unverified.push({
+          key: p.key,
+          look: 'recheck',
+          databaseVersion: p.dbThen,
+          ageMs,
+          error: messageOf(error),
+        });
       }
       return;
     }
@@ -213,6 +234,14 @@ export async function verifyConsistency(options: VerifyOptions): Promise<VerifyR
   await Promise.all(inFlight);
   report.nines = ninesOf(report.comparisons, report.violations.length);
   return report;
+}
+
+/** A key whose first look failed (already reported as unverified). */
+const FAILED: unique symbol = Symbol('failed');
+type Failed = typeof FAILED;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function violation(

@@ -1,4 +1,4 @@
-import { type Context, context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { type Context, context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AlwaysOnSampler,
@@ -184,6 +184,17 @@ describe('OpenTelemetry spans', () => {
       ['zkoc get', 'hit'],
       ['zkoc get', 'hit'],
     ]);
+  });
+
+  it("the API's invalid span context counts as no parent: a miss under it is a root span, a hit makes none", async () => {
+    const invalid = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+    await context.with(invalid, () => cache.get('product:12', async () => ({ value: 12, timestamp: 12n })));
+    const get = named('zkoc get');
+    expect(parentOf(get)).toBeUndefined();
+    expect(get.attributes['zkoc.result']).toBe('miss');
+    exporter.reset();
+    expect(await context.with(invalid, () => hit('product:12'))).toBe(12);
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
   it('a get that is not a hit, with no parent, is a root span dated from the call, not from the read', async () => {

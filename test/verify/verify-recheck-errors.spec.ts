@@ -62,7 +62,12 @@ describe('zkoc verify: a re-check that Redis fails', () => {
       expect(report.staleWithinWindow).toBe(0);
       expect(report.violations).toEqual([]);
       expect(report.unverified).toEqual([
-        expect.objectContaining({ key: 'product:1', databaseVersion: expect.any(BigInt), error: expect.any(String) }),
+        expect.objectContaining({
+          key: 'product:1',
+          look: 'recheck',
+          databaseVersion: expect.any(BigInt),
+          error: expect.any(String),
+        }),
       ]);
       expect(report.unverified[0]!.error).toMatch(/redis/i);
       expect(report).toMatchObject({ comparisons: 1, consistent: 1 });
@@ -78,9 +83,9 @@ describe('zkoc verify: a re-check that Redis fails', () => {
         return text;
       };
       const text = printed(false);
-      expect(text).toMatch(/unverified: the re-check failed\s+1/);
+      expect(text).toMatch(/unverified: a look failed\s+1/);
       expect(text).toMatch(/stale, caught up within the window\s+0/);
-      expect(text).toMatch(/^product:1\s+unverified\s+/m);
+      expect(text).toMatch(/^product:1\s+unverified\s+recheck\s+/m);
       expect(JSON.parse(printed(true))).toMatchObject({
         staleWithinWindow: 0,
         unverified: [{ key: 'product:1' }],

@@ -63,8 +63,9 @@ export function createVerifyCommand(env: CliEnvironment): Command {
     `
 A key is consistent when the cache serves the row's version, absent when it serves nothing, stale
 within the window when it was behind but caught up within --window, and a violation when it is
-still behind after the window, ahead of the database, or not our entry. A stale key whose second
-look fails (a Redis or database error) is unverified: listed, left out of the nines, exit 1.
+still behind after the window, ahead of the database, or not our entry. A key whose first look or
+re-check fails (a Redis or database error) is unverified: listed, left out of the nines, exit 1;
+the run goes on with the other keys.
 
 Examples:
   $ zkoc verify -n products --database-url $DATABASE_URL --table 'products=product:{id}'
@@ -132,7 +133,7 @@ export function printReport(out: Output, report: VerifyReport, context: { namesp
         ['absent (nothing cached)', String(report.absent)],
         ["not of the mapping's shape (skipped)", String(report.unmatched)],
         ["not of the key columns' types (skipped)", String(report.mistyped)],
-        ['unverified: the re-check failed', String(report.unverified.length)],
+        ['unverified: a look failed', String(report.unverified.length)],
         ['violations', String(report.violations.length)],
       ],
     ),
@@ -143,11 +144,12 @@ export function printReport(out: Output, report: VerifyReport, context: { namesp
     printLines(
       out,
       renderTable(
-        ['KEY', 'RESULT', 'DATABASE', 'AGE', 'ERROR'],
+        ['KEY', 'RESULT', 'LOOK', 'DATABASE', 'AGE', 'ERROR'],
         report.unverified.map((u) => [
           printable(u.key),
           'unverified',
-          u.databaseVersion === undefined ? 'no row' : String(u.databaseVersion),
+          u.look,
+          u.look === 'first' ? '-' : u.databaseVersion === undefined ? 'no row' : String(u.databaseVersion),
           formatDuration(u.ageMs),
           printable(u.error),
         ]),

@@ -1,6 +1,4 @@
-import { createServer, type Server } from 'node:http';
 import { sleep } from '../../core/deadline.js';
-import { InvalidOptionsError } from '../../errors.js';
 import type { OrderedStore } from '../../redis/ordered-store.js';
 import { describeNines, ninesOf, type RowVersionSource, verifyConsistency } from '../../verify/index.js';
 import type { CliEnvironment } from '../action.js';
@@ -10,6 +8,7 @@ import type { Output } from '../output.js';
 import { formatDuration } from '../render/duration.js';
 import { printable } from '../render/text.js';
 import { sampleKeys } from './sample-keys.js';
+import { serveVerifyMetrics } from './verify-metrics.js';
 
 const ROUND_MS = 5_000;
 
@@ -36,7 +35,7 @@ export async function watchConsistency(context: {
   const metrics =
     options.metricsPort === undefined
       ? undefined
-      : await serveMetrics(Number(options.metricsPort), context.connection.namespace);
+      : await serveVerifyMetrics(Number(options.metricsPort), context.connection.namespace);
   try {
     while (!stop.signal.aborted) {
       const startedAt = Date.now();
@@ -55,9 +54,14 @@ export async function watchConsistency(context: {
       totals.comparisons += report.comparisons;
       totals.violations += report.violations.length;
       totals.unverified += report.unverified.length;
-      metrics?.record(report.comparisons, report.violations, ninesOf(totals.comparisons, totals.violations).nines);
+      metrics?.record(
+        { comparisons: report.comparisons, violations: report.violations, unverified: report.unverified.length },
+        ninesOf(totals.comparisons, totals.violations).nines,
+      );
       for (const u of report.unverified) {
-        out.line(`UNVERIFIED ${printable(u.key)}: the re-check failed after ${formatDuration(u.ageMs)}: ${u.error}`);
+        const look =
+          u.look === 'first' ? 'the first look failed' : `the re-check failed after ${formatDuration(u.ageMs)}`;
+        out.line(`UNVERIFIED ${printable(u.key)}: ${look}: ${u.error}`);
       }
       for (const v of report.violations) {
         out.line(
@@ -75,58 +79,4 @@ export async function watchConsistency(context: {
     await metrics?.close();
   }
   return totals.violations > 0 || totals.unverified > 0 ? ExitCode.runtime : ExitCode.ok;
-}
-
-interface VerifyMetrics {
-  record(comparisons: number, violations: { kind: string }[], nines: number): void;
-  close(): Promise<void>;
-}
-
-/** The figure as Prometheus metrics on `/metrics` (prom-client, an optional peer dependency). */
-async function serveMetrics(port: number, namespace: string): Promise<VerifyMetrics> {
-  const prom = await import('prom-client').catch(() => {
-    throw new InvalidOptionsError('--metrics-port needs the prom-client package: npm install prom-client');
-  });
-  const registry = new prom.Registry();
-  const comparisons = new prom.Counter({
-    name: 'zkoc_verify_comparisons_total',
-    help: 'Cache entries compared with their database row by zkoc verify',
-    labelNames: ['namespace'],
-    registers: [registry],
-  });
-  const violations = new prom.Counter({
-    name: 'zkoc_verify_violations_total',
-    help: 'Comparisons that found the cache stale beyond the window, ahead of the database, or foreign',
-    labelNames: ['namespace', 'kind'],
-    registers: [registry],
-  });
-  const nines = new prom.Gauge({
-    name: 'zkoc_verify_consistency_nines',
-    help: 'Consistency within the window in nines (a lower bound while no violation was seen)',
-    labelNames: ['namespace'],
-    registers: [registry],
-  });
-  for (const kind of ['stale', 'ahead', 'foreign']) violations.inc({ namespace, kind }, 0);
-  const server: Server = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return {
-    record(count, found, figure) {
-      comparisons.inc({ namespace }, count);
-      for (const v of found) violations.inc({ namespace, kind: v.kind });
-      nines.set({ namespace }, figure);
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }

@@ -1,7 +1,10 @@
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheEvents } from '../../src/cache/events.js';
 import type { OrderedCache } from '../../src/cache/ordered-cache.js';
+import { parsePrometheusText } from '../../src/cli/top/prometheus-text.js';
+import { registerMetrics } from '../../src/metrics/index.js';
 import type { StartedStack } from '../../src/testing/index.js';
 import { needs, startTestStack } from '../support/stack.js';
 import { deferred, openCache, rawRedis } from './fixture.js';
@@ -55,6 +58,12 @@ describe('near cache: exact against a real Redis', () => {
       expect([a, b]).toEqual([{ v: 1 }, { v: 1 }]);
       expect(a).not.toBe(b); // decoded per serve: no value object shared between callers
       expect(cache.events.nearHitCount).toBe(before + 2);
+      const registry = new Registry();
+      registerMetrics(cache, { registry });
+      await cache.get('k', neverLoad);
+      const samples = parsePrometheusText(await registry.metrics());
+      const nearHits = samples.find((sample) => sample.name === 'zkoc_near_cache_hits_total');
+      expect(nearHits).toMatchObject({ labels: { namespace: cache.namespace }, value: 1 }); // counted since registering
       expect(await cache.peek('k')).toMatchObject({
         kind: 'value',
         value: { v: 1 },

@@ -5,6 +5,7 @@ import { entryKeyPrefix } from '../redis/entry-key.js';
 import { entryOf, type NearEntry, nearEntryOf, servingOf } from '../redis/near-entry.js';
 import type { OrderedStore } from '../redis/ordered-store.js';
 import { TrackingConnection } from '../redis/tracking-connection.js';
+import { asRedisFailure, redisSecretsOf } from '../redis/transport-failure.js';
 import type { CacheEventEmitter } from './events.js';
 import { InFlightReads } from './in-flight-reads.js';
 import { NearCache, type NearCacheLimits } from './near-cache.js';
@@ -113,7 +114,7 @@ export class NearReads<T> {
     }
     return this.#barrier.wait().then(
       () => this.#afterBarrier(key, redisRead, serve),
-      () => this.#barrierFailed(key, redisRead),
+      (error: unknown) => this.#barrierFailed(key, redisRead, error),
     );
   }
 
@@ -133,10 +134,16 @@ export class NearReads<T> {
     return this.#fills.read(key).then((entry) => (entry === undefined ? undefined : serve(entry)));
   }
 
-  // The PING failed: the connection closed (tracking is already off) or went silent (then drop it,
-  // since what it did or did not push is unknown). Either way this read goes to Redis.
-  #barrierFailed<R>(key: string, redisRead: KeyReads<R | undefined>): Promise<R | undefined> {
+  // The PING failed. Silent for redisCommandTimeoutMs (the liveness check's "Command timed out"): Redis is most
+  // likely stuck for every connection, so the read fails as a Redis read would have by now (ConnectionError,
+  // what fail-open acts on) instead of waiting as long again; the connection is dropped, since what it did or
+  // did not push is unknown. Closed (tracking is off already, or was killed): this read goes to Redis.
+  #barrierFailed<R>(key: string, redisRead: KeyReads<R | undefined>, error: unknown): Promise<R | undefined> {
     if (this.#tracking.active) this.#tracking.reset();
+    if (error instanceof Error && error.message.startsWith('Command timed out'))
+      return Promise.reject(
+        asRedisFailure(error, `a read of ${key} (near cache barrier)`, redisSecretsOf(this.#ctx.redis)),
+      );
     return redisRead.read(key);
   }
 

@@ -119,9 +119,9 @@ export class CacheEventEmitter {
     return this.#nearState;
   }
 
-  /** @internal Counts a read answered by the near cache (no event: it is on the hit path). */
-  nearHit(): void {
-    this.#nearHits++;
+  /** @internal Counts `reads` answered by the near cache (no event: it is on the hit path). */
+  nearHit(reads: number): void {
+    this.#nearHits += reads;
   }
 
   /** @internal Records a change of the near cache's state, and reports it (`starting` is not reported). */

@@ -6,6 +6,7 @@ import { entryOf, type NearEntry, nearEntryOf, servingOf } from '../redis/near-e
 import type { OrderedStore } from '../redis/ordered-store.js';
 import { TrackingConnection } from '../redis/tracking-connection.js';
 import { asRedisFailure, redisSecretsOf } from '../redis/transport-failure.js';
+import { BarrierBatch, type SharedRead } from './barrier-batch.js';
 import type { CacheEventEmitter } from './events.js';
 import { InFlightReads } from './in-flight-reads.js';
 import { NearCache, type NearCacheLimits } from './near-cache.js';
@@ -75,11 +76,13 @@ export class NearReads<T> {
     this.#barrier = new ReadBarrier(() => tracking.ping());
     this.#fills = new InFlightReads((key) => this.#fill(key));
     const codec = ctx.store.options.codec;
+    const servingBatch = new BarrierBatch<ServingEntry<T> | undefined>();
+    const fullBatch = new BarrierBatch<Entry<T> | undefined>();
     this.serving = {
-      read: (key) => this.#read(key, ctx.serving, (entry) => servingOf(codec, key, entry)),
+      read: (key) => this.#read(key, servingBatch, ctx.serving, (entry) => servingOf(codec, key, entry)),
     };
     this.full = {
-      read: (key) => this.#read(key, ctx.full, (entry) => entryOf(codec, key, entry)),
+      read: (key) => this.#read(key, fullBatch, ctx.full, (entry) => entryOf(codec, key, entry)),
     };
   }
 
@@ -105,17 +108,28 @@ export class NearReads<T> {
     return this.#near.size;
   }
 
-  #read<R>(key: string, redisRead: KeyReads<R | undefined>, serve: (entry: NearEntry) => R): Promise<R | undefined> {
+  #read<R>(
+    key: string,
+    batch: BarrierBatch<R | undefined>,
+    redisRead: KeyReads<R | undefined>,
+    serve: (entry: NearEntry) => R,
+  ): Promise<R | undefined> {
     if (!this.#tracking.active) return redisRead.read(key);
     try {
       assertValidKey(key); // before the barrier's PING: a bad key sends nothing
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#barrier.wait().then(
-      () => this.#afterBarrier(key, redisRead, serve),
+    const barrier = this.#barrier.wait();
+    const joined = batch.join(barrier, key);
+    if (joined !== undefined) return joined;
+    const shared: SharedRead<R | undefined> = { promise: barrier as Promise<never>, callers: 1 };
+    shared.promise = barrier.then(
+      () => this.#afterBarrier(key, redisRead, serve, shared),
       (error: unknown) => this.#barrierFailed(key, redisRead, error),
     );
+    batch.add(key, shared);
+    return shared.promise;
   }
 
   // Every invalidation of a write that completed before the read started has been applied: what the
@@ -124,11 +138,12 @@ export class NearReads<T> {
     key: string,
     redisRead: KeyReads<R | undefined>,
     serve: (entry: NearEntry) => R,
+    shared: SharedRead<R | undefined>,
   ): R | Promise<R | undefined> {
     if (!this.#tracking.active) return redisRead.read(key);
     const held = this.#near.get(key, Date.now());
     if (held !== undefined) {
-      this.#ctx.events.nearHit();
+      this.#ctx.events.nearHit(shared.callers);
       return serve(held);
     }
     return this.#fills.read(key).then((entry) => (entry === undefined ? undefined : serve(entry)));

@@ -58,6 +58,9 @@ describe('near cache: exact against a real Redis', () => {
       expect([a, b]).toEqual([{ v: 1 }, { v: 1 }]);
       expect(a).not.toBe(b); // decoded per serve: no value object shared between callers
       expect(cache.events.nearHitCount).toBe(before + 2);
+      const together = await Promise.all([cache.get('k', neverLoad), cache.get('k', neverLoad)]);
+      expect(together).toEqual([{ v: 1 }, { v: 1 }]); // one barrier, one lookup, both counted
+      expect(cache.events.nearHitCount).toBe(before + 4);
       const registry = new Registry();
       registerMetrics(cache, { registry });
       await cache.get('k', neverLoad);

@@ -115,14 +115,16 @@ export class NearReads<T> {
     serve: (entry: NearEntry) => R,
   ): Promise<R | undefined> {
     if (!this.#tracking.active) return redisRead.read(key);
+    const pending = this.#barrier.pending;
+    const joined = pending === undefined ? undefined : batch.join(pending, key);
+    if (joined !== undefined) return joined; // the key was checked by the read it joins
     try {
       assertValidKey(key); // before the barrier's PING: a bad key sends nothing
     } catch (error) {
       return Promise.reject(error);
     }
     const barrier = this.#barrier.wait();
-    const joined = batch.join(barrier, key);
-    if (joined !== undefined) return joined;
+    batch.join(barrier, key); // starts a new batch if this barrier is a new one
     const shared: SharedRead<R | undefined> = { promise: barrier as Promise<never>, callers: 1 };
     shared.promise = barrier.then(
       () => this.#afterBarrier(key, redisRead, serve, shared),

@@ -34,6 +34,11 @@ export class ReadBarrier {
     this.#ping = ping;
   }
 
+  /** The promise the next {@link wait} calls share while their PING has not left, else `undefined`. */
+  get pending(): Promise<void> | undefined {
+    return this.#next?.promise;
+  }
+
   wait(): Promise<void> {
     let next = this.#next;
     if (next === undefined) {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
+import { CacheEventEmitter } from '../../src/cache/events.js';
 import { NearCache } from '../../src/cache/near-cache.js';
 import { parseNearCacheOption } from '../../src/cache/near-cache-options.js';
+import { type NearReadsContext, nearReadsFor } from '../../src/cache/near-reads.js';
 import { parseOptions } from '../../src/cache/options.js';
 import { ReadBarrier } from '../../src/cache/read-barrier.js';
 import { InvalidOptionsError } from '../../src/errors.js';
@@ -161,5 +163,29 @@ describe('nearCache option', () => {
     const parse = () => parseOptions({ ...base, nearCache: nearCache as never });
     expect(parse).toThrow(InvalidOptionsError);
     expect(parse).toThrow(message);
+  });
+});
+
+// No Cluster is started here (test/support starts one only for topology specs): what decides is the
+// client's isCluster, before any connection is made.
+describe('where the near cache cannot be exact, it is off and says why', () => {
+  const context = (redis: unknown) => {
+    const events = new CacheEventEmitter();
+    const reported: unknown[] = [];
+    events.on('near-cache', (e) => reported.push(e));
+    return { ctx: { redis, events } as unknown as NearReadsContext<unknown>, events, reported };
+  };
+
+  it('a Redis Cluster: no near cache, state unavailable, the reason in the event', () => {
+    const { ctx, events, reported } = context({ isCluster: true, duplicate: () => assert.fail('no connection') });
+    expect(nearReadsFor(ctx)).toBeUndefined();
+    expect(events.nearCacheState).toBe('unavailable');
+    expect(reported).toEqual([{ state: 'unavailable', reason: expect.stringMatching(/Cluster/) }]);
+  });
+
+  it('a client passed in that cannot be duplicated', () => {
+    const { ctx, events } = context({ isCluster: false });
+    expect(nearReadsFor(ctx)).toBeUndefined();
+    expect(events.nearCacheState).toBe('unavailable');
   });
 });

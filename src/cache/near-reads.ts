@@ -65,6 +65,7 @@ export class NearReads<T> {
       },
       changed: (active) => {
         near.flush();
+        if (!active) this.#barrier.abort(new Error('the near cache tracking connection closed'));
         events.nearCache(active ? 'active' : 'inactive');
       },
       refused: (reason, error) => {

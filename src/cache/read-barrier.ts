@@ -28,7 +28,8 @@ export class ReadBarrier {
   readonly #ping: () => Promise<unknown>;
   /** Calls waiting for a PING not sent yet. */
   #next: Waiters | undefined;
-  #inFlight = false;
+  /** Calls waiting for the PING in flight. */
+  #current: Waiters | undefined;
 
   constructor(ping: () => Promise<unknown>) {
     this.#ping = ping;
@@ -44,7 +45,7 @@ export class ReadBarrier {
     if (next === undefined) {
       next = waiters();
       this.#next = next;
-      if (!this.#inFlight) process.nextTick(this.#send);
+      if (this.#current === undefined) process.nextTick(this.#send);
     }
     return next.promise;
   }
@@ -53,7 +54,7 @@ export class ReadBarrier {
     const sent = this.#next;
     if (sent === undefined) return;
     this.#next = undefined;
-    this.#inFlight = true;
+    this.#current = sent;
     let ping: Promise<unknown>;
     try {
       ping = this.#ping();
@@ -66,8 +67,22 @@ export class ReadBarrier {
     );
   };
 
+  /**
+   * Fails every waiting call at once (the tracking connection closed): ioredis may keep a PING written
+   * before a close for a resend after a reconnect that never comes, so its answer is not waited for.
+   * A late answer of that PING is ignored; the next call sends a new one.
+   */
+  abort(error: Error): void {
+    const { current, next } = { current: this.#current, next: this.#next };
+    this.#current = undefined;
+    this.#next = undefined;
+    current?.reject(error);
+    next?.reject(error);
+  }
+
   #answered(sent: Waiters, error: unknown): void {
-    this.#inFlight = false;
+    if (this.#current !== sent) return; // aborted meanwhile
+    this.#current = undefined;
     this.#send(); // those who came while it was in flight: now is after each of them
     if (error === undefined) sent.resolve();
     else sent.reject(error);

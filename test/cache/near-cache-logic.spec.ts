@@ -144,6 +144,32 @@ describe('ReadBarrier', () => {
   });
 });
 
+describe('ReadBarrier.abort', () => {
+  it('fails the waiting calls at once; the PING that never came back is not waited for, nor its late answer acted on', async () => {
+    const pings: ReturnType<typeof deferred<unknown>>[] = [];
+    const barrier = new ReadBarrier(() => {
+      const ping = deferred<unknown>();
+      pings.push(ping);
+      return ping.promise;
+    });
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const inFlight = barrier.wait();
+    await tick();
+    const queued = barrier.wait(); // waits for the PING after the one in flight
+    barrier.abort(new Error('closed'));
+    await expect(inFlight).rejects.toThrow('closed');
+    await expect(queued).rejects.toThrow('closed');
+    const later = barrier.wait();
+    await tick();
+    expect(pings).toHaveLength(2); // a new PING, though the first was never answered
+    pings[0]!.resolve('PONG'); // late: must not send another while the second is in flight
+    await tick();
+    expect(pings).toHaveLength(2);
+    pings[1]!.resolve('PONG');
+    await expect(later).resolves.toBeUndefined();
+  });
+});
+
 describe('nearCache option', () => {
   const base = { zookeeper: { connectString: '127.0.0.1:2181' }, redis: 'redis://127.0.0.1:6379', namespace: 'n' };
 

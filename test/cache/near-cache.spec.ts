@@ -154,6 +154,50 @@ describe('near cache: exact against a real Redis', () => {
     }
   });
 
+  it(
+    'the tracking connection's user loses its password with a barrier PING unanswered: the read still ends (bounded), no hang',
+    needs('exclusive', 'adds an ACL user'),
+    async () => {
+      await raw.call('ACL', 'SETUSER', 'rotated', 'on', '>old', '~*', '&*', '+@all');
+      const url = new URL(stack.redis.url);
+      url.username = 'rotated';
+      url.password = 'old';
+      const client = new Redis(url.toString(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await client.connect();
+      let tracking: Redis | undefined;
+      client.duplicate = (override) => {
+        tracking = Redis.prototype.duplicate.call(client, override);
+        return tracking;
+      };
+      // A Redis read fails within 1–1.2 s (the liveness bound) on the cache's own connection.
+      const cache = await openCache<Value>(stack, { redis: client, redisCommandTimeoutMs: 1_000 });
+      try {
+        await cache.set('d', { v: 1 }, 1n);
+        const internals = tracking as unknown as {
+          stream: { pause(): void; destroy(): void };
+          options: { port: number };
+        };
+        internals.stream.pause(); // the PING below is written, its answer never read
+        const read = cache.get('d', neverLoad).catch((error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // The password changes and the user's connections are killed: every reconnect is refused (WRONGPASS),
+        // and ioredis keeps the unanswered PING for a resend after a reconnect that never comes.
+        await raw.call('ACL', 'SETUSER', 'rotated', 'resetpass', '>new');
+        await raw.call('CLIENT', 'KILL', 'USER', 'rotated');
+        const outcome = await Promise.race([
+          read,
+          new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+        ]);
+        expect(outcome).not.toBe('still waiting after 5 s'); // it fails (the password is wrong), but it returns
+        expect(cache.events.nearCacheState).toBe('inactive');
+      } finally {
+        await cache.close();
+        client.disconnect();
+        await raw.call('ACL', 'DELUSER', 'rotated');
+      }
+    },
+  );
+
   it('the fill race: a reply overtaken by the invalidation of a later write is not kept', async () => {
     const client = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();

@@ -155,7 +155,7 @@ describe('near cache: exact against a real Redis', () => {
   });
 
   it(
-    'the tracking connection's user loses its password with a barrier PING unanswered: the read still ends (bounded), no hang',
+    'the user of the tracking connection loses its password with a barrier PING unanswered: the read still ends (bounded), no hang',
     needs('exclusive', 'adds an ACL user'),
     async () => {
       await raw.call('ACL', 'SETUSER', 'rotated', 'on', '>old', '~*', '&*', '+@all');

@@ -91,11 +91,13 @@ export async function runNearCacheRows(ctx: BenchContext): Promise<BenchRow[]> {
         1.5,
         note(IN_FLIGHT, ops, distinct.cpuNote),
       ),
+      // No issue target here (the issue's is vs cache-manager): both sides share one round trip per batch,
+      // so this bounds what the barrier and the per-batch decode add.
       comparedRow(
         'near cache on vs off: get(), one hot key',
         hot.compared,
         'ops/s',
-        1,
+        0.85,
         note(IN_FLIGHT, ops, hot.cpuNote),
       ),
       comparedRow(

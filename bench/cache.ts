@@ -4,6 +4,7 @@ import { bufferCodec, type Codec } from '../src/codec/index.js';
 import { READ_FIELDS } from '../src/redis/entry-fields.js';
 import { runCacheWriteRows } from './cache-writes.js';
 import { type Compared, comparedRow, compareInRounds } from './measure.js';
+import { runNearCacheRows } from './near-cache.js';
 import type { BenchSection, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
@@ -18,6 +19,7 @@ const FIELDS = READ_FIELDS;
  *   a client can do): 64 in flight on 1,000 distinct keys (JSON and Buffer codecs), 64 in flight on
  *   one hot key (ours coalesces them into one read), and one at a time; and 64 in flight whose
  *   calls each start in a callback of their own (a setImmediate first, on both sides);
+ * - the near cache on vs off, side by side (bench/near-cache.ts);
  * - `set()`/`invalidate()` with and without auto-pipelining (bench/cache-writes.ts);
  * - a stampede of 4 processes' worth of clients (4 caches, each its own ZooKeeper session and Redis
  *   connection) × 125 concurrent `get()` on one cold key: loader runs and lock znodes, against what
@@ -115,6 +117,7 @@ export const runCacheBench: BenchSectionRunner = async (ctx) => {
         `1 in flight, median of ${ROUNDS} alternating rounds of ${sequentialOps}; floor: raw ioredis without auto-pipelining`,
       ),
     );
+    rows.push(...(await runNearCacheRows(ctx)));
     rows.push(...(await runCacheWriteRows(ctx)));
 
     const processes = await Promise.all(Array.from({ length: 4 }, () => connect('bench-stampede')));

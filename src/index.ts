@@ -10,8 +10,9 @@ export type {
   SetEntry,
 } from './cache/batch-writes.js';
 export { type Closable, type CloseOnSignalsOptions, closeOnSignals } from './cache/close-on-signals.js';
-export { CacheEventEmitter, type CacheEventName, type CacheEvents } from './cache/events.js';
+export { CacheEventEmitter, type CacheEventName, type CacheEvents, type NearCacheState } from './cache/events.js';
 export type { Loader, LoaderResult } from './cache/loader-result.js';
+export { NEAR_CACHE_DEFAULTS, type NearCacheOptions } from './cache/near-cache-options.js';
 export { DEFAULTS, type OrderedCacheOptions, type TracingOptions } from './cache/options.js';
 export {
   type CacheResult,

@@ -12,6 +12,7 @@ import { lockForFill } from './fill-lock.js';
 import { FillPath } from './fill-path.js';
 import { forwardLockEvents } from './forwarded-events.js';
 import { InFlightReads } from './in-flight-reads.js';
+import { type KeyReads, type NearReads, nearReadsFor } from './near-reads.js';
 import type { ParsedOptions } from './options.js';
 import { RedisTimer } from './timed-redis.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -22,14 +23,18 @@ export interface CacheParts<T> {
   store: OrderedStore<T>;
   tracer: CacheTracer;
   fill: FillPath<T>;
-  /** Reads in flight, shared by concurrent get()s / peek()s of one key (see InFlightReads). */
-  servingReads: InFlightReads<ServingEntry<T> | undefined>;
-  fullReads: InFlightReads<Entry<T> | undefined>;
+  /** Reads for get()/peek(): the near cache when on (near-reads.ts), else reads in flight shared per key (InFlightReads). */
+  servingReads: KeyReads<ServingEntry<T> | undefined>;
+  fullReads: KeyReads<Entry<T> | undefined>;
+  /** Set unless `nearCache: false` or the near cache cannot be exact here (a Cluster). */
+  near: NearReads<T> | undefined;
   /** Set with `onCacheUnavailable: 'load'`. */
   failOpen: FailOpenReads<T> | undefined;
   batch: BatchContext;
   /** Set with `coalesceWrites` (the default): concurrent set/invalidate of one key folded. */
   writes: WriteCoalescer<CacheWrite> | undefined;
+  /** Stops the background parts: the fail-open probe, the near cache's tracking connection. */
+  dispose(): void;
 }
 
 /**
@@ -49,10 +54,24 @@ export function buildCacheParts<T>(
   const timer = new RedisTimer(events);
   const servingReads = new InFlightReads((key) => timer.read(store.readForServing(key)));
   const fullReads = new InFlightReads((key) => timer.read(store.read(key)));
+  const near = options.nearCache
+    ? nearReadsFor({
+        limits: options.nearCache,
+        namespace: options.namespace,
+        redis,
+        store,
+        events,
+        timer,
+        commandTimeoutMs: options.redisCommandTimeoutMs,
+        serving: servingReads,
+        full: fullReads,
+      })
+    : undefined;
   // A write of a key that settled: a read issued before it must not be shared after it.
   const settled = (key: string) => {
     servingReads.forget(key);
     fullReads.forget(key);
+    near?.forget(key);
   };
   const failOpen =
     options.onCacheUnavailable === 'load'
@@ -82,5 +101,21 @@ export function buildCacheParts<T>(
     },
   };
   const writes = options.coalesceWrites ? coalescedWrites(fill, options.lockTimeoutMs) : undefined;
-  return { locks, store, tracer, fill, servingReads, fullReads, failOpen, batch, writes };
+  const dispose = () => {
+    failOpen?.dispose();
+    near?.close();
+  };
+  return {
+    locks,
+    store,
+    tracer,
+    fill,
+    servingReads: near?.serving ?? servingReads,
+    fullReads: near?.full ?? fullReads,
+    near,
+    failOpen,
+    batch,
+    writes,
+    dispose,
+  };
 }

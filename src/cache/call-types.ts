@@ -14,6 +14,9 @@ export interface WriteCallOptions {
   signal?: AbortSignal;
 }
 
+/** `withLock`'s options: a write call's, and its own lock timeout. */
+export type LockCallOptions = WriteCallOptions & { timeoutMs?: number };
+
 /** Per-call options of `set`. */
 export interface SetCallOptions extends WriteCallOptions {
   /**

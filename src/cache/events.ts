@@ -76,17 +76,28 @@ export interface CacheEvents {
    * the fill went ahead without it (the compare script still refuses an older write).
    */
   bypass: { key: string; reason: 'redis-unavailable' | 'circuit-open' | 'zookeeper-unavailable' };
+  /**
+   * The near cache changed state: `active` (tracking on, reads may be answered in process), `inactive`
+   * (the tracking connection dropped: emptied, reads go to Redis until it is back), `unavailable` (off for
+   * good, `reason` says why: a Cluster, a client that cannot be duplicated, Redis refused client tracking).
+   */
+  'near-cache': { state: 'active' | 'inactive' | 'unavailable'; reason?: string; error?: unknown };
   /** A logically expired value was served within `graceMs` (refreshing, or because the load failed). */
   'grace-served': { key: string; timestamp: bigint; reason: 'refreshing' | 'load-failed'; error?: unknown };
 }
 
 export type CacheEventName = keyof CacheEvents;
 
+/** See {@link CacheEventEmitter.nearCacheState}. */
+export type NearCacheState = 'off' | 'starting' | CacheEvents['near-cache']['state'];
+
 /** A typed EventEmitter for {@link CacheEvents}. */
 export class CacheEventEmitter {
   readonly #emitter = new EventEmitter();
   #hits = 0;
   #negativeHits = 0;
+  #nearHits = 0;
+  #nearState: NearCacheState = 'off';
 
   /** Fresh values served since the cache was created: counted whether or not anyone listens to `hit`. */
   get hitCount(): number {
@@ -96,6 +107,27 @@ export class CacheEventEmitter {
   /** Fresh "missing" answers served since the cache was created (a `hit` of kind `missing`). */
   get negativeHitCount(): number {
     return this.#negativeHits;
+  }
+
+  /** Reads (get, getEntry, peek) answered by the near cache, without a Redis read, fresh or not. */
+  get nearHitCount(): number {
+    return this.#nearHits;
+  }
+
+  /** The near cache's state now: `off` when the `nearCache` option is false, else its last `near-cache` state. */
+  get nearCacheState(): NearCacheState {
+    return this.#nearState;
+  }
+
+  /** @internal Counts `reads` answered by the near cache (no event: it is on the hit path). */
+  nearHit(reads: number): void {
+    this.#nearHits += reads;
+  }
+
+  /** @internal Records a change of the near cache's state, and reports it (`starting` is not reported). */
+  nearCache(state: NearCacheState, detail: { reason?: string; error?: unknown } = {}): void {
+    this.#nearState = state;
+    if (state !== 'starting' && state !== 'off') this.emit('near-cache', { state, ...detail });
   }
 
   /**

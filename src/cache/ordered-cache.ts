@@ -23,6 +23,7 @@ import {
   type CacheResult,
   type GetOptions,
   type Inspection,
+  type LockCallOptions,
   type SetCallOptions,
   type WriteCallOptions,
 } from './call-types.js';
@@ -35,9 +36,6 @@ import { SingleFlight } from './single-flight.js';
 import { endAfter, endHit, failingSpan, failRead, spanOf } from './traced-read.js';
 
 export type { CacheResult, GetOptions, Inspection, SetCallOptions, WriteCallOptions } from './call-types.js';
-
-/** `withLock`'s options: a write call's, and its own lock timeout. */
-type LockCallOptions = WriteCallOptions & { timeoutMs?: number };
 
 /**
  * A Redis cache filled from a database that never goes backwards.
@@ -85,7 +83,9 @@ export class OrderedCache<T = unknown> {
    */
   static async connect<T = unknown>(options: OrderedCacheOptions<T>): Promise<OrderedCache<T>> {
     const parsed = parseOptions(options);
-    return openConnections(parsed, (zk, redis) => new OrderedCache(parsed, zk, redis.client, redis.owned));
+    const cache = await openConnections(parsed, (zk, redis) => new OrderedCache(parsed, zk, redis.client, redis.owned));
+    await cache.#parts.near?.start(parsed.redisConnectTimeoutMs); // bounded, never rejects: until then reads go to Redis
+    return cache;
   }
 
   /** The ZooKeeper connection (state events, session id); owned by the cache and closed by `close()`. */
@@ -276,7 +276,7 @@ export class OrderedCache<T = unknown> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#parts.failOpen?.dispose();
+      this.#parts.dispose(); // the fail-open probe, the near cache's tracking connection
       await this.#zk.close(); // runs locks.settled() first, bounded: a silent server cannot hold close up
       if (this.#ownsRedis) await this.#redis.quit().catch(() => this.#redis.disconnect());
     })();

@@ -85,6 +85,7 @@ export function openCache(
     redisConnectTimeoutMs: limits.timerMs,
     redisCommandTimeoutMs: limits.timerMs,
     label,
+    nearCache: false, // the CLI writes (set, invalidate, follow) and never reads through get(): no use for it
   });
 }
 

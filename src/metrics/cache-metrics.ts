@@ -73,6 +73,18 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
         registers: [registry],
       }),
   );
+  const nearHits = metric(
+    registry,
+    `${p}near_cache_hits_total`,
+    () =>
+      new prom.Counter({
+        name: `${p}near_cache_hits_total`,
+        help: 'Reads (get, peek) answered by the in-process near cache after its read barrier, without a Redis read; fresh or not (cache_requests_total says how each was served)',
+        labelNames: ['namespace'],
+        registers: [registry],
+        collect: () => beforeScrape(registry),
+      }),
+  );
   const loaderRuns = counter(registry, `${p}loader_runs_total`, 'Loader calls (each is one database read)');
   const loaderErrors = counter(registry, `${p}loader_errors_total`, 'Loader calls that threw');
   const lockLost = metric(
@@ -140,11 +152,16 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
   const events = cache.events;
   let hitsSeen = events.hitCount;
   let negativeSeen = events.negativeHitCount;
+  let nearSeen = events.nearHitCount;
+  const near = new DeferredCount(nearHits.labels(namespace));
+  nearHits.labels(namespace).inc(0);
   const countHits = () => {
     hit.add(events.hitCount - hitsSeen);
     negative.add(events.negativeHitCount - negativeSeen);
+    near.add(events.nearHitCount - nearSeen);
     hitsSeen = events.hitCount;
     negativeSeen = events.negativeHitCount;
+    nearSeen = events.nearHitCount;
   };
   const writeCounter = (op: string, status: string) => writes.labels(namespace, op, status);
   const opOf = (source: 'load' | 'set' | 'invalidate') => (source === 'load' ? 'fill' : source);
@@ -190,7 +207,7 @@ export function registerMetrics(cache: MeasurableCache, options: MetricsOptions 
   // Gauges are read at scrape time, from the cache itself: nothing to keep in step.
   const collect = () => {
     countHits();
-    for (const count of [hit, negative, miss, grace]) count.flush();
+    for (const count of [hit, negative, miss, grace, near]) count.flush();
     const state = cache.zookeeper.state;
     for (const s of SESSION_STATES) sessionGauge.labels(namespace, s).set(s === state ? 1 : 0);
     locksHeld.labels(namespace).set(cache.locks.heldCount);

@@ -169,7 +169,7 @@ export class OrderedStore<T = unknown> {
    * the value does not decode with the codec.
    */
   read(key: string): Promise<Entry<T> | undefined> {
-    return this.#hmget(key, (redisKey, fields) => {
+    return this.readFields(key, (redisKey, fields) => {
       const serving = parseServingFields(this.options.codec, key, redisKey, fields);
       if (serving === undefined) return undefined;
       // parseServingFields checked the bookkeeping fields (at and ret: 1–15 digits, by present).
@@ -187,7 +187,7 @@ export class OrderedStore<T = unknown> {
    * exactly as writes do (a hash malformed only in `at`, `by` or `ret` is not ours either).
    */
   readForServing(key: string): Promise<ServingEntry<T> | undefined> {
-    return this.#hmget(key, (redisKey, fields) => parseServingFields(this.options.codec, key, redisKey, fields));
+    return this.readFields(key, (redisKey, fields) => parseServingFields(this.options.codec, key, redisKey, fields));
   }
 
   /** {@link readForServing} and {@link epoch}, sent together: one round trip (+ SET NX when Redis has no epoch). */
@@ -212,9 +212,11 @@ export class OrderedStore<T = unknown> {
     return readEpoch(this.#client, this.#epochKey(this.#keyPrefix + key));
   }
 
-  // One HMGET, parsed. Not async, and one `then`: every promise layer costs measurably on a path
-  // this short. A bad key still comes back as a rejection, before anything is sent.
-  #hmget<R>(key: string, parse: (redisKey: string, fields: (Buffer | null)[]) => R): Promise<R> {
+  /**
+   * One HMGET of the entry fields, handed to `parse` (the near cache keeps them its own way). Not async, one
+   * `then`: every promise layer costs on a path this short. A bad key is a rejection, before anything is sent.
+   */
+  readFields<R>(key: string, parse: (redisKey: string, fields: (Buffer | null)[]) => R): Promise<R> {
     try {
       assertValidKey(key);
     } catch (error) {

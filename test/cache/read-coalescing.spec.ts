@@ -44,6 +44,8 @@ function holdHmgetReplies(client: Redis, holdFirst = Number.POSITIVE_INFINITY) {
   };
 }
 
+// The Redis read path, as it is without the near cache (and with it, whenever tracking is not active): the near
+// cache's own reads, barrier and fills are covered in near-cache.spec.ts.
 describe('in-flight read coalescing', needs('exclusive', 'counts the commands every client sends with MONITOR'), () => {
   let stack: StartedStack;
   let raw: Redis;
@@ -65,11 +67,11 @@ describe('in-flight read coalescing', needs('exclusive', 'counts the commands ev
       maxRetriesPerRequest: 1,
     });
     await client.connect();
-    return { cache: await openCache<Value>(stack, { redis: client }), client };
+    return { cache: await openCache<Value>(stack, { redis: client, nearCache: false }), client };
   }
 
   it('64 concurrent get() of one hot key send one HMGET; 64 peek() send one more', async () => {
-    const cache = await openCache<Value>(stack);
+    const cache = await openCache<Value>(stack, { nearCache: false });
     try {
       await cache.set('hot', { v: 1 }, 1n);
       let gets: unknown[] = [];

@@ -39,27 +39,32 @@ describe('read-through get()', () => {
     expect(loads).toBe(1);
   });
 
-  it('serves a hit with exactly one Redis command and no ZooKeeper request', exclusive, async () => {
-    await cache.set('p:hit', { price: 7 }, 1n);
-    const monitor = await redis.monitor();
-    const commands: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
-    const acquire = vi.spyOn(cache.locks, 'acquire');
-    const state = vi.spyOn(cache.locks, 'state');
-    // MONITOR starts streaming asynchronously; a marker command tells us when it is live.
-    await waitForMarker(redis, commands);
-    commands.length = 0;
-    expect(await cache.get('p:hit', () => Promise.reject(new Error('must not load')))).toEqual({ price: 7 });
-    await waitForMarker(redis, commands);
-    monitor.disconnect();
-    const ours = commands.filter((c) => !c.startsWith('echo marker'));
-    expect(ours).toHaveLength(1);
-    expect(ours[0]).toMatch(/^hmget \S+ zkoc k ts v exp at by ret$/i);
-    expect(acquire).not.toHaveBeenCalled();
-    expect(state).not.toHaveBeenCalled();
-    acquire.mockRestore();
-    state.mockRestore();
-  });
+  it(
+    'serves a hit with exactly one Redis command (the near cache barrier PING) and no ZooKeeper request',
+    exclusive,
+    async () => {
+      await cache.set('p:hit', { price: 7 }, 1n);
+      await cache.get('p:hit', () => Promise.reject(new Error('must not load'))); // read from Redis, kept in process
+      const monitor = await redis.monitor();
+      const commands: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
+      const acquire = vi.spyOn(cache.locks, 'acquire');
+      const state = vi.spyOn(cache.locks, 'state');
+      // MONITOR starts streaming asynchronously; a marker command tells us when it is live.
+      await waitForMarker(redis, commands);
+      commands.length = 0;
+      expect(await cache.get('p:hit', () => Promise.reject(new Error('must not load')))).toEqual({ price: 7 });
+      await waitForMarker(redis, commands);
+      monitor.disconnect();
+      const ours = commands.filter((c) => !c.startsWith('echo marker'));
+      expect(ours).toHaveLength(1);
+      expect(ours[0]).toMatch(/^ping$/i); // without the near cache: one HMGET (test/redis/one-command-hit-path.spec.ts)
+      expect(acquire).not.toHaveBeenCalled();
+      expect(state).not.toHaveBeenCalled();
+      acquire.mockRestore();
+      state.mockRestore();
+    },
+  );
 
   it('coalesces concurrent misses in one process into one load and one lock', async () => {
     let loads = 0;

@@ -38,6 +38,11 @@ export class InFlightReads<R> {
     this.#reads.delete(key);
   }
 
+  /** Every read in flight is for before now (the near cache's flush): later calls issue new ones. */
+  forgetAll(): void {
+    this.#reads.clear();
+  }
+
   /** Number of keys with a read in flight. */
   get size(): number {
     return this.#reads.size;

@@ -59,12 +59,22 @@ export class NearReads<T> {
     const prefix = entryKeyPrefix(ctx.namespace); // ASCII: its length is its byte length
     const { events } = ctx;
     this.#tracking = new TrackingConnection(connection, prefix, {
+      // A fill read sent before an invalidation answers for before it: later reads must not join it,
+      // or a get that started after a write completed could return what Redis held before it.
       invalidated: (redisKeys) => {
-        if (redisKeys === null) near.flush();
-        else for (const redisKey of redisKeys) near.invalidate(redisKey.toString('utf8', prefix.length));
+        if (redisKeys === null) {
+          near.flush();
+          this.#fills.forgetAll();
+        } else
+          for (const redisKey of redisKeys) {
+            const key = redisKey.toString('utf8', prefix.length);
+            near.invalidate(key);
+            this.#fills.forget(key);
+          }
       },
       changed: (active) => {
         near.flush();
+        this.#fills.forgetAll();
         if (!active) this.#barrier.abort(new Error('the near cache tracking connection closed'));
         events.nearCache(active ? 'active' : 'inactive');
       },

@@ -230,6 +230,38 @@ describe('near cache: exact against a real Redis', () => {
     }
   });
 
+  it('a get that starts after an invalidation arrived never joins a fill read sent before it', async () => {
+    const client = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    const cache = await openCache<Value>(stack, { redis: client });
+    try {
+      await cache.set('j', { v: 1 }, 1n);
+      const original = client.hmgetBuffer.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      const gate = deferred();
+      const answered = deferred();
+      (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = (...args: unknown[]) => {
+        (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = original;
+        return original(...args).then(async (reply) => {
+          answered.resolve();
+          await gate.promise;
+          return reply;
+        });
+      };
+      const early = cache.get('j', neverLoad); // its fill read is answered (v1) and held
+      await answered.promise;
+      await raw.hset(cache.store.redisKeyOf('j'), 'v', JSON.stringify({ v: 2 })); // completed now
+      await cache.peek('elsewhere'); // the invalidation has arrived
+      const late = cache.get('j', neverLoad); // started after the write completed: must see it
+      await cache.peek('elsewhere-too'); // shares its barrier PING: the late get is past it, the old fill still held
+      gate.resolve();
+      expect(await early).toEqual({ v: 1 });
+      expect(await late).toEqual({ v: 2 });
+    } finally {
+      await cache.close();
+      client.disconnect();
+    }
+  });
+
   it('an entry is not served fresh past its TTL', async () => {
     const cache = await openCache<Value>(stack, { ttlMs: 300 });
     try {

@@ -74,3 +74,15 @@ export const TRAIL_EVENTS = [
   'release-failed',
   'grace-served',
 ] as const;
+
+/** An event as a trail step: its name and fields, errors by their code or message. */
+export function describeEvent(name: string, event: object): string {
+  const fields = Object.entries(event)
+    .filter(([field]) => field !== 'key')
+    .map(([field, value]) => {
+      if (value instanceof Error) return `${field}=${(value as { code?: string }).code ?? value.message}`;
+      if (typeof value === 'number') return `${field}=${Math.round(value)}`;
+      return `${field}=${String(value)}`;
+    });
+  return [name, ...fields].join(' ');
+}

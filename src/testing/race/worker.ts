@@ -21,7 +21,7 @@ import {
 } from './protocol.js';
 import { REMEDIES, type RemedyEnv } from './remedies/index.js';
 import { lockTtlOf } from './remedies/remedy.js';
-import { TRAIL_EVENTS, Trails } from './trails.js';
+import { describeEvent, TRAIL_EVENTS, Trails } from './trails.js';
 import { type FailureShape, failureLabel, retryTransient } from './transient.js';
 import { isRemedy } from './types.js';
 import { WorkerSteps } from './worker-steps.js';
@@ -74,17 +74,6 @@ for (const name of TRAIL_EVENTS) {
 }
 locks.on('node-recreated', (key) => trails.noteKey(key, 'lock-only: node-recreated'));
 
-/** An event as a trail step: its name and fields, errors by their code or message. */
-function describeEvent(name: string, event: object): string {
-  const fields = Object.entries(event)
-    .filter(([field]) => field !== 'key')
-    .map(([field, value]) => {
-      if (value instanceof Error) return `${field}=${(value as { code?: string }).code ?? value.message}`;
-      if (typeof value === 'number') return `${field}=${Math.round(value)}`;
-      return `${field}=${String(value)}`;
-    });
-  return [name, ...fields].join(' ');
-}
 /** Retries since the last `stats` command, by cause (chaos runs only). */
 const retried = new Map<string, number>();
 const countRetry = (failure: FailureShape): void => {

@@ -205,17 +205,7 @@ describe('near cache: exact against a real Redis', () => {
     try {
       await cache.set('r', { v: 1 }, 1n);
       // Hold the reply of the next HMGET: Redis has answered it (v1) before the write below runs.
-      const original = client.hmgetBuffer.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      const gate = deferred();
-      const answered = deferred();
-      (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = (...args: unknown[]) => {
-        (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = original;
-        return original(...args).then(async (reply) => {
-          answered.resolve();
-          await gate.promise;
-          return reply;
-        });
-      };
+      const { gate, answered } = holdNextRead(client);
       const early = cache.get('r', neverLoad);
       await answered.promise;
       await raw.hset(cache.store.redisKeyOf('r'), 'v', JSON.stringify({ v: 2 })); // after the read ran
@@ -236,17 +226,7 @@ describe('near cache: exact against a real Redis', () => {
     const cache = await openCache<Value>(stack, { redis: client });
     try {
       await cache.set('j', { v: 1 }, 1n);
-      const original = client.hmgetBuffer.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      const gate = deferred();
-      const answered = deferred();
-      (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = (...args: unknown[]) => {
-        (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = original;
-        return original(...args).then(async (reply) => {
-          answered.resolve();
-          await gate.promise;
-          return reply;
-        });
-      };
+      const { gate, answered } = holdNextRead(client);
       const early = cache.get('j', neverLoad); // its fill read is answered (v1) and held
       await answered.promise;
       await raw.hset(cache.store.redisKeyOf('j'), 'v', JSON.stringify({ v: 2 })); // completed now
@@ -375,3 +355,25 @@ describe('near cache: exact against a real Redis', () => {
     },
   );
 });
+
+/**
+ * Holds the reply of `client`'s next HMGET: `answered` resolves once Redis has answered it, and the
+ * caller gets the reply only after `gate` is resolved.
+ */
+function holdNextRead(client: Redis): {
+  gate: ReturnType<typeof deferred<void>>;
+  answered: ReturnType<typeof deferred<void>>;
+} {
+  const original = client.hmgetBuffer.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const gate = deferred<void>();
+  const answered = deferred<void>();
+  (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = (...args: unknown[]) => {
+    (client as unknown as { hmgetBuffer: unknown }).hmgetBuffer = original;
+    return original(...args).then(async (reply) => {
+      answered.resolve();
+      await gate.promise;
+      return reply;
+    });
+  };
+  return { gate, answered };
+}

@@ -1,8 +1,11 @@
+import { ConnectionError } from '../errors.js';
 import { zookeeperModule } from './client-module.js';
 import type { Contender } from './contender.js';
 import { MAX_OPS_PER_MULTI } from './delete-batcher.js';
+import type { Interruption } from './interruption.js';
 import type { MultiOp } from './multi-op.js';
 import type { ParentReaper } from './parent-reaper.js';
+import { findOurNode, type LockTestHooks } from './protected-mode.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
 
@@ -136,4 +139,38 @@ export class ContenderBatch {
     }
     this.sendMulti(session, items);
   }
+}
+
+/**
+ * Takes over the node a batch created for `c`: sets `c.path` and resolves with the listing when
+ * the batch knows it. Leaves `c.path` unset when the batch created nothing (or on another session):
+ * the usual create follows. A lost multi reply is protected mode's case: find our node by uuid.
+ */
+export async function adoptBatchNode(
+  session: ZkSession,
+  c: Contender,
+  batched: Promise<BatchNode>,
+  interruption: Interruption,
+  hooks: LockTestHooks,
+): Promise<string[] | undefined> {
+  // for abandon(): the node to delete if we give up while the multi is in flight
+  c.createInFlight = batched.then((node) => {
+    if (node.path !== undefined && node.session === session) return node.path;
+    throw new ConnectionError('zookeeper', 'the batch left no known node for this contender');
+  });
+  c.createInFlight.catch(() => undefined);
+  const node = await interruption.race(batched);
+  c.createInFlight = undefined;
+  if (node.session !== session) return undefined;
+  if (node.path !== undefined) {
+    c.path = node.path;
+    return node.listing;
+  }
+  if (node.unknown) {
+    c.replyLost = true;
+    c.orphanRisk = true;
+    c.path = await interruption.race(findOurNode(session, c, hooks));
+    c.replyLost = false;
+  }
+  return undefined;
 }

@@ -54,6 +54,11 @@ export function releaseNode(requests: RequestPipeline, session: FusionSession, p
   });
 }
 
+/** The released node whose delete a contender create under `parentPath` would now travel with. */
+export function heldRelease(requests: RequestPipeline, parentPath: string): string | undefined {
+  return (requests.heldIn(parentPath) as HeldDelete | undefined)?.path;
+}
+
 /**
  * Creates an ephemeral-sequential contender node at `path` (a prefix); when a released node's
  * delete under the same parent is held, both go as one multi, the delete first. Outcomes of that

@@ -2,7 +2,7 @@ import { settlesWithin, sleep } from '../core/deadline.js';
 import { ConnectionError } from '../errors.js';
 import { zookeeperModule } from './client-module.js';
 import { type Contender, firstWithoutListing, watchOwnNode } from './contender.js';
-import type { BatchNode } from './contender-batch.js';
+import { adoptBatchNode, type BatchNode } from './contender-batch.js';
 import type { ForeignChildren } from './foreign-children.js';
 import { ContenderNotCreated } from './fused-release.js';
 import { type Interruption, SESSION_ENDED } from './interruption.js';
@@ -10,7 +10,7 @@ import { getsTheLock } from './lock-node-name.js';
 import { isPersistent } from './lock-state.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { ParentReaper } from './parent-reaper.js';
-import { TailGuesses, watchPredecessor } from './predecessor-watch.js';
+import { PredecessorWatch, queueAfterReentry, TailGuesses, watchPredecessor } from './predecessor-watch.js';
 import { deleteOrphans, findOurNode, type LockTestHooks, ourOrphans, sweepOurNodes } from './protected-mode.js';
 import { isZkError, type ZkSession } from './zk-session.js';
 import type { ZooKeeperConnection } from './zookeeper-connection.js';
@@ -83,7 +83,7 @@ export class LockRecipe {
             if (fromBatch) {
               const node = fromBatch;
               fromBatch = undefined;
-              children = await this.adopt(session, c, node, interruption);
+              children = await adoptBatchNode(session, c, node, interruption, this.hooks);
             }
             if (c.path === undefined) children = await this.createOurNode(session, c, interruption);
             const path = c.path!;
@@ -135,6 +135,9 @@ export class LockRecipe {
             () => undefined,
             (error: unknown) => error,
           );
+      // what our last grant's listing said about the key, and the node our create's multi will delete
+      const grant = parentAssumed ? this.tails.take(session, c.parentPath) : undefined;
+      const fusedWith = grant && session.heldRelease(c.parentPath);
       // rides in one multi with this session's release of a node of the key, when one was just made
       const created = session.createContender(`${c.parentPath}/${c.prefix}`, c.data);
       const afterCreate = this.hooks.afterCreate;
@@ -144,13 +147,15 @@ export class LockRecipe {
             return path;
           })
         : created;
-      const listed = session.getChildren(c.parentPath);
+      // re-entering right after our release: the grant's listing may still be the queue (no listing)
+      const reentry = grant && fusedWith === `${c.parentPath}/${grant.ourName}` ? grant : undefined;
+      const listed = reentry ? undefined : session.getChildren(c.parentPath);
       // the node we saw last as the newest is most often the one we now queue behind: watch it now
-      c.guessedWatch = parentAssumed ? this.tails.watchGuess(session, c.parentPath) : undefined;
+      c.guessedWatch = grant?.tail ? new PredecessorWatch(session, `${c.parentPath}/${grant.tail}`) : undefined;
       try {
         c.path = await interruption.race(c.createInFlight);
       } catch (error) {
-        listed.catch(() => undefined);
+        listed?.catch(() => undefined);
         if (error instanceof ContenderNotCreated) continue; // its multi applied nothing
         if (isZkError(error, 'NO_NODE') && parentAssumed) {
           this.parents.forget(c.parentPath); // someone else removed it: send the parent create next time
@@ -173,46 +178,14 @@ export class LockRecipe {
         throw error;
       }
       if (!parentAssumed) this.parents.created(c.parentPath);
+      if (reentry) return queueAfterReentry(reentry, c.path!.slice(c.parentPath.length + 1));
       try {
-        return await interruption.race(listed);
+        return await interruption.race(listed!);
       } catch (error) {
         if (error === SESSION_ENDED || error === interruption.error) throw error;
         return undefined; // waitUntilFirst lists again
       }
     }
-  }
-
-  /**
-   * Takes over the node a batch created for `c`: sets `c.path` and resolves with the listing when
-   * the batch knows it. Leaves `c.path` unset when the batch created nothing (or on another session):
-   * the usual create follows. A lost multi reply is protected mode's case: find our node by uuid.
-   */
-  private async adopt(
-    session: ZkSession,
-    c: Contender,
-    batched: Promise<BatchNode>,
-    interruption: Interruption,
-  ): Promise<string[] | undefined> {
-    // for abandon(): the node to delete if we give up while the multi is in flight
-    c.createInFlight = batched.then((node) => {
-      if (node.path !== undefined && node.session === session) return node.path;
-      throw new ConnectionError('zookeeper', 'the batch left no known node for this contender');
-    });
-    c.createInFlight.catch(() => undefined);
-    const node = await interruption.race(batched);
-    c.createInFlight = undefined;
-    if (node.session !== session) return undefined;
-    if (node.path !== undefined) {
-      c.path = node.path;
-      return node.listing;
-    }
-    if (node.unknown) {
-      c.replyLost = true;
-      c.orphanRisk = true;
-      c.path = await interruption.race(findOurNode(session, c, this.hooks));
-      c.replyLost = false;
-    }
-    return undefined;
   }
 
   /** Curator's internalLockLoop: hold when first, else wait for the predecessor to change. */

@@ -50,16 +50,31 @@ export function watchPredecessor(
 const MAX_GUESSES = 64;
 
 /**
- * The newest contender node each recent holder saw in the listing that granted it the lock. A
- * holder that releases and queues for the key again at once (a busy key's contenders re-enter at
- * the back) is most often right behind that node: no one else created a node in between. Its watch
- * then leaves with its create and listing instead of a round trip later (one request and one
- * socket write fewer per re-entry); a wrong guess costs the usual getData on the real predecessor.
+ * What a holder saw in the listing that granted it the lock, kept for its next contender on the key.
+ * `tail` is the newest contender other than ours: a holder that releases and queues again at once
+ * (a busy key's contenders re-enter at the back) is most often right behind it, so its watch leaves
+ * with the create instead of a round trip later. `newest` is the highest sequence in the listing:
+ * when the re-entry's create rode in one multi with the release of `ourName` and got `newest + 1`,
+ * no node was created under the key since, and `contenders` (the listing without our old node and
+ * the nodes the decision ignored) plus the new node is the key's queue: no listing is sent (see
+ * docs/design.md, "Re-entry without a listing").
+ */
+export interface Grant {
+  session: ZkSession;
+  ourName: string;
+  tail: string | undefined;
+  newest: number;
+  contenders: readonly string[];
+}
+
+/**
+ * The listing each recent holder was granted by, per key parent ({@link Grant}). A wrong guess costs
+ * the usual getData on the real predecessor; a re-entry that cannot use the listing lists.
  */
 export class TailGuesses {
-  private readonly tails = new Map<string, { session: ZkSession; name: string }>();
+  private readonly grants = new Map<string, Grant>();
 
-  /** Remembers the newest contender in `children` other than `ourName` (none: nothing to guess). */
+  /** Remembers what the listing `children` that granted `ourName` the lock says about the queue. */
   granted(
     session: ZkSession,
     parentPath: string,
@@ -68,24 +83,41 @@ export class TailGuesses {
     ignored: ReadonlySet<string> | undefined,
   ): void {
     let newest = -1;
-    let name: string | undefined;
+    let tailSequence = -1;
+    let tail: string | undefined;
+    const contenders: string[] = [];
     for (const child of children) {
-      const sequence = child === ourName || ignored?.has(child) ? -1 : lockSequence(child);
-      if (sequence > newest) {
-        newest = sequence;
-        name = child;
+      const sequence = lockSequence(child);
+      if (sequence > newest) newest = sequence;
+      if (child === ourName || ignored?.has(child)) continue;
+      contenders.push(child);
+      if (sequence > tailSequence) {
+        tailSequence = sequence;
+        tail = child;
       }
     }
-    if (name === undefined) return;
-    if (this.tails.size >= MAX_GUESSES) this.tails.clear();
-    this.tails.set(parentPath, { session, name });
+    if (this.grants.size >= MAX_GUESSES) this.grants.clear();
+    this.grants.set(parentPath, { session, ourName, tail, newest, contenders });
   }
 
-  /** Sets a watch on the guessed tail of `parentPath` on `session` (once per grant), if there is one. */
-  watchGuess(session: ZkSession, parentPath: string): PredecessorWatch | undefined {
-    const tail = this.tails.get(parentPath);
-    if (tail === undefined) return undefined;
-    this.tails.delete(parentPath);
-    return tail.session === session ? new PredecessorWatch(session, `${parentPath}/${tail.name}`) : undefined;
+  /** The grant kept for `parentPath` on `session` (once per grant), if there is one. */
+  take(session: ZkSession, parentPath: string): Grant | undefined {
+    const grant = this.grants.get(parentPath);
+    if (grant === undefined) return undefined;
+    this.grants.delete(parentPath);
+    return grant.session === session ? grant : undefined;
   }
+}
+
+/**
+ * The key's children right after a re-entry's create, known without a listing. The caller checked
+ * that `created` rode in one multi with the delete of the node `grant` was granted to; when its
+ * sequence follows the newest in that listing, no node was created under the key since (sequence
+ * numbers only grow, and the parent could not be replaced: our old node was in it until the multi).
+ * Nodes of the listing deleted since may still be in the answer: the predecessor watch finds them
+ * gone. `undefined` when the sequence does not follow (list).
+ */
+export function queueAfterReentry(grant: Grant, created: string): string[] | undefined {
+  if (grant.newest < 0 || lockSequence(created) !== grant.newest + 1) return undefined;
+  return [...grant.contenders, created];
 }

@@ -80,6 +80,11 @@ export class RequestPipeline {
     return true;
   }
 
+  /** The request held for `group`, left held; `undefined` when none. */
+  heldIn(group: string): HeldRequest | undefined {
+    return this.held?.group === group ? this.held : undefined;
+  }
+
   /** Takes the held request of `group` (the caller sends it, in its place); `undefined` when none. */
   take(group: string): HeldRequest | undefined {
     const held = this.held;

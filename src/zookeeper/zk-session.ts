@@ -11,7 +11,7 @@ import {
   zookeeperModule,
 } from './client-module.js';
 import { splitReplyFrames } from './frame-splitter.js';
-import { createContender, releaseNode } from './fused-release.js';
+import { createContender, heldRelease, releaseNode } from './fused-release.js';
 import { LivenessClock } from './liveness-clock.js';
 import { commitMulti, type MultiAnswer, type MultiOp, type MultiOutcome, multiOutcome } from './multi-op.js';
 import { credentialsFirstOnReconnect } from './reconnect-order.js';
@@ -207,6 +207,11 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   /** Creates an ephemeral-sequential contender node; with a held release in its parent, as one multi. */
   createContender(path: string, data: Buffer): Promise<string> {
     return createContender(this.requests, this, path, data);
+  }
+
+  /** The released node a `createContender` under `parentPath` sent now would delete in its multi. */
+  heldRelease(parentPath: string): string | undefined {
+    return heldRelease(this.requests, parentPath);
   }
 
   /** Deletes a znode (any version). */

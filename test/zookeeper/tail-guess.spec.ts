@@ -7,8 +7,9 @@ import { childrenOf, connect } from './helpers.js';
 
 /**
  * A holder that queues for the key again at once sends its predecessor watch on the newest node it
- * saw when it was granted, with its create, instead of after its listing's answer
- * (src/zookeeper/predecessor-watch.ts, TailGuesses).
+ * saw when it was granted, with its create, instead of after its listing's answer; and when its
+ * create rode in one multi with its release and got the next sequence number, it sends no listing at
+ * all (src/zookeeper/predecessor-watch.ts, TailGuesses and queueAfterReentry).
  */
 
 let stack: StartedStack;
@@ -27,22 +28,34 @@ type Callback = (...args: unknown[]) => void;
 interface SpiedClient {
   getChildren(path: string, cb: Callback): void;
   getData(path: string, watcher: unknown, cb: Callback): void;
+  exists(path: string, watcher: unknown, cb: Callback): void;
 }
 
-/** Records the getData calls of a session and the answers to its listings, in order. */
+/** Records the listings and getData calls a session sends, and the answers to its listings, in order. */
 function spyReads(session: ZkSession): string[] {
   const seen: string[] = [];
   const client = (session as unknown as { client: SpiedClient }).client;
   const getChildren = client.getChildren.bind(client);
-  client.getChildren = (path, cb) =>
+  client.getChildren = (path, cb) => {
+    seen.push('listing sent');
     getChildren(path, (...args) => {
       seen.push('listing answered');
       cb(...args);
     });
+  };
   const getData = client.getData.bind(client);
   client.getData = (path, watcher, cb) => {
     seen.push(`getData ${path.slice(path.lastIndexOf('/') + 1)}`);
     getData(path, watcher, cb);
+  };
+  const exists = client.exists.bind(client);
+  client.exists = (path, watcher, cb) => {
+    // the liveness ping is exists('/') without a watcher: left alone
+    if (cb === undefined || path === '/') return (exists as (...args: unknown[]) => void)(path, watcher, cb);
+    exists(path, watcher, (...args) => {
+      seen.push('exists answered');
+      cb(...args);
+    });
   };
   return seen;
 }
@@ -57,7 +70,7 @@ async function queued(parent: string, n: number): Promise<string[]> {
 }
 
 describe('the predecessor watch of a holder that queues again at once', () => {
-  it('leaves with the create when the newest node it saw is still the newest', async () => {
+  it('leaves with the create when the newest node it saw is still the newest, and no listing is sent', async () => {
     const root = '/tail-guess/hit';
     const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
     try {
@@ -75,13 +88,14 @@ describe('the predecessor watch of a holder that queues again at once', () => {
       const held = await third; // its listing shows d's node as the newest
       const seen = spyReads(await zks[2]!.liveSession());
       await held.release();
-      const again = lb!.acquire('k'); // queues behind d's node
-      while (!seen.includes('listing answered')) await new Promise((resolve) => setTimeout(resolve, 5));
-      // before: the watch went out only after the listing's answer
-      expect(seen.slice(0, 2)).toEqual([`getData ${dName}`, 'listing answered']);
-      expect(seen.filter((s) => s.startsWith('getData'))).toHaveLength(1);
+      const again = lb!.acquire('k'); // queues behind d's node, next in line: it watches its own node
+      while (!seen.includes('exists answered')) await new Promise((resolve) => setTimeout(resolve, 5));
       await (await fourth).release();
-      await (await again).release();
+      const reentered = await again;
+      // before: the watch went out only after the listing's answer, and each re-entry listed once
+      expect(seen).toEqual([`getData ${dName}`, 'exists answered']);
+      expect(reentered.path).not.toBe(held.path);
+      await reentered.release();
     } finally {
       for (const zk of zks) await zk.close();
     }
@@ -114,9 +128,46 @@ describe('the predecessor watch of a holder that queues again at once', () => {
       const fourth = ld!.acquire('k'); // d queues behind c: the guess is now wrong
       await queued(parent, 3);
       await held.release();
+      const seen = spyReads(await zks[1]!.liveSession());
       const again = lb!.acquire('k'); // queues behind d, not c
       await Promise.all([hold('c', third), hold('d', fourth), hold('b', again)]);
       expect(order).toEqual(['c', 'd', 'b']);
+      // d's create came between b's grant and b's re-entry: the sequence does not follow, b lists
+      expect(seen).toContain('listing answered');
+    } finally {
+      for (const zk of zks) await zk.close();
+    }
+  });
+
+  it('a tail that left before the re-entry (no create since, so no listing) is found gone by its watch: the lock is ours', async () => {
+    const root = '/tail-guess/gone';
+    const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
+    try {
+      const [la, lx, lb, lc] = zks.map((zk) => new LockManager(zk, { root }));
+      const first = await la!.acquire('k');
+      const parent = first.path.slice(0, first.path.lastIndexOf('/'));
+      const second = lx!.acquire('k');
+      await queued(parent, 2);
+      const third = lb!.acquire('k'); // two ahead of it: granted by a listing that names c's node
+      await queued(parent, 3);
+      const leaving = new AbortController();
+      const fourth = lc!.acquire('k', { signal: leaving.signal });
+      const cName = (await queued(parent, 4)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[3]!;
+      await first.release();
+      await (await second).release();
+      const held = await third;
+      leaving.abort();
+      await expect(fourth).rejects.toThrow();
+      while ((await childrenOf(observer, parent)).includes(cName)) await new Promise((r) => setTimeout(r, 5));
+      const seen = spyReads(await zks[2]!.liveSession());
+      await held.release();
+      const again = await lb!.acquire('k'); // behind nobody, though the grant's listing named c
+      // c was the only node ahead in the queue it knew, and is gone: no listing is needed, though one
+      // goes out when the answer confirming our own-node watch came after the getData's
+      expect(seen[0]).toBe(`getData ${cName}`);
+      expect(seen.filter((s) => s === 'listing sent').length).toBeLessThanOrEqual(1);
+      expect(again.path).not.toBe(held.path);
+      await again.release();
     } finally {
       for (const zk of zks) await zk.close();
     }

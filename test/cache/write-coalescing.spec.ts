@@ -27,13 +27,20 @@ describe('write coalescing against real servers', () => {
   });
 
   /** Child changes of the key's lock parent so far: each lock cycle creates and deletes one znode (2). */
-  function lockNodeChanges(cache: OrderedCache<Value>, key: string): Promise<number> {
+  /**
+   * Creates and deletes of the key's lock znodes so far (the parent's cversion), read once the last
+   * one is gone: a write resolves when its value is written, and its lock's release (the delete)
+   * may still be on its way to the server.
+   */
+  async function lockNodeChanges(cache: OrderedCache<Value>, key: string): Promise<number> {
     const path = keyParentPath(`/zkoc/${cache.namespace}/locks`, key);
-    return new Promise((resolve, reject) =>
-      zk.raw.exists(path, (error, stat) =>
-        error ? reject(error) : resolve(stat ? (stat as { cversion: number }).cversion : 0),
-      ),
-    );
+    for (;;) {
+      const stat = await new Promise<{ cversion: number; numChildren: number } | null>((resolve, reject) =>
+        zk.raw.exists(path, (error, stat) => (error ? reject(error) : resolve(stat as never))),
+      );
+      if (stat === null || stat.numChildren === 0) return stat?.cversion ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** 64 concurrent writers of one key, shuffled timestamps 1..64 (32 and 64 are invalidations). */

@@ -69,28 +69,36 @@ async function queued(parent: string, n: number): Promise<string[]> {
   }
 }
 
+/**
+ * Four sessions on one key: a holds, x queues, b queues two behind (so it is granted by a listing,
+ * not by the shortcut), then d. a and x release: b holds, granted by a listing that names d's node
+ * as the newest. The caller closes `zks`.
+ */
+async function grantedByAListing(root: string, dSignal?: AbortSignal) {
+  const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
+  const [la, lx, lb, ld] = zks.map((zk) => new LockManager(zk, { root }));
+  const first = await la!.acquire('k');
+  const parent = first.path.slice(0, first.path.lastIndexOf('/'));
+  const second = lx!.acquire('k');
+  await queued(parent, 2);
+  const third = lb!.acquire('k');
+  await queued(parent, 3);
+  const d = ld!.acquire('k', { signal: dSignal });
+  const dName = (await queued(parent, 4)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[3]!;
+  await first.release();
+  await (await second).release();
+  return { zks, parent, b: lb!, held: await third, d, dName };
+}
+
 describe('the predecessor watch of a holder that queues again at once', () => {
   it('leaves with the create when the newest node it saw is still the newest, and no listing is sent', async () => {
-    const root = '/tail-guess/hit';
-    const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
+    const { zks, b, held, d, dName } = await grantedByAListing('/tail-guess/hit');
     try {
-      const [la, lc, lb, ld] = zks.map((zk) => new LockManager(zk, { root }));
-      const first = await la!.acquire('k');
-      const parent = first.path.slice(0, first.path.lastIndexOf('/'));
-      const second = lc!.acquire('k');
-      await queued(parent, 2);
-      const third = lb!.acquire('k'); // two ahead of it: it is granted by a listing, not by the shortcut
-      await queued(parent, 3);
-      const fourth = ld!.acquire('k');
-      const dName = (await queued(parent, 4)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[3]!;
-      await first.release();
-      await (await second).release();
-      const held = await third; // its listing shows d's node as the newest
       const seen = spyReads(await zks[2]!.liveSession());
       await held.release();
-      const again = lb!.acquire('k'); // queues behind d's node, next in line: it watches its own node
+      const again = b.acquire('k'); // queues behind d's node, next in line: it watches its own node
       while (!seen.includes('exists answered')) await new Promise((resolve) => setTimeout(resolve, 5));
-      await (await fourth).release();
+      await (await d).release();
       const reentered = await again;
       // before: the watch went out only after the listing's answer, and each re-entry listed once
       expect(seen).toEqual([`getData ${dName}`, 'exists answered']);
@@ -140,31 +148,18 @@ describe('the predecessor watch of a holder that queues again at once', () => {
   });
 
   it('a tail that left before the re-entry (no create since, so no listing) is found gone by its watch: the lock is ours', async () => {
-    const root = '/tail-guess/gone';
-    const zks = await Promise.all([0, 1, 2, 3].map(() => connect(stack)));
+    const leaving = new AbortController();
+    const { zks, parent, b, held, d, dName } = await grantedByAListing('/tail-guess/gone', leaving.signal);
     try {
-      const [la, lx, lb, lc] = zks.map((zk) => new LockManager(zk, { root }));
-      const first = await la!.acquire('k');
-      const parent = first.path.slice(0, first.path.lastIndexOf('/'));
-      const second = lx!.acquire('k');
-      await queued(parent, 2);
-      const third = lb!.acquire('k'); // two ahead of it: granted by a listing that names c's node
-      await queued(parent, 3);
-      const leaving = new AbortController();
-      const fourth = lc!.acquire('k', { signal: leaving.signal });
-      const cName = (await queued(parent, 4)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[3]!;
-      await first.release();
-      await (await second).release();
-      const held = await third;
       leaving.abort();
-      await expect(fourth).rejects.toThrow();
-      while ((await childrenOf(observer, parent)).includes(cName)) await new Promise((r) => setTimeout(r, 5));
+      await expect(d).rejects.toThrow();
+      while ((await childrenOf(observer, parent)).includes(dName)) await new Promise((r) => setTimeout(r, 5));
       const seen = spyReads(await zks[2]!.liveSession());
       await held.release();
-      const again = await lb!.acquire('k'); // behind nobody, though the grant's listing named c
-      // c was the only node ahead in the queue it knew, and is gone: no listing is needed, though one
+      const again = await b.acquire('k'); // behind nobody, though the grant's listing named d
+      // d was the only node ahead in the queue it knew, and is gone: no listing is needed, though one
       // goes out when the answer confirming our own-node watch came after the getData's
-      expect(seen[0]).toBe(`getData ${cName}`);
+      expect(seen[0]).toBe(`getData ${dName}`);
       expect(seen.filter((s) => s === 'listing sent').length).toBeLessThanOrEqual(1);
       expect(again.path).not.toBe(held.path);
       await again.release();

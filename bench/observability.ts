@@ -1,29 +1,23 @@
-import { type Context, context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  type ReadableSpan,
   type Sampler,
-  type SpanExporter,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { registerMetrics } from '../src/metrics/index.js';
 import { alternate, type Compared, comparedRow, type Measured, measure, median } from './measure.js';
+import { DROP, requestContext } from './observability-context.js';
+import { startObservedSide } from './observability-processes.js';
 import type { BenchRow, BenchSectionRunner } from './types.js';
 
 const IN_FLIGHT = 64;
 const ROUNDS = 30;
-
-// Spans go nowhere: the cost measured is the library's and the SDK's, not an exporter's network.
-const DROP: SpanExporter = {
-  export: (_spans: ReadableSpan[], done) => done({ code: 0 }),
-  shutdown: async () => {},
-};
 
 /**
  * The hit path with observability on against itself with it off, side by side on one Redis, in the
@@ -31,7 +25,9 @@ const DROP: SpanExporter = {
  * - the same cache twice (A/A): the spread the machine alone gives a ratio;
  * - (a) metrics (registerMetrics on a prom-client registry), no SDK;
  * - (b) metrics and tracing with an OpenTelemetry SDK sampling 1 % of traces (ParentBased(TraceIdRatio)),
- *   each get inside an application's request trace (1 in 100 of them sampled), as in a server;
+ *   each get inside an application's request trace (1 in 100 of them sampled), as in a server: each
+ *   configuration in processes of its own, as an application runs one (the target row), and both
+ *   in this one process, where V8 compiles the library's functions for both (reported);
  * - (c) the same SDK with every get outside any trace (a worker, a script): a hit makes no span;
  * - (d) AlwaysOn, each get inside a sampled request trace: every hit a real span, recorded and
  *   handed to the processor. Its cost is reported, not held to the target.
@@ -86,12 +82,14 @@ export const runObservabilityBench: BenchSectionRunner = async (ctx) => {
     await row('(a) hit-path get() with metrics vs without', hit(off), hit(on), '; no OpenTelemetry SDK registered');
     const sdk = '; OpenTelemetry SDK, BatchSpanProcessor, spans dropped by a no-op exporter';
     await withSdk(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }), async () => {
+      rows.push(await inProcesses(ctx, ops * 4, `${sdk}; each get inside its own request's span context`));
       const fresh1 = inFreshRequests(100);
       await row(
-        '(b) hit-path get() with metrics and tracing (ParentBased 1 %, in request traces) vs without either',
+        "(b'') the same, both configurations in one process",
         fresh1(hit(off)),
         fresh1(hit(on)),
         `${sdk}; each get inside its own request's span context, built as it arrives, 1 in 100 sampled`,
+        false,
       );
       const reused1 = inRequests(100);
       await row(
@@ -125,12 +123,48 @@ export const runObservabilityBench: BenchSectionRunner = async (ctx) => {
   return { title: 'Observability: the hit path with metrics and tracing on', rows };
 };
 
-/** A request's span context as an instrumented server would have made active (remote, as if propagated). */
-function requestContext(i: number, sampled: boolean): Context {
-  const traceId = (i + 1).toString(16).padStart(32, '0');
-  const spanId = (i + 1).toString(16).padStart(16, '0');
-  const traceFlags = sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags, isRemote: true });
+/** Processes per side in row (b): a process's own speed (JIT, placement) is part of what is compared. */
+const PROCESSES_PER_SIDE = 3;
+
+/**
+ * Row (b) with each configuration in processes of its own (observability-worker.ts), as an
+ * application runs one: PROCESSES_PER_SIDE per side, asked for alternating rounds in turn.
+ */
+async function inProcesses(ctx: Parameters<BenchSectionRunner>[0], ops: number, more: string): Promise<BenchRow> {
+  const setup = {
+    zookeeper: ctx.zookeeper,
+    redis: ctx.redis,
+    namespace: 'bench-observe',
+    keys: 1_000,
+    every: 100,
+    inFlight: IN_FLIGHT,
+  };
+  const plain = await startObservedSide(PROCESSES_PER_SIDE, { ...setup, side: 'plain' });
+  try {
+    const observed = await startObservedSide(PROCESSES_PER_SIDE, { ...setup, side: 'observed' });
+    try {
+      const cpu = { plain: [] as number[], observed: [] as number[] };
+      const round = (side: typeof plain, into: number[]) => async (): Promise<Measured> => {
+        const measured = await side.round(ops);
+        into.push(measured.cpuPerOpUs);
+        return measured;
+      };
+      const compared = await alternate(ROUNDS, round(plain, cpu.plain), round(observed, cpu.observed));
+      const ratio = median(cpu.plain.map((p, i) => p / cpu.observed[i]!));
+      const cpuNote = `client CPU per get ${median(cpu.observed).toFixed(1)} µs vs ${median(cpu.plain).toFixed(1)} µs (CPU ratio ${ratio.toFixed(2)}×)`;
+      return comparedRow(
+        '(b) hit-path get() with metrics and tracing (ParentBased 1 %, in request traces) vs without either, one configuration per process',
+        compared,
+        'ops/s',
+        0.9,
+        `${IN_FLIGHT} in flight, 1,000 keys, median of ${ROUNDS} alternating rounds of ${ops}, ${PROCESSES_PER_SIDE} processes a side taking rounds in turn${more}; ${cpuNote}`,
+      );
+    } finally {
+      await observed.stop();
+    }
+  } finally {
+    await plain.stop();
+  }
 }
 
 async function withSdk(sampler: Sampler, fn: () => Promise<void>): Promise<void> {

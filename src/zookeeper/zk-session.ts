@@ -196,10 +196,7 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     );
   }
 
-  /**
-   * Deletes a released contender node. Held for the rest of the turn: a contender create in the same
-   * parent right after it on this session joins it in one multi (see fused-release.ts).
-   */
+  /** Deletes a released contender node; a create in its parent this turn joins it (fused-release.ts). */
   releaseNode(path: string): Promise<void> {
     return releaseNode(this.requests, this, path);
   }
@@ -208,7 +205,6 @@ export class ZkSession extends EventEmitter<SessionEvents> {
   createContender(path: string, data: Buffer): Promise<string> {
     return createContender(this.requests, this, path, data);
   }
-
   /** The released node a `createContender` under `parentPath` sent now would delete in its multi. */
   heldRelease(parentPath: string): string | undefined {
     return heldRelease(this.requests, parentPath);

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { WorkerClient } from '../src/testing/worker/worker-client.js';
 import type { Measured } from './measure.js';
+import { startWorkerPool } from './worker-pool.js';
 
 /** What a lock worker needs to start (passed as its one argument, JSON). */
 export interface LockWorkerSetup {
@@ -30,20 +30,10 @@ const ROUND_SLACK_MS = 60_000;
 
 /** Starts `count` workers (each connects a bare client and a LockManager) and waits until all are ready. */
 export async function startLockWorkers(count: number, setup: LockWorkerSetup): Promise<LockWorkers> {
-  const starting = await Promise.allSettled(
-    Array.from({ length: count }, () =>
-      WorkerClient.start(WORKER, [JSON.stringify(setup)], { name: 'lock worker', readyTimeoutMs: 30_000 }),
-    ),
-  );
-  const workers = starting.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const stop = async (): Promise<void> => {
-    await Promise.all(workers.map((w) => w.stop('stop' satisfies LockWorkerCommand['op'])));
-  };
-  const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await stop();
-    throw failed.reason;
-  }
+  const { workers, stop } = await startWorkerPool(WORKER, count, setup, {
+    name: 'lock worker',
+    readyTimeoutMs: 30_000,
+  });
   return {
     async round(side, durationMs) {
       const started = performance.now();

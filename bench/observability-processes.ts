@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { WorkerClient } from '../src/testing/worker/worker-client.js';
 import type { Measured } from './measure.js';
+import { startWorkerPool } from './worker-pool.js';
 
 /** What an observability worker needs to start (its one argument, JSON). */
 export interface ObservedWorkerSetup {
@@ -34,20 +34,8 @@ export interface ObservedSide {
 
 /** Starts `count` processes of one configuration and waits until each is warm and ready. */
 export async function startObservedSide(count: number, setup: ObservedWorkerSetup): Promise<ObservedSide> {
-  const starting = await Promise.allSettled(
-    Array.from({ length: count }, () =>
-      WorkerClient.start(WORKER, [JSON.stringify(setup)], { name: 'observability worker', readyTimeoutMs: 60_000 }),
-    ),
-  );
-  const workers = starting.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const stop = async (): Promise<void> => {
-    await Promise.all(workers.map((w) => w.stop('stop' satisfies ObservedWorkerCommand['op'])));
-  };
-  const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await stop();
-    throw failed.reason;
-  }
+  const options = { name: 'observability worker', readyTimeoutMs: 60_000 };
+  const { workers, stop } = await startWorkerPool(WORKER, count, setup, options);
   let next = 0;
   return {
     round: (ops) => workers[next++ % workers.length]!.call<ObservedWorkerRound>('round', { ops }, 120_000),

@@ -3,7 +3,7 @@
 // and the read/write syscalls per get (/proc/self/io), to see where a CPU difference comes from.
 // `node .build/bench/ab-hit-path.js [--rounds=40] [--ctx=fresh|none]`
 import { readFileSync } from 'node:fs';
-import { type Context, context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   BasicTracerProvider,
@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { registerMetrics } from '../src/metrics/index.js';
 import { measure, median } from './measure.js';
+import { requestContext } from './observability-context.js';
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -43,13 +44,6 @@ const off = caches[0]![1];
 if ((await off.peek(keys.at(-1)!))?.isFresh !== true)
   for (const [i, key] of keys.entries()) await off.set(key, { id: i }, BigInt(i + 1));
 const neverLoad = () => Promise.reject(new Error('a hit must not load'));
-const requestContext = (i: number, sampled: boolean): Context =>
-  trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-    isRemote: true,
-  });
 const every = Number(arg('every', '100'));
 const opOf = (cache: OrderedCache<{ id: number }>) => {
   const hit = (i: number) => cache.get(keys[i % keys.length]!, neverLoad);

@@ -3,7 +3,7 @@
 // lookups), so a difference between the sides of a row shows as a count, which a noisy machine
 // cannot move. Run against the services: `node .build/bench/count-hit-path.js` (env ZKOC_ZK, ZKOC_REDIS).
 import { createHook } from 'node:async_hooks';
-import { type Context, context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   BasicTracerProvider,
@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { OrderedCache } from '../src/cache/ordered-cache.js';
 import { registerMetrics } from '../src/metrics/index.js';
 import { measure } from './measure.js';
+import { requestContext } from './observability-context.js';
 
 const OPS = 3_200;
 // `--run=<configuration> --gets=N`: only N gets of one configuration, nothing counted or patched,
@@ -66,13 +67,6 @@ const fresh = async () => (await off.peek(keys.at(-1)!))?.isFresh === true;
 if (!(await fresh())) for (const [i, key] of keys.entries()) await off.set(key, { id: i }, BigInt(i + 1));
 const neverLoad = () => Promise.reject(new Error('a hit must not load'));
 const hit = (cache: OrderedCache<{ id: number }>) => (i: number) => cache.get(keys[i % keys.length]!, neverLoad);
-const requestContext = (i: number, sampled: boolean): Context =>
-  trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: (i + 1).toString(16).padStart(32, '0'),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-    isRemote: true,
-  });
 const inRequests =
   (op: (i: number) => Promise<unknown>, every = 100) =>
   (i: number) =>
